@@ -1,0 +1,42 @@
+# Two commands set everything up:  `make lab` (run the series)  and  `make test` (check it).
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+# Jupyter refuses to run as root without this flag (containers, Binder-like setups).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-lab: $(BIN)/python requirements.txt pyproject.toml
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-lab requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## make lab: create .venv if needed, install the pinned packages and open the welcome notebook
+lab: $(VENV)/.installed-lab
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_welcome.ipynb
+
+## make test: lint, unit and claim tests, then every notebook under strict nbval
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval notebooks --sanitize-with tools/nbval_sanitize.cfg -p no:cacheprovider
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""The set-up a newcomer relies on: pins, Binder config, README, and a numpy-only core."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith(("-e", "-r")):
+            continue
+        name, _, version = line.partition("==")
+        assert version, f"{path.name}: '{line}' is not pinned with =="
+        pins[name.lower()] = version
+    return pins
+
+
+def test_every_direct_dependency_is_pinned_and_numpy_fits_python_311():
+    pins = _pins(ROOT / "requirements.txt")
+    for pkg in ("numpy", "matplotlib", "ipywidgets", "ipympl", "jupyterlab"):
+        assert pkg in pins, f"requirements.txt does not pin {pkg}"
+    # numpy 2.5 needs Python >= 3.12; the series targets 3.11.
+    assert pins["numpy"].startswith("2.4."), pins["numpy"]
+
+
+def test_binder_pins_do_not_drift_from_requirements():
+    binder = ROOT / "binder" / "requirements.txt"
+    assert _pins(binder) == _pins(ROOT / "requirements.txt")
+    lines = [ln.strip() for ln in binder.read_text().splitlines() if ln.strip()]
+    assert lines[-1] == "-e .", "binder/requirements.txt must install trainlib last (-e .)"
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+
+
+def test_import_trainlib_needs_only_numpy():
+    """The math must import with plotting and widget packages unavailable."""
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in {'matplotlib', 'ipywidgets', 'IPython', 'ipympl'}:\n"
+        "            raise ImportError('blocked: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import pkgutil, importlib, trainlib\n"
+        "mods = [m.name for m in pkgutil.iter_modules(trainlib.__path__)]\n"
+        "for m in mods:\n"
+        "    if m not in {'apps', 'plot'}:\n"
+        "        importlib.import_module('trainlib.' + m)\n"
+        "print(len(mods))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def test_readme_gives_the_two_commands_and_lists_every_notebook():
+    readme = (ROOT / "README.md").read_text()
+    assert "make lab" in readme and "make test" in readme
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert nb.name in readme, f"README.md does not list {nb.name}"
+
+
+def test_ci_script_runs_make_test():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test", ci, re.M)
