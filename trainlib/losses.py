@@ -1,0 +1,423 @@
+"""A loss turns a prediction and a target into one number, and its gradient says how to lower it.
+
+Every loss here returns ``(value, grad)``: the mean-reduced loss as a float and its gradient
+with respect to the first argument (prediction, probabilities or logits), computed in one call.
+The exception is `kl_div(p, q)`, which keeps the textbook order D(P‖Q) and differentiates
+with respect to the model's distribution q. Reductions follow ``torch.nn``: regression and
+binary losses average over all elements, `cross_entropy` averages over the rows of the batch.
+
+`softmax`, `log_softmax`, `logsumexp` and the deliberately naive `logsumexp_naive` /
+`cross_entropy_naive` are the building blocks the notebooks use to show why stability matters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from trainlib._validate import (
+    as_array,
+    check_int,
+    check_positive,
+    check_range,
+    check_same_shape,
+)
+
+__all__ = [
+    "LOSSES",
+    "bce",
+    "bce_with_logits",
+    "cross_entropy",
+    "cross_entropy_naive",
+    "focal_loss",
+    "huber",
+    "kl_div",
+    "log_softmax",
+    "logsumexp",
+    "logsumexp_naive",
+    "mae",
+    "mse",
+    "sigmoid",
+    "softmax",
+]
+
+BCE_LOG_FLOOR = -100.0  # torch.nn.BCELoss clamps log p and log(1−p) at −100
+# torch.nn.BCELoss floors p(1−p) at 1e-12 in its backward pass; that constant is a float32
+# there (9.99999996e-13), reproduced here so the p = 0 and p = 1 gradients match it exactly
+BCE_GRAD_EPS = float(np.float32(1e-12))
+DIST_ATOL = 1e-6  # how far from 1 a row of a probability distribution may sum
+
+
+# ---------------------------------------------------------------------------------------
+# Argument checks (messages in the trainlib._validate style: argument, expected, given)
+# ---------------------------------------------------------------------------------------
+
+
+def _nonempty(name: str, x: np.ndarray) -> np.ndarray:
+    if x.size == 0:
+        raise ValueError(f"{name}: expected at least one element, got shape {x.shape}")
+    return x
+
+
+def _pair(pred_name: str, pred: Any, target_name: str, target: Any):
+    """Prediction and target as finite float arrays of one shape."""
+    pred = _nonempty(pred_name, as_array(pred_name, pred))
+    target = as_array(target_name, target)
+    check_same_shape(target_name, target, pred_name, pred)
+    return pred, target
+
+
+def _in_unit_interval(name: str, x: np.ndarray) -> None:
+    """Raise unless every entry of `x` is in [0, 1], reporting the worst offender."""
+    lo, hi = float(np.min(x)), float(np.max(x))
+    check_range(name, lo if lo < 0 else hi, 0.0, 1.0, hi_closed=True)
+
+
+def _distribution_rows(name: str, x: Any) -> np.ndarray:
+    """`x` as a (C,) or (N, C) array whose rows are probability distributions."""
+    x = _nonempty(name, as_array(name, x))
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{name}: expected a 1-D or 2-D array, got shape {x.shape}")
+    check_positive(name, float(np.min(x)), strict=False)
+    sums = np.sum(x, axis=-1)
+    worst = float(sums.flat[np.argmax(np.abs(sums - 1.0))])
+    if abs(worst - 1.0) > DIST_ATOL:
+        raise ValueError(
+            f"{name}: expected rows summing to 1 (within {DIST_ATOL:g}), "
+            f"got a row summing to {worst!r}"
+        )
+    return x
+
+
+def _class_targets(z: np.ndarray, y: Any) -> tuple[np.ndarray, bool]:
+    """Targets as (N, C) rows T and whether they came as integer labels.
+
+    Integer labels (N,) become one-hot rows; (N, C) rows must be distributions.
+    """
+    n, c = z.shape
+    y = np.asarray(y)
+    if y.ndim == 1:
+        if y.dtype.kind not in "biuf":
+            raise ValueError(f"y: expected integer class labels, got dtype {y.dtype}")
+        if y.shape != (n,):
+            raise ValueError(f"y: expected shape ({n},) to match the rows of z, got {y.shape}")
+        if y.dtype.kind == "f":
+            as_array("y", y)  # finite
+            bad = y[y != np.round(y)]
+            if bad.size:
+                check_int("y", float(bad[0]))  # raises: a class label must be an integer
+        labels = y.astype(np.int64)
+        check_int("y", int(labels.min()), minimum=0)
+        check_range("y", int(labels.max()), 0, c)
+        return np.eye(c, dtype=z.dtype)[labels], True
+    if y.ndim == 2:
+        check_same_shape("y", y, "z", z)
+        return _distribution_rows("y", y).astype(z.dtype, copy=False), False
+    raise ValueError(f"y: expected labels (N,) or probability rows (N, C), got shape {y.shape}")
+
+
+def _class_weight(weight: Any, c: int, dtype) -> np.ndarray:
+    if weight is None:
+        return np.ones(c, dtype=dtype)
+    w = as_array("weight", weight, ndim=1)
+    if w.shape != (c,):
+        raise ValueError(f"weight: expected shape ({c},), one weight per class, got {w.shape}")
+    check_positive("weight", float(np.min(w)), strict=False)
+    return w.astype(dtype, copy=False)
+
+
+def _logits_2d(z: Any) -> np.ndarray:
+    z = _nonempty("z", as_array("z", z, ndim=2))
+    if z.shape[1] == 0:
+        raise ValueError(f"z: expected at least one class, got shape {z.shape}")
+    return z
+
+
+# ---------------------------------------------------------------------------------------
+# Regression losses: mean over all elements
+# ---------------------------------------------------------------------------------------
+
+
+def mse(yhat: Any, y: Any) -> tuple[float, np.ndarray]:
+    """Mean squared error, averaged over all elements.
+
+    Shapes: yhat, y: any shape, the same; grad like yhat.
+    L = (1/n)·Σ (ŷᵢ − yᵢ)²,  ∂L/∂ŷᵢ = 2(ŷᵢ − yᵢ)/n
+    """
+    yhat, y = _pair("yhat", yhat, "y", y)
+    e = yhat - y
+    return float(np.mean(e**2)), 2 * e / e.size
+
+
+def mae(yhat: Any, y: Any) -> tuple[float, np.ndarray]:
+    """Mean absolute error (L1), averaged over all elements.
+
+    Shapes: yhat, y: any shape, the same; grad like yhat.
+    L = (1/n)·Σ |ŷᵢ − yᵢ|,  ∂L/∂ŷᵢ = sign(ŷᵢ − yᵢ)/n
+    |e| has no derivative at e = 0; the subgradient used there is 0 (as in torch).
+    """
+    yhat, y = _pair("yhat", yhat, "y", y)
+    e = yhat - y
+    return float(np.mean(np.abs(e))), np.sign(e) / e.size
+
+
+def huber(yhat: Any, y: Any, delta: float = 1.0) -> tuple[float, np.ndarray]:
+    """Huber loss (torch.nn.HuberLoss): quadratic near zero, linear beyond δ.
+
+    Shapes: yhat, y: any shape, the same; grad like yhat.
+    ℓ(e) = ½e² if |e| ≤ δ, else δ·(|e| − ½δ);  L = (1/n)·Σ ℓ(ŷᵢ − yᵢ)
+    ∂L/∂ŷᵢ = eᵢ/n if |eᵢ| ≤ δ, else δ·sign(eᵢ)/n
+    The source text writes "MSE" for the quadratic branch; it is ½e², and the ½ is what
+    makes the value (½δ²) and the slope (δ) continuous at |e| = δ. As δ → ∞ this is MSE/2,
+    as δ → 0 it approaches δ·MAE.
+    """
+    delta = check_positive("delta", delta)
+    yhat, y = _pair("yhat", yhat, "y", y)
+    e = yhat - y
+    small = np.abs(e) <= delta
+    loss = np.where(small, 0.5 * e**2, delta * (np.abs(e) - 0.5 * delta))
+    grad = np.where(small, e, delta * np.sign(e)) / e.size
+    return float(np.mean(loss)), grad
+
+
+# ---------------------------------------------------------------------------------------
+# Binary classification: mean over all elements (each element is one yes/no decision)
+# ---------------------------------------------------------------------------------------
+
+
+def sigmoid(z: Any) -> np.ndarray:
+    """Logistic function σ(z) = 1/(1 + e^{−z}), without overflow for any finite z.
+
+    Shapes: z: any shape; result like z.
+    """
+    z = as_array("z", z)
+    ez = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    return np.where(z >= 0, 1 / (1 + ez), ez / (1 + ez))
+
+
+def bce(p: Any, y: Any) -> tuple[float, np.ndarray]:
+    """Binary cross-entropy from probabilities (torch.nn.BCELoss), averaged over all elements.
+
+    Shapes: p, y: any shape, the same; grad like p. p, y in [0, 1] (soft labels allowed).
+    L = −(1/n)·Σ [yᵢ·log pᵢ + (1 − yᵢ)·log(1 − pᵢ)],  ∂L/∂pᵢ = (pᵢ − yᵢ) / (pᵢ(1 − pᵢ)·n)
+    This is the negative log-likelihood of y under a Bernoulli(p). It grows without bound as
+    a confident prediction turns out wrong (p → 0 with y = 1); like torch, each log is clamped
+    at −100, so p = 0 with y = 1 costs 100 rather than inf, and the gradient's denominator
+    p(1 − p) is floored at 1e-12.
+    """
+    p, y = _pair("p", p, "y", y)
+    _in_unit_interval("p", p)
+    _in_unit_interval("y", y)
+    with np.errstate(divide="ignore"):  # log 0 = −inf, clamped on the next line
+        log_p = np.maximum(np.log(p), BCE_LOG_FLOOR)
+        log_1mp = np.maximum(np.log1p(-p), BCE_LOG_FLOOR)
+    loss = -(y * log_p + (1 - y) * log_1mp)
+    grad = (p - y) / np.maximum(p * (1 - p), BCE_GRAD_EPS) / p.size
+    return float(np.mean(loss)), grad
+
+
+def _bce_logits_terms(z: np.ndarray, y: np.ndarray, pos_weight=1.0):
+    """Elementwise BCE-with-logits loss and its derivative ∂ℓ/∂z (no reduction)."""
+    softplus_neg = np.log1p(np.exp(-np.abs(z))) + np.maximum(-z, 0)  # −log σ(z), stable
+    loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    loss = loss + (pos_weight - 1) * y * softplus_neg  # 0 when pos_weight = 1
+    dloss = (1 + (pos_weight - 1) * y) * sigmoid(z) - pos_weight * y
+    return loss, dloss
+
+
+def bce_with_logits(z: Any, y: Any, pos_weight: Any = None) -> tuple[float, np.ndarray]:
+    """Binary cross-entropy from logits (torch.nn.BCEWithLogitsLoss), averaged over all elements.
+
+    Shapes: z, y: any shape, the same; pos_weight: scalar or broadcastable to z (e.g. (C,)).
+    ℓ = max(z, 0) − z·y + log(1 + e^{−|z|})  (= BCE(σ(z), y), never exp of a large number)
+    with pos_weight w: ℓ = −[w·y·log σ(z) + (1 − y)·log(1 − σ(z))]
+    ∂L/∂zᵢ = (σ(zᵢ) − yᵢ)/n, or ((1 + (w − 1)yᵢ)·σ(zᵢ) − w·yᵢ)/n with pos_weight.
+    """
+    z, y = _pair("z", z, "y", y)
+    _in_unit_interval("y", y)
+    pw = 1.0
+    if pos_weight is not None:
+        pw = as_array("pos_weight", pos_weight)
+        try:
+            ok = np.broadcast_shapes(pw.shape, z.shape) == z.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"pos_weight: expected a scalar or a shape broadcastable to {z.shape}, "
+                f"got {pw.shape}"
+            )
+        check_positive("pos_weight", float(np.min(pw)), strict=False)
+    loss, dloss = _bce_logits_terms(z, y, pw)
+    return float(np.mean(loss)), dloss / z.size
+
+
+def focal_loss(
+    z: Any, y: Any, gamma: float = 2.0, alpha: float | None = None
+) -> tuple[float, np.ndarray]:
+    """Binary focal loss from logits (Lin et al. 2017), averaged over all elements.
+
+    Shapes: z, y: any shape, the same; grad like z. y in [0, 1].
+    p = σ(z),  p_t = p·y + (1 − p)(1 − y),  α_t = α·y + (1 − α)(1 − y)  (α_t = 1 if α is None)
+    ℓ = α_t·(1 − p_t)^γ·BCE(z, y),  L = (1/n)·Σ ℓᵢ
+    Same as torchvision.ops.sigmoid_focal_loss(reduction="mean"), except that α defaults to
+    None (no class weighting) instead of 0.25. γ = 0, α = None gives `bce_with_logits`.
+    The factor (1 − p_t)^γ shrinks the loss of examples that are already right, so the rare,
+    hard ones dominate the gradient.
+    """
+    gamma = check_positive("gamma", gamma, strict=False)
+    if alpha is not None:
+        alpha = check_range("alpha", alpha, 0.0, 1.0, hi_closed=True)
+    z, y = _pair("z", z, "y", y)
+    _in_unit_interval("y", y)
+    ce, dce = _bce_logits_terms(z, y)
+    p, q = sigmoid(z), sigmoid(-z)  # q = 1 − p without cancellation
+    m = p * (1 - y) + q * y  # 1 − p_t
+    mg = m**gamma  # (1 − p_t)^γ
+    # ∂(m^γ)/∂z = γ·m^γ·(∂m/∂z)/m with ∂m/∂z = p·q·(1 − 2y); where m = 0 the product is 0
+    dm_over_m = np.divide(p * q * (1 - 2 * y), m, out=np.zeros_like(m), where=m > 0)
+    a = 1.0 if alpha is None else alpha * y + (1 - alpha) * (1 - y)
+    loss = a * mg * ce
+    grad = a * (mg * dce + gamma * mg * dm_over_m * ce)
+    return float(np.mean(loss)), grad / z.size
+
+
+# ---------------------------------------------------------------------------------------
+# Softmax family
+# ---------------------------------------------------------------------------------------
+
+
+def logsumexp(z: Any, axis: int = -1) -> np.ndarray:
+    """log Σⱼ e^{zⱼ} along `axis`, stable: m + log Σⱼ e^{zⱼ − m} with m = maxⱼ zⱼ.
+
+    Shapes: z: any shape; result: z without `axis`.
+    """
+    z = _nonempty("z", as_array("z", z))
+    m = np.max(z, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+    return np.squeeze(out, axis=axis)
+
+
+def logsumexp_naive(z: Any, axis: int = -1) -> np.ndarray:
+    """log Σⱼ e^{zⱼ} computed literally, kept to show why `logsumexp` subtracts the max.
+
+    Shapes: z: any shape; result: z without `axis`.
+    e^{z} overflows to inf for z ≳ 709.8 (float64) and underflows to 0 for z ≲ −745, so the
+    result is honestly inf or −inf there. No RuntimeWarning is raised: the overflow is the
+    lesson, not an accident.
+    """
+    z = _nonempty("z", as_array("z", z))
+    with np.errstate(over="ignore", divide="ignore", under="ignore"):
+        return np.log(np.sum(np.exp(z), axis=axis))
+
+
+def softmax(z: Any, axis: int = -1) -> np.ndarray:
+    """Softmax along `axis`: sᵢ = e^{zᵢ − m} / Σⱼ e^{zⱼ − m}, m = maxⱼ zⱼ (shift-invariant).
+
+    Shapes: z: any shape; result like z, rows summing to 1.
+    """
+    z = _nonempty("z", as_array("z", z))
+    ez = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return ez / np.sum(ez, axis=axis, keepdims=True)
+
+
+def log_softmax(z: Any, axis: int = -1) -> np.ndarray:
+    """log softmax along `axis`: log sᵢ = (zᵢ − m) − log Σⱼ e^{zⱼ − m}, finite for finite z.
+
+    Shapes: z: any shape; result like z.
+    """
+    z = _nonempty("z", as_array("z", z))
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+# ---------------------------------------------------------------------------------------
+# Multi-class classification: mean over the rows of the batch
+# ---------------------------------------------------------------------------------------
+
+
+def cross_entropy(z: Any, y: Any, weight: Any = None) -> tuple[float, np.ndarray]:
+    """Categorical cross-entropy from logits (torch.nn.functional.cross_entropy).
+
+    Shapes: z: (N, C) logits; y: (N,) integer labels or (N, C) probability rows;
+    weight: (C,) non-negative class weights or None; grad: (N, C).
+    Integer labels: L = −Σᵢ w_{yᵢ}·log softmax(zᵢ)_{yᵢ} / Σᵢ w_{yᵢ}   (weighted mean; = NLL)
+    Probability rows: L = −(1/N)·Σᵢ Σ_c w_c·y_{ic}·log softmax(zᵢ)_c
+    ∂L/∂z_{ic} = (Σₖ w_k·y_{ik}·s_{ic} − w_c·y_{ic}) / D, D the denominator above;
+    unweighted this is (softmax(zᵢ) − yᵢ)/N. With one-hot labels the loss of a row is
+    −log p[correct]. Computed through `log_softmax`, so logits of ±1e4 are fine.
+    """
+    z = _logits_2d(z)
+    t, from_labels = _class_targets(z, y)
+    w = _class_weight(weight, z.shape[1], z.dtype)
+    wt = t * w  # w_c·y_ic
+    row_w = np.sum(wt, axis=1, keepdims=True)
+    denom = float(np.sum(row_w)) if from_labels else z.shape[0]
+    if denom == 0:
+        raise ValueError("weight: expected a positive total weight over the labels in y, got 0")
+    logp = log_softmax(z)
+    value = -float(np.sum(wt * logp)) / denom
+    grad = (row_w * np.exp(logp) - wt) / denom
+    return value, grad
+
+
+def cross_entropy_naive(z: Any, y: Any) -> tuple[float, np.ndarray]:
+    """Cross-entropy the literal way, softmax by e^z / Σe^z then log: overflows for big logits.
+
+    Shapes: z: (N, C) logits; y: (N,) integer labels or (N, C) probability rows; grad: (N, C).
+    L = −(1/N)·Σᵢ Σ_c y_{ic}·log(e^{z_{ic}} / Σⱼ e^{z_{ij}}),  ∂L/∂zᵢ = (sᵢ − yᵢ)/N
+    Kept for the stable-vs-naive comparison: with logits around ±1000, e^z is inf or 0 and the
+    result is honestly inf or nan (without RuntimeWarnings). Use `cross_entropy`.
+    """
+    z = _logits_2d(z)
+    t, _ = _class_targets(z, y)
+    n = z.shape[0]
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        ez = np.exp(z)
+        s = ez / np.sum(ez, axis=1, keepdims=True)
+        value = -float(np.sum(t * np.log(s))) / n
+    return value, (s - t) / n
+
+
+# ---------------------------------------------------------------------------------------
+# Distribution matching
+# ---------------------------------------------------------------------------------------
+
+
+def kl_div(p: Any, q: Any) -> tuple[float, np.ndarray]:
+    """Kullback–Leibler divergence D(P‖Q), averaged over rows; gradient with respect to q.
+
+    Shapes: p, q: (C,) or (N, C), the same; each row a distribution; grad like q.
+    D(P‖Q) = Σ_c P_c·log(P_c / Q_c), with 0·log(0/Q) = 0;  L = (1/N)·Σᵢ D(Pᵢ‖Qᵢ)
+    ∂L/∂Q_{ic} = −P_{ic} / (Q_{ic}·N)   (0 where P = 0; the unconstrained partial derivative)
+    Equals torch.nn.functional.kl_div(q.log(), p, reduction="batchmean") for (N, C) input;
+    a single (C,) distribution counts as N = 1. P is the reference (data), Q the model.
+    D ≥ 0, with equality iff P = Q, and D(P‖Q) ≠ D(Q‖P) in general. If Q_c = 0 where
+    P_c > 0 the divergence is infinite: value inf and gradient −inf there, without warnings.
+    """
+    p = _distribution_rows("p", p)
+    q = _distribution_rows("q", q)
+    check_same_shape("q", q, "p", p)
+    n = 1 if p.ndim == 1 else p.shape[0]
+    pos = p > 0
+    log_p = np.log(p, out=np.zeros_like(p), where=pos)
+    with np.errstate(divide="ignore"):  # log 0 = −inf: the divergence is honestly infinite
+        log_q = np.log(q)
+    terms = np.multiply(p, log_p - log_q, out=np.zeros_like(p), where=pos)
+    with np.errstate(divide="ignore", over="ignore"):  # Q = 0 (or subnormal) under P > 0
+        grad = np.divide(-p, q, out=np.zeros_like(q), where=pos)
+    return float(np.sum(terms)) / n, grad / n
+
+
+LOSSES = {
+    "MSE": mse,
+    "MAE": mae,
+    "Huber": huber,
+    "BCE": bce,
+    "BCE with logits": bce_with_logits,
+    "Cross-entropy": cross_entropy,
+    "Focal": focal_loss,
+    "KL divergence": kl_div,  # note the order: kl_div(p_target, q_model), grad w.r.t. q
+}
+"""Display name → loss function, for the notebooks' loss explorer."""
