@@ -1,0 +1,255 @@
+"""A Tensor remembers how it was made, so its gradient can be computed backwards.
+
+A tiny reverse-mode automatic differentiation engine over numpy arrays, after
+karpathy/micrograd's `engine.py`. Every operation does three things: compute `out`, give
+`out` a `_backward` closure that turns ∂L/∂out into ∂L/∂inputs (local × upstream), and
+return `out`. The forward pass thereby builds a graph; `backward()` sorts it topologically
+and calls the closures from the output back to the inputs. The result is exact up to
+floating-point rounding: no symbolic algebra, no finite differences.
+
+Broadcasting: when an input was broadcast in the forward pass (b of shape (D,) added to
+x of shape (N, D)), its gradient is summed over the broadcast axes ("un-broadcast").
+
+Calling `backward()` twice gives the same gradients, not twice them: every call first
+zeroes the grads of the whole graph (unlike PyTorch, which accumulates into leaf grads).
+To combine two losses, backpropagate their sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from trainlib._validate import as_array, check_same_shape
+
+
+def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum `grad` over the axes that broadcasting added or stretched, back to `shape`."""
+    while grad.ndim > len(shape):  # axes broadcasting prepended
+        grad = grad.sum(axis=0)
+    for i, n in enumerate(shape):  # axes of length 1 stretched to length > 1
+        if n == 1 and grad.shape[i] != 1:
+            grad = grad.sum(axis=i, keepdims=True)
+    return grad
+
+
+class Tensor:
+    """An ndarray with a gradient and a record of the operation that produced it.
+
+    Shapes: `data` any shape (stored as float64); `grad` has the shape of `data` and holds
+    ∂L/∂data after `L.backward()`.
+    """
+
+    __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__, not numpy's loop
+
+    def __init__(self, data, _prev: tuple = (), _op: str = "", name: str = ""):
+        self.data = as_array("data", data, finite=False).astype(np.float64)
+        self.grad = np.zeros_like(self.data)
+        self._prev = tuple(_prev)  # the inputs of the op that made this tensor
+        self._op = _op  # the op's symbol, for graph drawings
+        self.name = name  # optional label, for graph drawings
+        self._backward: Callable[[], None] = lambda: None  # leaves pass nothing on
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def __repr__(self) -> str:
+        label = f"{self.name}: " if self.name else ""
+        return f"Tensor({label}shape={self.shape}, op={self._op!r})"
+
+    # ---- binary ops -------------------------------------------------------------------
+
+    def __add__(self, other):
+        other = other if isinstance(other, Tensor) else Tensor(other)
+        out = Tensor(self.data + other.data, (self, other), "+")
+
+        def _backward():  # ∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1
+            self.grad += _unbroadcast(out.grad, self.shape)
+            other.grad += _unbroadcast(out.grad, other.shape)
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Tensor) else Tensor(other)
+        out = Tensor(self.data * other.data, (self, other), "*")
+
+        def _backward():  # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
+            self.grad += _unbroadcast(other.data * out.grad, self.shape)
+            other.grad += _unbroadcast(self.data * out.grad, other.shape)
+
+        out._backward = _backward
+        return out
+
+    def __matmul__(self, other):
+        other = other if isinstance(other, Tensor) else Tensor(other)
+        if self.ndim != 2 or other.ndim != 2:
+            raise ValueError(f"other: expected 2-D @ 2-D, got {self.shape} @ {other.shape}")
+        out = Tensor(self.data @ other.data, (self, other), "@")
+
+        def _backward():  # C = A·B: ∂L/∂A = ∂L/∂C·Bᵀ, ∂L/∂B = Aᵀ·∂L/∂C
+            self.grad += out.grad @ other.data.T
+            other.grad += self.data.T @ out.grad
+
+        out._backward = _backward
+        return out
+
+    def __pow__(self, p: float):
+        if isinstance(p, bool) or not isinstance(p, int | float | np.integer | np.floating):
+            raise ValueError(f"p: expected a constant int or float exponent, got {p!r}")
+        out = Tensor(self.data**p, (self,), f"**{p}")
+
+        def _backward():  # ∂(aᵖ)/∂a = p·aᵖ⁻¹
+            self.grad += p * self.data ** (p - 1) * out.grad
+
+        out._backward = _backward
+        return out
+
+    # ---- unary ops --------------------------------------------------------------------
+
+    def exp(self):
+        out = Tensor(np.exp(self.data), (self,), "exp")
+
+        def _backward():  # ∂eᵃ/∂a = eᵃ
+            self.grad += out.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def log(self):
+        out = Tensor(np.log(self.data), (self,), "log")
+
+        def _backward():  # ∂log(a)/∂a = 1/a
+            self.grad += out.grad / self.data
+
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        out = Tensor(np.maximum(self.data, 0.0), (self,), "ReLU")
+
+        def _backward():  # ∂ReLU(a)/∂a = 1[a > 0]
+            self.grad += (self.data > 0) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def sigmoid(self):
+        e = np.exp(-np.abs(self.data))  # σ without overflow: e ≤ 1
+        out = Tensor(np.where(self.data >= 0, 1 / (1 + e), e / (1 + e)), (self,), "σ")
+
+        def _backward():  # ∂σ(a)/∂a = σ(a)·(1 − σ(a))
+            self.grad += out.data * (1 - out.data) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        out = Tensor(np.tanh(self.data), (self,), "tanh")
+
+        def _backward():  # ∂tanh(a)/∂a = 1 − tanh²(a)
+            self.grad += (1 - out.data**2) * out.grad
+
+        out._backward = _backward
+        return out
+
+    # ---- reductions -------------------------------------------------------------------
+
+    def sum(self, axis: int | tuple | None = None, keepdims: bool = False):
+        out = Tensor(np.sum(self.data, axis=axis, keepdims=keepdims), (self,), "sum")
+
+        def _backward():  # ∂(Σa)/∂aᵢ = 1: copy ∂L/∂out back over the summed axes
+            g = out.grad
+            if axis is not None and not keepdims:
+                g = np.expand_dims(g, axis)
+            self.grad += np.broadcast_to(g, self.shape)
+
+        out._backward = _backward
+        return out
+
+    def mean(self, axis: int | tuple | None = None, keepdims: bool = False):
+        """Mean over `axis`: the sum times 1/count, so it needs no backward of its own."""
+        s = self.sum(axis=axis, keepdims=keepdims)
+        return s * (s.data.size / self.data.size)  # 1/count, count = entries per output
+
+    # ---- derived ops (built from the ones above, so no backward of their own) ----------
+
+    def __neg__(self):
+        return self * -1.0
+
+    def __sub__(self, other):
+        return self + (-other if isinstance(other, Tensor) else -np.asarray(other))
+
+    def __truediv__(self, other):
+        return self * (other**-1 if isinstance(other, Tensor) else 1.0 / np.asarray(other))
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __rsub__(self, other):
+        return (-self) + other
+
+    def __rtruediv__(self, other):
+        return self**-1 * other
+
+    # ---- the backward pass ------------------------------------------------------------
+
+    def topo(self) -> list[Tensor]:
+        """Every tensor this one depends on, each after all of its inputs (self last)."""
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:  # depth-first, iterative so deep graphs cannot hit the recursion limit
+            t, inputs_done = stack.pop()
+            if inputs_done:
+                order.append(t)  # all of t's inputs are already in `order`
+            elif id(t) not in seen:
+                seen.add(id(t))
+                stack.append((t, True))  # come back to t after its inputs
+                stack.extend((c, False) for c in reversed(t._prev))
+        return order
+
+    def zero_grad(self) -> None:
+        """Set the grad of every tensor in this one's graph to zero."""
+        for t in self.topo():
+            t.grad = np.zeros_like(t.data)
+
+    def backward(self, grad=None) -> None:
+        """Fill `.grad` of every tensor in the graph with ∂L/∂tensor, L being this tensor.
+
+        Shapes: `grad` (the seed ∂L/∂self) has the shape of `self`; default ones, which for
+        a scalar is dL/dL = 1. For a non-scalar output, `grad` plays the role of the
+        upstream gradient: the result is ∂(Σ grad·self)/∂input.
+        Grads are zeroed first, so a second call gives the same result, not twice it.
+        """
+        seed = np.ones_like(self.data) if grad is None else as_array("grad", grad)
+        check_same_shape("grad", seed, "self.data", self.data)
+        order = self.topo()
+        self.zero_grad()
+        self.grad = seed.astype(np.float64)
+        for t in reversed(order):  # output first: each node's grad is complete before use
+            t._backward()
+
+
+def graph(t: Tensor) -> dict:
+    """The graph behind `t` as plain data, for drawing: nodes in topological order and edges.
+
+    Returns {"nodes": [{"id", "op", "name", "shape", "data", "grad"}],
+             "edges": [(input_id, output_id), ...]}; ids are positions in the node list.
+    A node used twice (x·x) appears once, with two edges into its consumer.
+    """
+    order = t.topo()
+    index = {id(n): i for i, n in enumerate(order)}
+    nodes = [
+        {"id": i, "op": n._op, "name": n.name, "shape": n.shape, "data": n.data, "grad": n.grad}
+        for i, n in enumerate(order)
+    ]
+    edges = [(index[id(c)], index[id(n)]) for n in order for c in n._prev]
+    return {"nodes": nodes, "edges": edges}
