@@ -1,0 +1,512 @@
+"""Optimisers: each one is a pair of pure functions, `init` and `step`, that match torch.optim.
+
+    opt = adam(lr=1e-3)
+    state = opt.init(params)                          # AdamState(t=0, m=0, v=0, v_max=None)
+    params, state = opt.step(params, grads, state)    # one update; nothing is mutated
+
+`params` is one array of any shape or a dict of arrays (a network); `grads` has the same
+structure. Every rule is elementwise, so an `(N, 2)` array of N starting points on a 2-D
+surface runs N independent descents in one call. `lr` is a float or a schedule `lr(t)`
+(`trainlib.schedules`), where t is the number of steps already taken: step k uses lr(k),
+like PyTorch calling `scheduler.step()` after every `optimizer.step()`.
+
+Names, defaults, validation and arithmetic follow torch.optim 2.13 (single-tensor path),
+so the trajectories agree with PyTorch's to rounding (tests/test_optim.py checks it).
+`InPlace` runs a pure optimiser on a network whose layers hold the parameter arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from trainlib._validate import as_array, check_positive, check_range
+
+Params = np.ndarray | dict[str, np.ndarray]
+Schedule = Callable[[int], float]
+
+
+class Optimizer(NamedTuple):
+    """A pure optimiser: `init(params) -> state`, `step(params, grads, state) -> (params, state)`.
+
+    `lr(t)` is the learning rate of step t (a constant rate is a constant function),
+    `rate(state)` the per-coordinate effective rate of the latest step (see `effective_lr`),
+    `name` and `hyperparams` say what was built, for printing and plot legends.
+    """
+
+    init: Callable[[Params], Any]
+    step: Callable[[Params, Params, Any], tuple[Params, Any]]
+    lr: Schedule
+    rate: Callable[[Any], Any]
+    name: str
+    hyperparams: dict
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparams.items())
+        return f"{self.name}({args})"
+
+
+class SGDState(NamedTuple):
+    """t: steps taken; buf: momentum buffer b (None without momentum)."""
+
+    t: int
+    buf: Params | None
+
+
+class AdaGradState(NamedTuple):
+    """t: steps taken; sum_sq: running sum G of squared gradients."""
+
+    t: int
+    sum_sq: Params
+
+
+class RMSPropState(NamedTuple):
+    """t: steps taken; v: moving average of g²; g_avg: of g (centered); buf: momentum."""
+
+    t: int
+    v: Params
+    g_avg: Params | None
+    buf: Params | None
+
+
+class AdamState(NamedTuple):
+    """t: steps taken; m, v: moving averages of g and g²; v_max: running max of v (amsgrad)."""
+
+    t: int
+    m: Params
+    v: Params
+    v_max: Params | None
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers: learning rates, parameter trees, argument checks.
+
+
+def _as_schedule(lr: float | Schedule) -> Schedule:
+    """A float becomes the constant schedule t ↦ lr; a callable is used as given."""
+    if callable(lr):
+        return lr
+    value = check_positive("lr", lr, strict=False)
+
+    def constant(t: int) -> float:
+        return value
+
+    return constant
+
+
+def _as_params(params: Any) -> Params:
+    """Check `params`: a real array, or a non-empty dict of real arrays."""
+    if isinstance(params, Mapping):
+        if not params:
+            raise ValueError("params: expected an array or a non-empty dict of arrays, got {}")
+        return {k: as_array(f"params[{k!r}]", v) for k, v in params.items()}
+    return as_array("params", params)
+
+
+def _check_grads(grads: Any, params: Params) -> None:
+    """Raise unless `grads` has the structure (dict keys, shapes) of `params`."""
+    if isinstance(params, Mapping):
+        if not isinstance(grads, Mapping) or grads.keys() != params.keys():
+            given = sorted(grads) if isinstance(grads, Mapping) else type(grads).__name__
+            raise ValueError(f"grads: expected a dict with keys {sorted(params)}, got {given}")
+        for k in params:
+            if np.shape(grads[k]) != np.shape(params[k]):
+                raise ValueError(
+                    f"grads[{k!r}]: expected shape {np.shape(params[k])} to match "
+                    f"params[{k!r}], got {np.shape(grads[k])}"
+                )
+    elif isinstance(grads, Mapping) or np.shape(grads) != np.shape(params):
+        given = "a dict" if isinstance(grads, Mapping) else f"shape {np.shape(grads)}"
+        raise ValueError(f"grads: expected shape {np.shape(params)} to match params, got {given}")
+
+
+def _zeros(params: Params, fill: float = 0.0) -> Params:
+    """A tree shaped like `params`, filled with `fill`."""
+    if isinstance(params, Mapping):
+        return {k: np.full_like(v, fill) for k, v in params.items()}
+    return np.full_like(params, fill)
+
+
+def _map(update: Callable, params: Params, grads: Params, *states: Params | None) -> tuple:
+    """Apply the per-array `update(p, g, *s) -> (p, *s)` to one array or to every dict entry.
+
+    Runs under `np.errstate(all="ignore")`: a diverging run produces inf/NaN, which the
+    training loops detect and report as `diverged=True`, instead of RuntimeWarnings.
+    """
+    with np.errstate(all="ignore"):
+        if not isinstance(params, Mapping):
+            return update(params, grads, *states)
+        out = {
+            k: update(params[k], grads[k], *(None if s is None else s[k] for s in states))
+            for k in params
+        }
+    first = next(iter(out.values()))
+    return tuple(
+        None if first[i] is None else {k: out[k][i] for k in out} for i in range(len(first))
+    )
+
+
+def _last_lr(lr: Schedule, state: Any) -> float:
+    """The learning rate the latest step used; ValueError before the first step."""
+    if state.t < 1:
+        raise ValueError("state: expected a state after at least one step (t >= 1), got t=0")
+    return float(lr(state.t - 1))
+
+
+def _tree(fn: Callable, *trees: Params | None) -> Params:
+    """Apply `fn` leafwise to trees of the same structure."""
+    if isinstance(trees[0], Mapping):
+        return {k: fn(*(t[k] for t in trees)) for k in trees[0]}
+    return fn(*trees)
+
+
+# ---------------------------------------------------------------------------------------
+# The optimisers.
+
+
+def sgd(
+    lr: float | Schedule = 1e-3,
+    momentum: float = 0.0,
+    dampening: float = 0.0,
+    weight_decay: float = 0.0,
+    nesterov: bool = False,
+) -> Optimizer:
+    """Stochastic gradient descent with momentum, dampening, weight decay, Nesterov (torch SGD).
+
+    Shapes: params and grads alike, one array of any shape or a dict of arrays.
+
+        g ← g + λ·p                       (weight_decay λ)
+        b ← g                             (first step, momentum μ > 0)
+        b ← μ·b + (1−τ)·g                 (later steps, dampening τ)
+        g ← g + μ·b  if nesterov, else  g ← b
+        p ← p − η·g
+    """
+    lr_fn = _as_schedule(lr)
+    momentum = check_positive("momentum", momentum, strict=False)
+    dampening = float(dampening)
+    weight_decay = check_positive("weight_decay", weight_decay, strict=False)
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ValueError(
+            "nesterov: expected momentum > 0 and dampening = 0 with nesterov=True, "
+            f"got momentum={momentum!r}, dampening={dampening!r}"
+        )
+
+    def init(params: Params) -> SGDState:
+        params = _as_params(params)
+        return SGDState(t=0, buf=_zeros(params) if momentum else None)
+
+    def step(params: Params, grads: Params, state: SGDState) -> tuple[Params, SGDState]:
+        _check_grads(grads, params)
+        eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
+
+        def update(p, g, b):
+            if weight_decay:
+                g = g + weight_decay * p
+            if momentum:
+                b = np.array(g, copy=True) if state.t == 0 else momentum * b + (1 - dampening) * g
+                g = g + momentum * b if nesterov else b
+            return p - eta * g, b
+
+        params, buf = _map(update, params, grads, state.buf)
+        return params, SGDState(state.t + 1, buf)
+
+    def rate(state: SGDState) -> float:
+        return _last_lr(lr_fn, state)
+
+    hyper = dict(
+        lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov
+    )
+    return Optimizer(init, step, lr_fn, rate, "sgd", hyper)
+
+
+def adagrad(
+    lr: float | Schedule = 1e-2,
+    lr_decay: float = 0.0,
+    weight_decay: float = 0.0,
+    initial_accumulator_value: float = 0.0,
+    eps: float = 1e-10,
+) -> Optimizer:
+    """AdaGrad: a per-coordinate rate from the running sum of squared gradients (torch Adagrad).
+
+    Shapes: params and grads alike, one array of any shape or a dict of arrays.
+
+        g ← g + λ·p                       (weight_decay λ)
+        G ← G + g²                        (G starts at initial_accumulator_value)
+        ηₜ ← η / (1 + (t−1)·lr_decay)     (t = this step's number, from 1)
+        p ← p − ηₜ·g / (√G + ε)
+
+    G only grows, so the effective rate ηₜ/(√G + ε) only shrinks (claim C32).
+    """
+    lr_fn = _as_schedule(lr)
+    lr_decay = check_positive("lr_decay", lr_decay, strict=False)
+    weight_decay = check_positive("weight_decay", weight_decay, strict=False)
+    init_acc = check_positive("initial_accumulator_value", initial_accumulator_value, strict=False)
+    eps = check_positive("eps", eps, strict=False)
+
+    def init(params: Params) -> AdaGradState:
+        return AdaGradState(t=0, sum_sq=_zeros(_as_params(params), init_acc))
+
+    def step(params: Params, grads: Params, state: AdaGradState):
+        _check_grads(grads, params)
+        t = state.t + 1
+        eta_t = float(lr_fn(state.t)) / (1 + (t - 1) * lr_decay)
+
+        def update(p, g, G):
+            if weight_decay:
+                g = g + weight_decay * p
+            G = G + g * g
+            return p - eta_t * (g / (np.sqrt(G) + eps)), G
+
+        params, sum_sq = _map(update, params, grads, state.sum_sq)
+        return params, AdaGradState(t, sum_sq)
+
+    def rate(state: AdaGradState) -> Params:
+        eta_t = _last_lr(lr_fn, state) / (1 + (state.t - 1) * lr_decay)
+        return _tree(lambda G: eta_t / (np.sqrt(G) + eps), state.sum_sq)
+
+    hyper = dict(
+        lr=lr,
+        lr_decay=lr_decay,
+        weight_decay=weight_decay,
+        initial_accumulator_value=init_acc,
+        eps=eps,
+    )
+    return Optimizer(init, step, lr_fn, rate, "adagrad", hyper)
+
+
+def rmsprop(
+    lr: float | Schedule = 1e-2,
+    alpha: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    momentum: float = 0.0,
+    centered: bool = False,
+) -> Optimizer:
+    """RMSProp: divide by a moving RMS of the gradient (torch RMSprop; "decay" there is `alpha`).
+
+    Shapes: params and grads alike, one array of any shape or a dict of arrays.
+
+        g ← g + λ·p                       (weight_decay λ)
+        v ← α·v + (1−α)·g²                (α: what Hinton's lecture calls the decay)
+        ḡ ← α·ḡ + (1−α)·g;  d ← √(v − ḡ²) + ε     if centered
+                             d ← √v + ε            otherwise
+        b ← μ·b + g/d;  p ← p − η·b        with momentum μ > 0
+        p ← p − η·g/d                      otherwise
+
+    v forgets old gradients, so the effective rate η/d settles instead of dying (claim C33).
+    """
+    lr_fn = _as_schedule(lr)
+    alpha = check_positive("alpha", alpha, strict=False)
+    eps = check_positive("eps", eps, strict=False)
+    weight_decay = check_positive("weight_decay", weight_decay, strict=False)
+    momentum = check_positive("momentum", momentum, strict=False)
+
+    def init(params: Params) -> RMSPropState:
+        params = _as_params(params)
+        return RMSPropState(
+            t=0,
+            v=_zeros(params),
+            g_avg=_zeros(params) if centered else None,
+            buf=_zeros(params) if momentum > 0 else None,
+        )
+
+    def step(params: Params, grads: Params, state: RMSPropState):
+        _check_grads(grads, params)
+        eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
+
+        def update(p, g, v, g_avg, b):
+            if weight_decay:
+                g = g + weight_decay * p
+            v = alpha * v + (1 - alpha) * g * g
+            if centered:
+                g_avg = alpha * g_avg + (1 - alpha) * g
+                d = np.sqrt(v - g_avg * g_avg) + eps
+            else:
+                d = np.sqrt(v) + eps
+            if momentum > 0:
+                b = momentum * b + g / d
+                return p - eta * b, v, g_avg, b
+            return p - eta * (g / d), v, g_avg, b
+
+        params, v, g_avg, buf = _map(update, params, grads, state.v, state.g_avg, state.buf)
+        return params, RMSPropState(state.t + 1, v, g_avg, buf)
+
+    def rate(state: RMSPropState) -> Params:
+        eta = _last_lr(lr_fn, state)
+        if centered:
+            return _tree(lambda v, m: eta / (np.sqrt(v - m * m) + eps), state.v, state.g_avg)
+        return _tree(lambda v: eta / (np.sqrt(v) + eps), state.v)
+
+    hyper = dict(
+        lr=lr,
+        alpha=alpha,
+        eps=eps,
+        weight_decay=weight_decay,
+        momentum=momentum,
+        centered=centered,
+    )
+    return Optimizer(init, step, lr_fn, rate, "rmsprop", hyper)
+
+
+def _adam(lr, betas, eps, weight_decay, amsgrad, decoupled: bool, name: str) -> Optimizer:
+    """Adam and AdamW share everything but where the weight decay goes."""
+    lr_fn = _as_schedule(lr)
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise ValueError(f"betas: expected a pair (beta1, beta2), got {betas!r}")
+    beta1 = check_range("betas[0]", betas[0], 0.0, 1.0)
+    beta2 = check_range("betas[1]", betas[1], 0.0, 1.0)
+    eps = check_positive("eps", eps, strict=False)
+    weight_decay = check_positive("weight_decay", weight_decay, strict=False)
+
+    def init(params: Params) -> AdamState:
+        params = _as_params(params)
+        v_max = _zeros(params) if amsgrad else None
+        return AdamState(t=0, m=_zeros(params), v=_zeros(params), v_max=v_max)
+
+    def step(params: Params, grads: Params, state: AdamState):
+        _check_grads(grads, params)
+        t = state.t + 1
+        eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
+        bc1, bc2 = 1 - beta1**t, 1 - beta2**t  # bias corrections: m̂ = m/bc1, v̂ = v/bc2
+
+        def update(p, g, m, v, v_max):
+            if weight_decay and decoupled:
+                p = p * (1 - eta * weight_decay)
+            elif weight_decay:
+                g = g + weight_decay * p
+            m = beta1 * m + (1 - beta1) * g
+            v = beta2 * v + (1 - beta2) * g * g
+            if amsgrad:
+                v_max = np.maximum(v_max, v)
+            denom = np.sqrt(v_max if amsgrad else v) / math.sqrt(bc2) + eps  # √v̂ + ε
+            return p - (eta / bc1) * (m / denom), m, v, v_max
+
+        params, m, v, v_max = _map(update, params, grads, state.m, state.v, state.v_max)
+        return params, AdamState(t, m, v, v_max)
+
+    def rate(state: AdamState) -> Params:
+        eta = _last_lr(lr_fn, state)
+        sqrt_bc2 = math.sqrt(1 - beta2**state.t)
+        v = state.v_max if amsgrad else state.v
+        return _tree(lambda v_: eta / (np.sqrt(v_) / sqrt_bc2 + eps), v)
+
+    hyper = dict(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+    return Optimizer(init, step, lr_fn, rate, name, hyper)
+
+
+def adam(
+    lr: float | Schedule = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    amsgrad: bool = False,
+) -> Optimizer:
+    """Adam: momentum on g plus RMSProp on g², both bias-corrected (torch Adam).
+
+    Shapes: params and grads alike, one array of any shape or a dict of arrays.
+
+        g ← g + λ·p                       (weight_decay λ: L2 folded into the gradient)
+        m ← β₁·m + (1−β₁)·g
+        v ← β₂·v + (1−β₂)·g²
+        v ← max(v_max, v)                 (amsgrad keeps the running maximum v_max)
+        m̂ ← m/(1−β₁ᵗ);  v̂ ← v/(1−β₂ᵗ)
+        p ← p − η·m̂ / (√v̂ + ε)
+
+    At t = 1, m̂ = g and v̂ = g², so the first step moves every coordinate by ≈ η (claim C34).
+    """
+    return _adam(lr, betas, eps, weight_decay, amsgrad, decoupled=False, name="adam")
+
+
+def adamw(
+    lr: float | Schedule = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 1e-2,
+    amsgrad: bool = False,
+) -> Optimizer:
+    """AdamW: Adam with weight decay taken out of the gradient (torch AdamW).
+
+    Shapes: params and grads alike, one array of any shape or a dict of arrays.
+
+        p ← p·(1 − η·λ)                   (decoupled decay first, weight_decay λ)
+        m ← β₁·m + (1−β₁)·g
+        v ← β₂·v + (1−β₂)·g²
+        v ← max(v_max, v)                 (amsgrad)
+        m̂ ← m/(1−β₁ᵗ);  v̂ ← v/(1−β₂ᵗ)
+        p ← p − η·m̂ / (√v̂ + ε)
+
+    The decay is not divided by √v̂, unlike Adam's L2 term (claim C35); with λ = 0 it is Adam.
+    """
+    return _adam(lr, betas, eps, weight_decay, amsgrad, decoupled=True, name="adamw")
+
+
+def effective_lr(state: Any, opt: Optimizer) -> Params | float:
+    """The per-coordinate rate of the latest step: what multiplies g (or m̂) in the update.
+
+    Shapes: like the parameters (a float for SGD, whose rate is the same everywhere).
+
+        AdaGrad  ηₜ/(√G + ε)      RMSProp  η/(√v + ε)  (√(v − ḡ²) if centered)
+        Adam(W)  η/(√v̂ + ε)       SGD      η
+    """
+    return opt.rate(state)
+
+
+OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
+    "SGD": sgd,
+    "AdaGrad": adagrad,
+    "RMSProp": rmsprop,
+    "Adam": adam,
+    "AdamW": adamw,
+}
+
+
+class InPlace:
+    """Run a pure optimiser on arrays that layers hold, writing each update into them.
+
+    Shapes: params: a dict of float arrays (or one float array); grads like params.
+
+    `step(grads)` computes the pure update and copies it into the very same arrays
+    (`p[...] = new`), so every layer object holding them sees the new values.
+    """
+
+    def __init__(self, opt: Optimizer, params: Params) -> None:
+        arrays = params.values() if isinstance(params, Mapping) else [params]
+        for p in arrays:
+            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+                raise ValueError(
+                    f"params: expected float numpy arrays to update in place, got "
+                    f"{type(p).__name__} with dtype {getattr(p, 'dtype', None)}"
+                )
+        self.opt = opt
+        self.params = params
+        self.state = opt.init(params)
+
+    @property
+    def t(self) -> int:
+        """Steps taken so far."""
+        return self.state.t
+
+    @property
+    def lr(self) -> float:
+        """The learning rate the next step will use."""
+        return float(self.opt.lr(self.state.t))
+
+    def step(self, grads: Params) -> Params:
+        """Update the parameter arrays in place; return them."""
+        new, self.state = self.opt.step(self.params, grads, self.state)
+        if isinstance(self.params, Mapping):
+            for k, p in self.params.items():
+                p[...] = new[k]
+        else:
+            self.params[...] = new
+        return self.params
+
+    def effective_lr(self) -> Params | float:
+        """Per-coordinate rate of the latest step (see `effective_lr`)."""
+        return self.opt.rate(self.state)
+
+    def __repr__(self) -> str:
+        return f"InPlace({self.opt!r}, t={self.state.t})"
