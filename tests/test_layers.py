@@ -584,3 +584,18 @@ def test_nan_input_raises(layer):
     x[1, 0] = np.nan
     with pytest.raises(ValueError, match="x: expected finite values"):
         layer.forward(x)
+
+
+def test_backward_can_skip_the_input_gradient_without_changing_parameter_gradients():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((5, 4))
+    dout = rng.standard_normal((5, 2))
+    net = mlp([4, 6, 2], rng=np.random.default_rng(3))
+    net.forward(x)
+    dx = net.backward(dout)
+    full = {k: g.copy() for k, g in net.grads.items()}
+    net.forward(x)
+    assert net.backward(dout, need_input_grad=False) is None
+    assert dx.shape == x.shape
+    for k, g in net.grads.items():
+        assert np.array_equal(g, full[k]), k

@@ -150,7 +150,8 @@ class Dense(Layer):
             out = out + self.params["b"]
         return out
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Fill dW, db; return dx (or None when `need_input_grad=False`, e.g. for the data)."""
         x = self._cached()
         dout = _check_dout(dout, x.shape[:-1] + (self.out_features,))
         x2 = x.reshape(-1, self.in_features)
@@ -158,7 +159,7 @@ class Dense(Layer):
         self.grads["W"][...] = x2.T @ d2
         if "b" in self.params:
             self.grads["b"][...] = d2.sum(axis=0)
-        return dout @ self.params["W"].T
+        return dout @ self.params["W"].T if need_input_grad else None
 
 
 class ReLU(Layer):
@@ -509,7 +510,12 @@ class Sequential(Layer):
         self._note_peak()
         return h
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Backprop through every layer; `need_input_grad=False` skips ∂L/∂x of a first Dense.
+
+        Gradients with respect to the data are rarely needed in training (PyTorch skips them
+        for inputs without requires_grad); for a first Dense layer that saves one matmul.
+        """
         checkpoints, train = self._cached()
         dout = as_array("dout", dout)
         segs = self.segments()
@@ -521,8 +527,12 @@ class Sequential(Layer):
                     h = layer.recompute(h, train=train)
                     self.forward_evals += 1
                 self._note_peak()
-            for layer in reversed(self.layers[start:stop]):
-                dout = layer.backward(dout)
+            for i in reversed(range(start, stop)):
+                layer = self.layers[i]
+                if i == 0 and not need_input_grad and isinstance(layer, Dense):
+                    dout = layer.backward(dout, need_input_grad=False)
+                else:
+                    dout = layer.backward(dout)
             if checkpointing:
                 for layer in self.layers[start:stop]:
                     layer.clear_cache()
