@@ -62,9 +62,7 @@ def gradcheck(
     h: float = 1e-6,
 ) -> dict[str, float]:
     """Relative error between `analytic[k]` and the numerical gradient for each `inputs[k]`."""
-    return {
-        k: rel_error(analytic[k], numerical_gradient(f, x, dout, h)) for k, x in inputs.items()
-    }
+    return {k: rel_error(analytic[k], numerical_gradient(f, x, dout, h)) for k, x in inputs.items()}
 
 
 def check_loss(
@@ -83,8 +81,11 @@ def check_loss(
     dout = float(rng.uniform(0.5, 2.0)) * rng.choice([-1.0, 1.0])
     _, grad = loss(yhat, *args, **kwargs)
     errs = gradcheck(
-        lambda: np.asarray(loss(yhat, *args, **kwargs)[0]), {"yhat": yhat}, {"yhat": dout * grad},
-        dout, h,
+        lambda: np.asarray(loss(yhat, *args, **kwargs)[0]),
+        {"yhat": yhat},
+        {"yhat": dout * grad},
+        dout,
+        h,
     )
     return errs["yhat"]
 

@@ -13,7 +13,8 @@ prints one of: "not attempted yet" (the stub still raises NotImplementedError �
 error), a hint for a recognised typical mistake ("you summed instead of averaging"), a
 generic "expected … got …", or a success line. Every exercise is registered in `EXERCISES`,
 so a test can check that each reference solution passes and each typical mistake gets its
-own hint. Reference solutions live here, next to their checkers.
+own hint. Each notebook's exercises, with their reference solutions, live in a module of
+this package (`trainlib/exercises/welcome.py`, ...), imported below so `check` finds them.
 """
 
 from __future__ import annotations
@@ -178,57 +179,13 @@ def _show(value: Any) -> str:
         )
 
 
-# ---------------------------------------------------------------------------------------------
-# 00 welcome — warm-up: the mean squared error of a prediction
-# ---------------------------------------------------------------------------------------------
+def _load_all() -> None:
+    """Import every exercise module of this package, so each registers its exercises."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
 
 
-def _mse(yhat: np.ndarray, y: np.ndarray) -> float:
-    """Mean squared error: (1/N)·Σ (ŷᵢ − yᵢ)². Shapes: yhat (N,), y (N,) → scalar."""
-    return float(np.mean((yhat - y) ** 2))
-
-
-_MSE_CASES = [
-    (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])),
-    (np.array([2.5, 0.0, 2.0, 8.0]), np.array([3.0, -0.5, 2.0, 7.0])),
-    (np.array([0.0, 0.0]), np.array([1.0, -3.0])),
-    (np.array([-1.0, 4.0, 0.5]), np.array([2.0, 1.0, 0.5])),
-]
-
-my_mse_exercise = Exercise(
-    "my_mse",
-    reference=_mse,
-    cases=_MSE_CASES,
-    mistakes=[
-        Mistake(
-            "you summed the squared errors; the mean divides that sum by N, the number of points.",
-            example=lambda yhat, y: float(np.sum((yhat - y) ** 2)),
-        ),
-        Mistake(
-            "you averaged the absolute errors |ŷ − y| (that is the MAE); square each error "
-            "instead.",
-            example=lambda yhat, y: float(np.mean(np.abs(yhat - y))),
-        ),
-        Mistake(
-            "you took a square root at the end (that is the RMSE); the MSE stops before the root.",
-            example=lambda yhat, y: float(np.sqrt(np.mean((yhat - y) ** 2))),
-        ),
-        Mistake(
-            "you averaged the raw errors ŷ − y, so positive and negative ones cancel; "
-            "square each error before averaging.",
-            example=lambda yhat, y: float(np.mean(yhat - y)),
-        ),
-        Mistake(
-            "you squared after averaging, (mean of ŷ − y)²; square each error first, then average.",
-            example=lambda yhat, y: float(np.mean(yhat - y) ** 2),
-        ),
-        Mistake(
-            "you returned one squared error per point; average them into a single number.",
-            example=lambda yhat, y: (yhat - y) ** 2,
-            detect=lambda got, expected, args: (
-                np.shape(got) == np.shape(args[0]) and np.allclose(got, (args[0] - args[1]) ** 2)
-            ),
-        ),
-    ],
-    success="Correct! This mean squared error is the loss the series minimises first.",
-)
+_load_all()
