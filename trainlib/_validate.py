@@ -25,11 +25,15 @@ def as_array(name: str, x: Any, *, ndim: int | None = None, finite: bool = True)
     return arr
 
 
+class NonFiniteError(ValueError):
+    """A NaN or ±inf where numbers were expected; training loops read it as divergence."""
+
+
 def check_finite(name: str, x: np.ndarray) -> None:
-    """Raise if `x` holds NaN or ±inf."""
+    """Raise `NonFiniteError` (a ValueError) if `x` holds NaN or ±inf."""
     if not np.all(np.isfinite(x)):
         bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(f"{name}: expected finite values, got {bad} NaN/inf entries")
+        raise NonFiniteError(f"{name}: expected finite values, got {bad} NaN/inf entries")
 
 
 def check_same_shape(name: str, x: np.ndarray, ref_name: str, ref: np.ndarray) -> None:

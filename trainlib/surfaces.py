@@ -9,6 +9,8 @@ returns a value of shape (...) and a gradient of shape (..., 2). So an (N, 2) ar
 independent points and a whole race is one vectorised call. The 1-D `parabola` works
 elementwise instead: `p` of any shape (...) is that many scalar weights w.
 
+Everything is written with + − × only (no `**`, whose scalar and array paths can round
+differently), so a point gives bit-for-bit the same numbers alone or inside a batch.
 Values are computed honestly: a diverging optimiser may feed huge points, and the result is
 then ±inf or NaN, without a RuntimeWarning (the loops in `trainlib.train` detect it).
 """
@@ -108,7 +110,7 @@ def _stack(gx: Array, gy: Array) -> Array:
 
 parabola = Surface(
     name="Parabola",
-    f=lambda w: (w - 3.0) ** 2,
+    f=lambda w: (w - 3.0) * (w - 3.0),
     df=lambda w: 2.0 * (w - 3.0),
     minima=np.array([[3.0]]),
     min_value=0.0,
@@ -201,8 +203,8 @@ saddle = Surface(
 
 def _rosenbrock_f(p: Array) -> Array:
     x, y = _xy(p)
-    r = y - x * x
-    return (1.0 - x) ** 2 + 100.0 * r * r
+    r, s = y - x * x, 1.0 - x
+    return s * s + 100.0 * r * r
 
 
 def _rosenbrock_df(p: Array) -> Array:

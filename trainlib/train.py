@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from trainlib._validate import as_array, check_int, check_positive
+from trainlib._validate import NonFiniteError, as_array, check_int, check_positive
 
 __all__ = [
     "Path",
@@ -78,12 +78,6 @@ class Path:
         return self.xs[-1]
 
 
-def _finite_along_event(a: Array, n_batch: int) -> Array:
-    """True where every entry of the trailing (event) axes of `a` is finite: shape a.shape[:n]."""
-    ok = np.isfinite(a)
-    return ok.reshape(*a.shape[:n_batch], -1).all(axis=-1) if a.ndim > n_batch else ok
-
-
 def descend(
     f: Callable[[Array], tuple[Array, Array]],
     x0: Any,
@@ -126,36 +120,37 @@ def descend(
             raise ValueError("x0: expected a starting point with finite loss and gradient")
 
         expand = (...,) + (None,) * (x.ndim - nb)  # mask (S) → broadcastable to x (S + E)
+        per_point = (*v.shape, -1)  # x, g (S + E) → (S, #E) to reduce over the event axes
         alive = np.ones(v.shape, dtype=bool)
+        all_alive = True
         diverged_at = np.full(v.shape, -1, dtype=np.int64)
         xs, losses = [x.copy()], [v.copy()]
         state = opt.init(x)
         for t in range(1, steps + 1):
             if noise > 0:
                 g = g + (noise * rng.standard_normal(g.shape)).astype(g.dtype, copy=False)
-            g = np.where(alive[expand], g, 0.0).astype(x.dtype, copy=False)
+            if not all_alive:  # frozen points get no gradient, so their state stays finite
+                g = np.where(alive[expand], g, 0.0).astype(x.dtype, copy=False)
             x_new, state = opt.step(x, g, state)
             x_new = np.asarray(x_new)
             v_new, g_new = f(x_new)
             v_new, g_new = np.asarray(v_new), np.asarray(g_new)
-            ok = (
-                np.isfinite(v_new)
-                & (np.abs(v_new) <= max_value)
-                & _finite_along_event(x_new, nb)
-                & _finite_along_event(g_new, nb)
-            )
-            if x.ndim > nb:
-                ok &= (np.abs(x_new) <= max_abs).reshape(*v.shape, -1).all(axis=-1)
+            # NaN fails every comparison, so `|v| ≤ max_value` also rejects NaN and ±inf.
+            ok = np.abs(v_new) <= max_value
+            bounded = (np.abs(x_new) <= max_abs) & (np.abs(g_new) < np.inf)
+            ok &= bounded.reshape(per_point).all(axis=-1) if x.ndim > nb else bounded
+            if all_alive and ok.all():  # the common case: nobody diverged
+                x, v, g = x_new, v_new, g_new
             else:
-                ok &= np.abs(x_new) <= max_abs
-            newly = alive & ~ok
-            diverged_at[newly] = t
-            alive &= ok
-            if not alive.any():
-                break  # nothing moves any more: stop without appending a frozen copy
-            x = np.where(alive[expand], x_new, x)
-            v = np.where(alive, v_new, v)
-            g = np.where(alive[expand], g_new, 0.0)
+                newly = alive & ~ok
+                diverged_at[newly] = t
+                alive &= ok
+                all_alive = False
+                if not alive.any():
+                    break  # nothing moves any more: stop without appending a frozen copy
+                x = np.where(alive[expand], x_new, x)
+                v = np.where(alive, v_new, v)
+                g = np.where(alive[expand], g_new, 0.0)
             xs.append(x.copy())
             losses.append(v.copy())
 
@@ -191,7 +186,10 @@ def race(
 
 
 def steps_to_tolerance(path: Path, tol: float, min_value: float = 0.0) -> int | None | Array:
-    """First step t with losses[t] − min_value ≤ tol.
+    """First step t with losses[t] − min_value ≤ tol (first arrival; it may leave again).
+
+    With a constant lr, adaptive methods (Adam, RMSProp) keep taking steps of size ~lr near
+    a minimum, so their loss can rise above the tolerance after arriving.
 
     Shapes: a single-point path gives an int (None if never); a many-point path an int
     array (S), −1 where never.
@@ -515,7 +513,7 @@ def _checked_xy(xname: str, X: Any, yname: str, y: Any) -> tuple[Array, Array]:
 
 def _is_divergence(err: ValueError) -> bool:
     """A layer or loss refusing an overflowed (non-finite) input: the run diverged."""
-    return "finite" in str(err)
+    return isinstance(err, NonFiniteError)
 
 
 def fit(
@@ -604,7 +602,7 @@ def fit(
                     out = model.forward(Xb, train=True)
                     value, dout = loss(out, yb)
                     if not np.isfinite(value):
-                        raise ValueError("loss: expected a finite value")
+                        raise NonFiniteError("loss: expected a finite value")
                     model.backward(dout)
                 except ValueError as err:
                     if not _is_divergence(err):
