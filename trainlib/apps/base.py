@@ -143,8 +143,11 @@ class LayeredFigure(Figure):
             return super().draw(renderer)
         live = [a for a in self.live_artists() if a.get_visible()]
         key = self.static_key()
-        cacheable = hasattr(renderer, "copy_from_bbox") and renderer is getattr(
-            self.canvas, "renderer", None
+        # Only interactive redraws use the cache; savefig (any dpi) always draws everything.
+        cacheable = (
+            hasattr(renderer, "copy_from_bbox")
+            and renderer is getattr(self.canvas, "renderer", None)
+            and not getattr(self.canvas, "_is_saving", False)
         )
         layer = self._layer
         if cacheable and layer is not None and layer[0] is renderer and layer[1] == key:
@@ -214,7 +217,9 @@ class LiveFigure:
         self.fig.live_artists = self.live_artists
         if freeze_layout:
             # Lay out once, then keep it: constrained layout on every move costs milliseconds.
-            canvas.draw()
+            # Not canvas.draw(): drawing an ipympl canvas before it is displayed leaves it
+            # 0×0 pixels in the browser (the size handshake never completes).
+            self.fig.draw_without_rendering()
             self.fig.set_layout_engine("none")
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
