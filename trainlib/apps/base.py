@@ -220,6 +220,7 @@ class LiveFigure:
             # Not canvas.draw(): drawing an ipympl canvas before it is displayed leaves it
             # 0×0 pixels in the browser (the size handshake never completes).
             self.fig.draw_without_rendering()
+            self.fig._layer = None  # that pass drew nothing: cache nothing from it
             self.fig.set_layout_engine("none")
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
