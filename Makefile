@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 # Jupyter refuses to run as root without this flag (containers, Binder-like setups).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint format clean
+.PHONY: lab test lint format clean instructor html test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,24 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval notebooks --sanitize-with tools/nbval_sanitize.cfg -p no:cacheprovider
 
+## make instructor: the instructor edition (every exercise solved and executed) in instructor/
+instructor: $(VENV)/.installed-dev
+	$(BIN)/python tools/instructor_edition.py --out instructor
+
+## make html: the static edition (no kernel, no network needed to read it) in site/
+html: $(VENV)/.installed-dev
+	$(BIN)/python tools/static_site.py --out site
+
+## make test-latest: the whole suite against the newest releases the project allows (unpinned)
+test-latest:
+	test -x .venv-latest/bin/python || $(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --upgrade pip
+	.venv-latest/bin/python -m pip install --quiet --upgrade -e ".[widgets,data]" jupyterlab ipykernel \
+		nbclient nbconvert pytest nbval hypothesis ruff
+	.venv-latest/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|ipywidgets|ipympl|jupyterlab|scikit-learn)=='
+	.venv-latest/bin/python -m pytest tests -m "not slow" --ignore=tests/browser
+	.venv-latest/bin/python -m pytest --nbval notebooks --sanitize-with tools/nbval_sanitize.cfg -p no:cacheprovider
+
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -39,4 +57,4 @@ format:
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-latest .pytest_cache .ruff_cache instructor site artifacts

@@ -102,9 +102,9 @@ def sweep_values(control: widgets.Widget, n: int = 5) -> list[Any]:
 
 
 def _short(value: Any) -> str:
-    """Repr of a control value; floats keep 6 significant digits (0.3, not 0.30000000000000004)."""
+    """Repr of a control value: the shortest text that restores it exactly (0.3 stays 0.3)."""
     if isinstance(value, float):
-        return repr(float(f"{value:.6g}"))
+        return repr(float(value))
     return repr(value)
 
 
