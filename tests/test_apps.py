@@ -120,7 +120,7 @@ def test_factory_arguments_are_the_controls_and_state_call_round_trips(name):
     call = live.state_call()
     assert call.startswith(f"{name}(")
     rebuilt = eval(call, {name: factory})  # noqa: S307 - our own one-line call
-    assert rebuilt.values == pytest.approx(live.values, rel=1e-5)  # state_call keeps 6 digits
+    assert rebuilt.values == live.values  # state_call writes each value exactly (repr)
     assert not _differs(
         {k: v for k, v in rebuilt.drawn_data().items() if isinstance(v, tuple)},
         {k: v for k, v in live.drawn_data().items() if isinstance(v, tuple)},
