@@ -66,3 +66,21 @@ def test_readme_gives_the_two_commands_and_lists_every_notebook():
 def test_ci_script_runs_make_test():
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test", ci, re.M)
+
+
+def test_readme_binder_badge_opens_the_welcome_notebook_and_is_set_in_one_place():
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"^\[binder\]: (\S+)$", readme, re.M)
+    assert len(links) == 1, "the Binder address is defined exactly once"
+    assert links[0].startswith("https://mybinder.org/v2/gh/")
+    assert links[0].endswith("?urlpath=lab/tree/notebooks/00_welcome.ipynb")
+    assert "[![Open in Binder](https://mybinder.org/badge_logo.svg)][binder]" in readme
+    assert readme.count("mybinder.org/v2/") == 1
+
+
+def test_readme_documents_every_instructor_target_that_the_makefile_has():
+    readme = (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("present", "instructor", "html", "test-latest"):
+        assert re.search(rf"^{re.escape(target)}:", makefile, re.M), f"Makefile lacks {target}"
+        assert f"make {target}" in readme, f"README does not document make {target}"

@@ -53,7 +53,8 @@ COLORS: dict[str, str] = {
     "highlight": _O["vermillion"],
 }
 
-#: Font sizes for a projector: larger text, thicker lines (used by `presenter`).
+#: Font sizes for a projector: larger text, thicker lines (`presenter`, `presenter_mode`,
+#: and `make present`, which hands them to the kernel as a matplotlibrc file).
 PRESENTER_RC: dict[str, Any] = {
     "font.size": 15,
     "axes.titlesize": 17,
@@ -95,3 +96,40 @@ def presenter(on: bool = True) -> Iterator[None]:
 
     with mpl.rc_context(PRESENTER_RC if on else {}):
         yield
+
+
+_SAVED_RC: dict[str, Any] | None = None  # what `presenter_mode()` replaced, to put back
+
+
+def presenter_mode(on: bool = True) -> None:
+    """Projector-sized fonts and lines for every figure built after this call.
+
+    Usage: one call at the top of a notebook, before any figure is built::
+
+        from trainlib.plot import presenter_mode
+        presenter_mode()
+
+    Unlike `presenter` (a ``with`` block), this changes matplotlib's rcParams for the rest
+    of the kernel session, on purpose: a lecture notebook turns it on once. Figures already
+    built keep their sizes. ``presenter_mode(False)`` restores the values it replaced.
+    Nothing in ``trainlib`` or the test suite calls it, and importing ``trainlib`` never
+    changes rcParams, so tests and committed notebook outputs always use the normal sizes;
+    leave the call out of committed notebooks. ``make present NB=07`` gives the same sizes
+    without any call (it passes `PRESENTER_RC` to the kernel through ``$MATPLOTLIBRC``).
+    Browser zoom (Ctrl +) enlarges the sliders' labels too.
+    """
+    global _SAVED_RC
+    import matplotlib as mpl
+
+    if on:
+        if _SAVED_RC is None:
+            _SAVED_RC = {key: mpl.rcParams[key] for key in PRESENTER_RC}
+        mpl.rcParams.update(PRESENTER_RC)
+    elif _SAVED_RC is not None:
+        mpl.rcParams.update(_SAVED_RC)
+        _SAVED_RC = None
+
+
+def presenter_rc_text() -> str:
+    """`PRESENTER_RC` as the text of a matplotlibrc file (for ``$MATPLOTLIBRC``)."""
+    return "".join(f"{key}: {value}\n" for key, value in PRESENTER_RC.items())

@@ -124,6 +124,9 @@ class LayeredFigure(Figure):
         self.live_artists: Callable[[], list[Any]] | None = None
         self.static_version = 0
         self._layer: tuple[Any, tuple, Any] | None = None  # (renderer, key, saved pixels)
+        # Earlier static layers by key: a figure that switches between a few views (a
+        # dropdown that changes axes or titles) blits every view it has drawn before.
+        self._layers: dict[tuple, tuple[Any, tuple, Any]] = {}
 
     def static_key(self) -> tuple:
         """What the cached static layer depends on; a change forces a full redraw."""
@@ -149,7 +152,7 @@ class LayeredFigure(Figure):
             and renderer is getattr(self.canvas, "renderer", None)
             and not getattr(self.canvas, "_is_saving", False)
         )
-        layer = self._layer
+        layer = self._layers.get(key) if self._layer is not None else None
         if cacheable and layer is not None and layer[0] is renderer and layer[1] == key:
             renderer.restore_region(layer[2])
         else:
@@ -162,8 +165,15 @@ class LayeredFigure(Figure):
                     a._visible = True
             if cacheable:  # the key after the draw: a layout engine may have moved the axes
                 self._layer = (renderer, self.static_key(), renderer.copy_from_bbox(self.bbox))
+                if (
+                    any(old[0] is not renderer for old in self._layers.values())
+                    or len(self._layers) >= 8
+                ):
+                    self._layers.clear()  # a new renderer (resize, dpi): old pixels are useless
+                self._layers[self._layer[1]] = self._layer
             else:
                 self._layer = None
+                self._layers.clear()
         for a in sorted(live, key=lambda a: a.get_zorder()):
             a.draw(renderer)
         self.stale = False
@@ -198,6 +208,9 @@ class LiveFigure:
         self._widget: widgets.Box | None = None
         self._static: set[int] = set()  # ids of artists moved to the static layer
         self._live_images: list[Any] = []
+        # Whole pixels: a fractional canvas size (4.6 in × 100 dpi) leaves a stale edge row.
+        dpi = plt.rcParams["figure.dpi"]
+        figsize = (round(figsize[0] * dpi) / dpi, round(figsize[1] * dpi) / dpi)
         with plt.ioff():
             self.fig, axes = plt.subplots(
                 nrows,
