@@ -77,7 +77,8 @@ def test_static_site_has_every_page_and_image_and_needs_no_network(tmp_path):
         assert page.exists() and f'href="{page.name}"' in index
         html = page.read_text()
         nb = nbformat.read(path, as_version=4)
-        n_png = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+        outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+        n_png = sum("image/png" in o.get("data", {}) for o in outputs)
         assert html.count('src="data:image/png;base64,') >= n_png, f"{page.name} lost figures"
         assert not re.search(r'<script[^>]*src="https?://', html), f"{page.name} loads a script"
         assert "Error displaying widget" not in html
@@ -90,7 +91,9 @@ def _states(live) -> list[dict]:
     """Three states a student might share: each control moved to different sweep values."""
     names = list(live.controls)
     sweeps = {n: sweep_values(live.controls[n]) for n in names}
-    return [{n: sweeps[n][(k + i) % len(sweeps[n])] for i, n in enumerate(names)} for k in (1, 2, 3)]
+    return [
+        {n: sweeps[n][(k + i) % len(sweeps[n])] for i, n in enumerate(names)} for k in (1, 2, 3)
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))

@@ -89,7 +89,8 @@ def index_page(entries: list[tuple[str, str, list[str]]]) -> str:
     items = []
     for href, title, objectives in entries:
         bullets = "".join(f"<li>{html.escape(o)}</li>" for o in objectives)
-        items.append(f'<section><h2><a href="{href}">{html.escape(title)}</a></h2><ul>{bullets}</ul></section>')
+        heading = f'<h2><a href="{href}">{html.escape(title)}</a></h2>'
+        items.append(f"<section>{heading}<ul>{bullets}</ul></section>")
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<title>How neural networks are trained</title>"
@@ -116,7 +117,8 @@ def build(out: Path) -> list[Path]:
         pages.append(page)
     index = out / "index.html"
     index.write_text(index_page(entries), encoding="utf-8")
-    print(f"wrote {len(pages)} pages and {index} (MathJax {'bundled' if have_mathjax else 'absent: equations stay as TeX'})")
+    maths = "bundled" if have_mathjax else "absent: equations stay as TeX"
+    print(f"wrote {len(pages)} pages and {index} (MathJax {maths})")
     return [index, *pages]
 
 
