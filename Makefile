@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 # Jupyter refuses to run as root without this flag (containers, Binder-like setups).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint format clean instructor html test-latest
+.PHONY: lab test lint format clean instructor html test-latest present
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +23,21 @@ $(VENV)/.installed-dev: $(VENV)/.installed-lab requirements-dev.txt
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_welcome.ipynb
 
-## make test: lint, unit and claim tests, then every notebook under strict nbval
+## make test: lint, unit and claim tests, every notebook under strict nbval, then every notebook in
+## a real browser (Chromium; skipped with a clear line without one, fails under CI=true)
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 	$(BIN)/python -m pytest --nbval notebooks --sanitize-with tools/nbval_sanitize.cfg -p no:cacheprovider
+	PYTHON=$(BIN)/python tools/run_browser_tests.sh
+
+## make present NB=07: one notebook as a clean app (Voilà: code hidden, sliders and figures live,
+## projector fonts) on http://127.0.0.1:8866/  (PORT=9000 to move it, FONTS=normal for normal fonts)
+PORT ?= 8866
+present: $(VENV)/.installed-dev
+	@test -n "$(NB)" || { echo "usage: make present NB=07" >&2; exit 2; }
+	$(BIN)/python tools/present.py $(NB) --port $(PORT) $(if $(filter normal,$(FONTS)),--normal-fonts,)
 
 ## make instructor: the instructor edition (every exercise solved and executed) in instructor/
 instructor: $(VENV)/.installed-dev

@@ -58,7 +58,7 @@ class ChainRuleFigure(LiveFigure):
             ),
         }
         super().__init__(
-            controls, ncols=2, figsize=(12.0, 4.4), gridspec_kw={"width_ratios": [2.9, 1.0]}
+            controls, ncols=2, figsize=(11.6, 4.4), gridspec_kw={"width_ratios": [2.9, 1.0]}
         )
 
     def _build(self, ax_graph, ax_curve) -> None:

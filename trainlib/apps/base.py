@@ -38,8 +38,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.backend_bases import DrawEvent
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from ..plot import COLORS
+
+#: Widest canvas in pixels: fits JupyterLab's notebook panel at 1280×800 (file browser open).
+MAX_WIDTH_PX = 840
 
 #: Every live figure of the series: factory name → factory. Filled by `@register`.
 REGISTRY: dict[str, Callable[..., LiveFigure]] = {}
@@ -108,6 +112,11 @@ def _short(value: Any) -> str:
     return repr(value)
 
 
+def _whole(renderer: Any) -> Bbox:
+    """The renderer's full canvas in whole pixels (a figure's bbox can be 289.9999… high)."""
+    return Bbox.from_bounds(0, 0, renderer.width, renderer.height)
+
+
 class LayeredFigure(Figure):
     """A Figure drawn in two layers: a cached static layer, then the live artists on top.
 
@@ -164,7 +173,8 @@ class LayeredFigure(Figure):
                 for a in live:
                     a._visible = True
             if cacheable:  # the key after the draw: a layout engine may have moved the axes
-                self._layer = (renderer, self.static_key(), renderer.copy_from_bbox(self.bbox))
+                pixels = renderer.copy_from_bbox(_whole(renderer))
+                self._layer = (renderer, self.static_key(), pixels)
                 if (
                     any(old[0] is not renderer for old in self._layers.values())
                     or len(self._layers) >= 8
@@ -208,14 +218,19 @@ class LiveFigure:
         self._widget: widgets.Box | None = None
         self._static: set[int] = set()  # ids of artists moved to the static layer
         self._live_images: list[Any] = []
+        # At most MAX_WIDTH_PX wide on screen: JupyterLab's notebook panel at 1280×800 with the
+        # file browser open is ~860 px, and a wider canvas is cut off (the browser tests check
+        # it). A wide figure keeps its layout and is drawn at a lower dpi, never below 72
+        # (10 pt text = 10 px); figures are designed at most MAX_WIDTH_PX / 72 inches wide.
+        dpi = max(72.0, min(plt.rcParams["figure.dpi"], MAX_WIDTH_PX / figsize[0]))
         # Whole pixels: a fractional canvas size (4.6 in × 100 dpi) leaves a stale edge row.
-        dpi = plt.rcParams["figure.dpi"]
         figsize = (round(figsize[0] * dpi) / dpi, round(figsize[1] * dpi) / dpi)
         with plt.ioff():
             self.fig, axes = plt.subplots(
                 nrows,
                 ncols,
                 figsize=figsize,
+                dpi=dpi,
                 squeeze=False,
                 layout="constrained",
                 FigureClass=LayeredFigure,
@@ -225,6 +240,9 @@ class LiveFigure:
         canvas = self.fig.canvas
         if isinstance(canvas, widgets.DOMWidget):  # ipympl: hide the "Figure 3" header
             canvas.header_visible = False
+            # Give the browser the canvas size with the widget's state, so a view never waits
+            # for (and never misses) the size handshake and stays 0×0 pixels.
+            canvas._size = tuple(float(v) for v in self.fig.bbox.size)
         self._build(*self.axes)
         self._draw(**self.values)
         self.fig.live_artists = self.live_artists
@@ -471,7 +489,11 @@ def _style(control: widgets.Widget) -> None:
     """Room for a full label ("learning rate α") and a slider long enough to aim with."""
     if hasattr(control.style, "description_width"):
         control.style.description_width = "initial"
-    if isinstance(control, widgets.FloatSlider | widgets.FloatLogSlider | widgets.IntSlider):
+    sliders = (
+        widgets.FloatSlider | widgets.FloatLogSlider | widgets.IntSlider | widgets.SelectionSlider
+        | widgets.FloatRangeSlider | widgets.IntRangeSlider | widgets.SelectionRangeSlider
+    )  # fmt: skip
+    if isinstance(control, sliders):
         control.layout.width = control.layout.width or "520px"
 
 

@@ -521,7 +521,7 @@ class ClosedFormFigure(LiveFigure):
                 description="learning rate α (× stability limit 2/λ_max)",
             ),  # fmt: skip
         }
-        super().__init__(controls, ncols=3, figsize=(12.5, 4.0))
+        super().__init__(controls, ncols=3, figsize=(11.6, 3.9))
 
     def _run(self, kappa: float, lr_fraction: float):
         key = (round(kappa, 9), round(lr_fraction, 9))

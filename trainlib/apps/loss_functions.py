@@ -366,7 +366,7 @@ class OutlierFit(LiveFigure):
         self.x, _, i = self.data(0.0)
         self.Y = np.stack([self.data(o)[1] for o in OUTLIER_GRID])  # (51, n): one row per push
         self.e = np.linspace(-3.0, 3.0, 301)
-        super().__init__(controls, ncols=3, figsize=(12.5, 4.3))
+        super().__init__(controls, ncols=3, figsize=(11.6, 4.2))
 
     def data(self, outlier: float):
         """The figure's points: `robust.outlier_line` with seed 0 (same noise for every push)."""

@@ -105,7 +105,7 @@ class RaceFigure(LiveFigure):
                 description=f"{name} learning rate α",
             )  # fmt: skip
         super().__init__(
-            controls, ncols=3, figsize=(13.0, 5.0), gridspec_kw={"width_ratios": [1, 1, 0.95]}
+            controls, ncols=3, figsize=(11.6, 4.6), gridspec_kw={"width_ratios": [1, 1, 0.95]}
         )
         self._draw(**self.values)  # again, now that the layout is fixed: the board's size
 
@@ -476,7 +476,7 @@ class AdamBiasFigure(LiveFigure):
             "beta2": widgets.SelectionSlider(options=list(_BETA2), value=beta2,
                                              description="β₂ (average of g²)"),
         }  # fmt: skip
-        super().__init__(controls, ncols=3, figsize=(13.0, 4.25))
+        super().__init__(controls, ncols=3, figsize=(11.6, 4.0))
 
     def _build(self, ax_m, ax_v, ax_step) -> None:
         t = np.arange(1, _BIAS_STEPS + 1)
@@ -632,7 +632,7 @@ class LRSweepFigure(LiveFigure):
                 description="highlight",
             ),
         }
-        super().__init__(controls, ncols=2, figsize=(12.0, 4.5))
+        super().__init__(controls, ncols=2, figsize=(11.6, 4.4))
 
     def _build(self, ax_loss, ax_acc) -> None:
         from matplotlib.patches import Polygon

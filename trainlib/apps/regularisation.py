@@ -305,7 +305,7 @@ class BatchNormFigure(LiveFigure):
                 value=scale, min=0.5, max=2.0, step=0.1, description="initial weights × (1 = He)"
             ),
         }
-        super().__init__(controls, ncols=3, figsize=(12.0, 4.0))
+        super().__init__(controls, ncols=3, figsize=(11.6, 4.0))
 
     def _build(self, ax_hist, ax_feat, ax_depth) -> None:
         zeros = np.zeros(len(_EDGES) - 1)
