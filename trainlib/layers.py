@@ -138,7 +138,10 @@ class Dense(Layer):
         return f"Dense({self.in_features}, {self.out_features}, bias={'b' in self.params})"
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
-        x = as_array("x", x)
+        return self._forward(as_array("x", x))
+
+    def _forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        """The forward pass on an already checked float array `x`."""
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"x: expected shape (..., {self.in_features}) (last axis = in_features), "
@@ -147,18 +150,22 @@ class Dense(Layer):
         self.cache = x
         out = x @ self.params["W"]
         if "b" in self.params:
-            out = out + self.params["b"]
+            out += self.params["b"]  # out is fresh: add the bias in place
         return out
 
     def backward(self, dout: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Fill dW, db; return dx (or None when `need_input_grad=False`, e.g. for the data)."""
+        return self._backward(as_array("dout", dout), need_input_grad)
+
+    def _backward(self, dout: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """The backward pass for an already checked float array `dout`."""
         x = self._cached()
-        dout = _check_dout(dout, x.shape[:-1] + (self.out_features,))
+        dout = _check_dout_shape(dout, x.shape[:-1] + (self.out_features,))
         x2 = x.reshape(-1, self.in_features)
         d2 = dout.reshape(-1, self.out_features)
-        self.grads["W"][...] = x2.T @ d2
+        np.matmul(x2.T, d2, out=self.grads["W"])  # dW = xᵀ dout, written into the array
         if "b" in self.params:
-            self.grads["b"][...] = d2.sum(axis=0)
+            d2.sum(axis=0, out=self.grads["b"])  # db = Σₙ dout
         return dout @ self.params["W"].T if need_input_grad else None
 
 
@@ -166,13 +173,21 @@ class ReLU(Layer):
     """y = max(x, 0); backward passes dout where y > 0. Shapes: x: any → y: same."""
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
-        out = np.maximum(as_array("x", x), 0.0)
+        return self._forward(as_array("x", x))
+
+    def _forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        """The forward pass on an already checked float array `x`."""
+        out = np.maximum(x, 0.0)
         self.cache = out  # the output is what the next layer keeps anyway: no extra memory
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        return self._backward(as_array("dout", dout))
+
+    def _backward(self, dout: np.ndarray) -> np.ndarray:
+        """The backward pass for an already checked float array `dout`."""
         out = self._cached()
-        return _check_dout(dout, out.shape) * (out > 0)
+        return _check_dout_shape(dout, out.shape) * (out > 0)
 
 
 class LeakyReLU(Layer):
@@ -415,6 +430,15 @@ class Residual(Layer):
         return self.block.held_arrays()
 
 
+# Layers whose unchecked `_forward` / `_backward` a Sequential calls on arrays it knows are
+# checked floats: its own input x and dout (checked on the way in), and what one of these
+# layers returned from them (exact types only: a subclass that overrides `forward` keeps its
+# own). Checking every activation for NaN again would cost a pass over memory; an overflow
+# inside still surfaces, as the losses check their input (NonFiniteError, which `fit` reads
+# as divergence) and `fit` checks the gradients.
+_CHECKED_INSIDE = (Dense, ReLU)
+
+
 class Sequential(Layer):
     """Layers applied in order; optional gradient checkpointing every k layers.
 
@@ -492,6 +516,7 @@ class Sequential(Layer):
 
     def _run(self, x: np.ndarray, train: bool, replay: bool) -> np.ndarray:
         h = as_array("x", x)
+        checked = True  # h is a checked float array (see _CHECKED_INSIDE)
         checkpoints: dict[int, np.ndarray] = {}
         self.cache = (checkpoints, bool(train))
         self.peak_bytes = 0
@@ -501,7 +526,14 @@ class Sequential(Layer):
             if freed:
                 checkpoints[start] = h
             for layer in self.layers[start:stop]:
-                h = layer.recompute(h, train=train) if replay else layer.forward(h, train=train)
+                trusted = checked and type(layer) in _CHECKED_INSIDE
+                if trusted:  # (their recompute is their forward)
+                    h = layer._forward(h, train=train)
+                elif replay:
+                    h = layer.recompute(h, train=train)
+                else:
+                    h = layer.forward(h, train=train)
+                checked = trusted
                 self.forward_evals += 1
             if freed:
                 self._note_peak()
@@ -518,6 +550,7 @@ class Sequential(Layer):
         """
         checkpoints, train = self._cached()
         dout = as_array("dout", dout)
+        checked = True  # dout is a checked float array (see _CHECKED_INSIDE)
         segs = self.segments()
         checkpointing = len(segs) > 1
         for start, stop in reversed(segs):
@@ -529,10 +562,12 @@ class Sequential(Layer):
                 self._note_peak()
             for i in reversed(range(start, stop)):
                 layer = self.layers[i]
+                checked = checked and type(layer) in _CHECKED_INSIDE
+                backward = layer._backward if checked else layer.backward
                 if i == 0 and not need_input_grad and isinstance(layer, Dense):
-                    dout = layer.backward(dout, need_input_grad=False)
+                    dout = backward(dout, need_input_grad=False)
                 else:
-                    dout = layer.backward(dout)
+                    dout = backward(dout)
             if checkpointing:
                 for layer in self.layers[start:stop]:
                     layer.clear_cache()
@@ -620,7 +655,10 @@ def _check_is_layer(name: str, layer: Any) -> None:
 
 
 def _check_dout(dout: Any, shape: tuple[int, ...]) -> np.ndarray:
-    dout = as_array("dout", dout)
+    return _check_dout_shape(as_array("dout", dout), shape)
+
+
+def _check_dout_shape(dout: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if dout.shape != tuple(shape):
         raise ValueError(
             f"dout: expected shape {tuple(shape)} to match the forward output, got {dout.shape}"

@@ -327,9 +327,14 @@ def log_softmax(z: Any, axis: int = -1) -> np.ndarray:
 
     Shapes: z: any shape; result like z.
     """
-    z = _nonempty("z", as_array("z", z))
+    return _log_softmax(_nonempty("z", as_array("z", z)), axis)
+
+
+def _log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """`log_softmax` of an already checked float array."""
     shifted = z - np.max(z, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted -= np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))  # fresh: in place
+    return shifted
 
 
 # ---------------------------------------------------------------------------------------
@@ -350,13 +355,20 @@ def cross_entropy(z: Any, y: Any, weight: Any = None) -> tuple[float, np.ndarray
     """
     z = _logits_2d(z)
     t, from_labels = _class_targets(z, y)
+    if weight is None and from_labels:  # the common case, w = 1: D = N and Σₖ y_ik = 1
+        n = z.shape[0]
+        logp = _log_softmax(z)
+        grad = np.exp(logp)
+        grad -= t
+        grad /= n  # (softmax(zᵢ) − yᵢ)/N
+        return -float(np.sum(t * logp)) / n, grad
     w = _class_weight(weight, z.shape[1], z.dtype)
     wt = t * w  # w_c·y_ic
     row_w = np.sum(wt, axis=1, keepdims=True)
     denom = float(np.sum(row_w)) if from_labels else z.shape[0]
     if denom == 0:
         raise ValueError("weight: expected a positive total weight over the labels in y, got 0")
-    logp = log_softmax(z)
+    logp = _log_softmax(z)
     value = -float(np.sum(wt * logp)) / denom
     grad = (row_w * np.exp(logp) - wt) / denom
     return value, grad

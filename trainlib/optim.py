@@ -149,6 +149,15 @@ def _map(update: Callable, params: Params, grads: Params, *states: Params | None
     )
 
 
+def _fresh(*arrays: np.ndarray) -> np.ndarray:
+    """A new array shaped like `arrays[0]`, of their common dtype: room for in-place math.
+
+    The rules compute into these instead of into the arrays they were given, which keeps
+    `step` pure while a big network allocates a few arrays per step instead of a dozen.
+    """
+    return np.empty_like(arrays[0], dtype=np.result_type(*arrays))
+
+
 def _last_lr(lr: Schedule, state: Any) -> float:
     """The learning rate the latest step used; ValueError before the first step."""
     if state.t < 1:
@@ -372,17 +381,30 @@ def _adam(lr, betas, eps, weight_decay, amsgrad, decoupled: bool, name: str) -> 
         eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
         bc1, bc2 = 1 - beta1**t, 1 - beta2**t  # bias corrections: m̂ = m/bc1, v̂ = v/bc2
 
+        # η·m̂/(√v̂ + ε) = η_t·m/(√v + ε̂), η_t = η·√bc2/bc1, ε̂ = ε·√bc2: the form of Kingma &
+        # Ba's Algorithm 1 note, one pass over the array fewer than dividing v by bc2 first.
+        eta_t, eps_hat = eta * math.sqrt(bc2) / bc1, eps * math.sqrt(bc2)
+
         def update(p, g, m, v, v_max):
             if weight_decay and decoupled:
                 p = p * (1 - eta * weight_decay)
             elif weight_decay:
                 g = g + weight_decay * p
-            m = beta1 * m + (1 - beta1) * g
-            v = beta2 * v + (1 - beta2) * g * g
+            # The new m and v, and w for the rest, are fresh arrays worked on in place.
+            w = np.multiply(g, 1 - beta1, out=_fresh(p, g, m, v))
+            m = np.multiply(m, beta1, out=_fresh(m, g))
+            m += w  # m ← β₁·m + (1−β₁)·g
+            np.multiply(g, 1 - beta2, out=w)
+            w *= g
+            v = np.multiply(v, beta2, out=_fresh(v, g))
+            v += w  # v ← β₂·v + (1−β₂)·g²
             if amsgrad:
                 v_max = np.maximum(v_max, v)
-            denom = np.sqrt(v_max if amsgrad else v) / math.sqrt(bc2) + eps  # √v̂ + ε
-            return p - (eta / bc1) * (m / denom), m, v, v_max
+            denom = np.sqrt(v_max if amsgrad else v, out=w)
+            denom += eps_hat
+            delta = np.divide(m, denom, out=w)
+            delta *= eta_t  # η·m̂/(√v̂ + ε)
+            return np.subtract(p, delta, out=w), m, v, v_max
 
         params, m, v, v_max = _map(update, params, grads, state.m, state.v, state.v_max)
         return params, AdamState(t, m, v, v_max)
@@ -499,9 +521,9 @@ class InPlace:
         new, self.state = self.opt.step(self.params, grads, self.state)
         if isinstance(self.params, Mapping):
             for k, p in self.params.items():
-                p[...] = new[k]
+                np.copyto(p, new[k])
         else:
-            self.params[...] = new
+            np.copyto(self.params, new)
         return self.params
 
     def effective_lr(self) -> Params | float:
