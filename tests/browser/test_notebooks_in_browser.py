@@ -27,7 +27,6 @@ from typing import Any
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-LATENCY_TARGET_MS = 100.0
 MOVES = 7  # slider moves per figure; the median of these is the figure's latency
 
 # Errors and stderr written by any cell, read from the notebook model (with their text).
@@ -351,15 +350,6 @@ def test_tab_reaches_the_control(run: NotebookRun):
     assert not missed, "Tab did not move the focus onto the figure's control: " + ", ".join(missed)
 
 
-def test_slider_to_repaint_median_within_target(run: NotebookRun):
-    """Median of 7 moves per figure ≤ 100 ms. Judged only on a quiet machine (1-minute load
-    average below the CPU count); on a busy one the numbers are recorded, not judged."""
-    measured = [f for f in run.figures if f.times]
-    if not measured:
-        pytest.skip(f"{run.name}: no slider-driven figure")
-    cpus = os.cpu_count() or 1
-    slow = [f"{f.label}: median {statistics.median(f.times):.0f} ms ({f.times})"
-            for f in measured if statistics.median(f.times) > LATENCY_TARGET_MS]  # fmt: skip
-    if slow and run.load[0] >= cpus:
-        pytest.skip(f"machine busy (load {run.load[0]:.1f} on {cpus} CPUs): " + "; ".join(slow))
-    assert not slow, "\n".join(slow)
+# Slider-to-repaint times are recorded by the `run` fixture (artifacts/browser_latency.json)
+# and reported against the 100 ms target by benchmarks/browser_latency.py: a performance
+# target is a benchmark's verdict, never a timed assertion in a test.
