@@ -56,6 +56,14 @@ def test_solving_replaces_stubs_with_the_reference_source():
         assert np.allclose(namespace[name](*args), EXERCISES[name].reference(*args))
 
 
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_every_pasted_solution_is_self_contained_and_passes_its_checker(name):
+    """The instructor cell alone (with numpy) must define a function its checker accepts."""
+    namespace: dict = {"np": np}
+    exec(instructor_edition.solution_source(name), namespace)
+    assert EXERCISES[name].check(namespace[name], quiet=True), name
+
+
 @pytest.mark.slow
 def test_instructor_edition_executes_and_every_checker_passes(tmp_path):
     report = instructor_edition.build(tmp_path)

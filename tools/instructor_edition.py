@@ -29,11 +29,24 @@ from trainlib.exercises import EXERCISES  # noqa: E402
 STUB = re.compile(r"^def (\w+)\(.*?raise NotImplementedError", re.S | re.M)
 
 
+def _helpers(fn) -> list[str]:
+    """Source of the module-level functions `fn` calls from its own module (e.g. `_sigmoid`)."""
+    module = inspect.getmodule(fn)
+    found = []
+    for used in fn.__code__.co_names:
+        helper = getattr(module, used, None)
+        if inspect.isfunction(helper) and inspect.getmodule(helper) is module:
+            found += _helpers(helper) + [textwrap.dedent(inspect.getsource(helper)).rstrip()]
+    return list(dict.fromkeys(found))
+
+
 def solution_source(name: str) -> str:
     """The reference solution of exercise `name`, as a function called `name`."""
-    source = textwrap.dedent(inspect.getsource(EXERCISES[name].reference))
+    reference = EXERCISES[name].reference
+    source = textwrap.dedent(inspect.getsource(reference))
     source = re.sub(r"^def \w+\(", f"def {name}(", source, count=1, flags=re.M)
-    return "# Reference solution (instructor edition)\n" + source.rstrip()
+    parts = [*_helpers(reference), source.rstrip()]
+    return "# Reference solution (instructor edition)\n" + "\n\n\n".join(parts)
 
 
 def solve(nb: nbformat.NotebookNode) -> list[str]:

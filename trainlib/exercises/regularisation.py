@@ -130,9 +130,17 @@ penalised_grad_exercise = Exercise(
 
 
 def _early_stop(val_losses: np.ndarray, patience: int) -> np.ndarray:
-    """(best epoch, epoch where training stops), 0-based, with fit's rule (see regularise)."""
-    point = early_stopping_point(val_losses, patience)
-    return np.array([point.best_epoch, point.stopped_epoch])
+    """(best epoch, epoch where training stops), 0-based, with fit's rule (see regularise).
+
+    Stop once `patience` epochs have passed since the best one without a strictly lower loss.
+    """
+    best, best_epoch = np.inf, 0
+    for epoch, loss in enumerate(val_losses):
+        if loss < best:
+            best, best_epoch = loss, epoch
+        elif epoch - best_epoch >= patience:
+            return np.array([best_epoch, epoch])
+    return np.array([best_epoch, len(val_losses) - 1])
 
 
 _ES_CASES = [
