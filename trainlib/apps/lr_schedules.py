@@ -452,9 +452,10 @@ class SchedulePlayground(LiveFigure):
         c = self.controls
         for name, control in c.items():
             if name not in ("schedule", "lr"):
-                control.layout.width = "440px"
-        rows = [widgets.HBox([c["schedule"], c["lr"]])]
-        rows += [widgets.HBox([c[k] for k in _USES[name]]) for name in PLAYGROUND]
+                control.layout.width = "520px"  # a track long enough to aim with
+        wrap = widgets.Layout(flex_flow="row wrap")  # one row per schedule where it fits
+        rows = [widgets.Box([c["schedule"], c["lr"]], layout=wrap)]
+        rows += [widgets.Box([c[k] for k in _USES[name]], layout=wrap) for name in PLAYGROUND]
         box.children = (widgets.VBox(rows), *box.children[1:])
         self._laid_out = True
         return box
