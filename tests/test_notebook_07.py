@@ -149,7 +149,7 @@ def test_race_figure_shows_the_leaderboard_and_divergence(tmp_path):
         assert row.startswith(f"{rank} {entry.name}") and f"k={entry.steps_to_tol}" in row
         assert f"{entry.final_loss:10.2e}" in row  # the Valley's L_min is 0
     live.update(lr_sgd=1.0)
-    assert "SGD: diverged at step 3" in [t.get_text() for t in live.legend.get_texts()]
+    assert "SGD: diverged at step 3" in live.diverged_text.get_text().splitlines()
     assert live.board_text.splitlines()[-1] == "6 SGD          diverged at step 3"
     live.update(surface="Beale")  # a new surface resets every rate to its default
     assert live.values["lr_sgd"] == E.DEFAULT_LRS["Beale"]["SGD"]

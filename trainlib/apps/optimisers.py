@@ -140,6 +140,12 @@ class RaceFigure(LiveFigure):
             (self.curves[name],) = ax_loss.semilogy([], [], color=c, lw=1.8)
         handles = [*self.paths.values(), self.minima, self.start]  # racers first: texts[i]
         self.legend = ax_path.legend(handles=handles, ncols=2, fontsize="small", **_BELOW)
+        # Divergence goes in a live text, not the legend: a legend change means a full redraw.
+        self.diverged_text = ax_path.text(
+            0.02, 0.98, "", transform=ax_path.transAxes, va="top", fontsize="small",
+            fontweight="bold", color=COLORS["highlight"], zorder=6,
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
+        )  # fmt: skip
         style_axes(ax_path, "", "x", "y", grid=False)
         for axis in (ax_path.xaxis, ax_path.yaxis):  # same label width on every surface
             axis.set_major_formatter("{x:g}")
@@ -199,22 +205,25 @@ class RaceFigure(LiveFigure):
             self.image.set_clim(Z.min(), Z.max())
             self.ax_path.set_xlim(extent[0], extent[1])
             self.ax_path.set_ylim(extent[2], extent[3])
+            # The title names the surface, so the cached static layer is keyed per surface:
+            # coming back to a surface seen before is a blit, not a full redraw.
             self.ax_path.set_title(f"Race on the {_SURFACE_LABELS[surface]}")
-            self.invalidate_static()
             self._image_of = surface
         self.minima.set_data(surf.minima[:, 0], surf.minima[:, 1])
         self.start.set_data([surf.start[0]], [surf.start[1]])
         top = 10.0 ** np.ceil(np.log10(paths["SGD"].losses[0] - surf.min_value) + 1)
         self.ax_loss.set_ylim(_FLOOR, top)
-        for i, name in enumerate(E.RACERS):
+        for name in E.RACERS:
             p = paths[name]
             k = min(step, p.steps)
             self.paths[name].set_data(p.xs[: k + 1, 0], p.xs[: k + 1, 1])
             self.heads[name].set_data([p.xs[k, 0]], [p.xs[k, 1]])
             gap = np.clip(p.losses[: k + 1] - surf.min_value, _FLOOR, None)
             self.curves[name].set_data(np.arange(k + 1), gap)
-            label = name if not p.diverged else f"{name}: diverged at step {p.diverged_at}"
-            self.legend.get_texts()[i].set_text(label)
+        diverged = [f"{n}: diverged at step {paths[n].diverged_at}" for n in E.RACERS
+                    if paths[n].diverged]  # fmt: skip
+        self.diverged_text.set_text("\n".join(diverged))
+        self.diverged_text.set_visible(bool(diverged))
         self.now.set_xdata([step, step])
 
         # Right: the leaderboard of the whole race (changes with the rates, not with k).
