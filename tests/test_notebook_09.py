@@ -240,7 +240,7 @@ def test_shift_images_moves_pixels_and_fills_zeros():
 
 
 def test_augment_digits_shape_range_and_determinism():
-    X, _ = R.load_digits()
+    X, _ = data.digits()
     a = R.augment_digits(X[:50], rng=np.random.default_rng(0))
     b = R.augment_digits(X[:50], rng=np.random.default_rng(0))
     assert a.shape == (50, 64) and a.min() >= 0 and a.max() <= 1
@@ -259,14 +259,6 @@ def test_digits_run_is_the_cached_train_digits():
     np.testing.assert_array_equal(cached.val_loss, fresh.val_loss)
     with pytest.raises(ValueError):
         cached.val_acc[0] = 0.0
-
-
-def test_load_digits_matches_trainlib_data():
-    pytest.importorskip("sklearn")
-    X, y = R.load_digits()
-    X2, y2 = data.digits()
-    np.testing.assert_array_equal(X, X2)
-    np.testing.assert_array_equal(y, y2)
 
 
 def test_digits_problem_split_is_disjoint_and_the_shift_is_label_free():

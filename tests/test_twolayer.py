@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from trainlib import twolayer
-from trainlib.autodiff import Tensor
+from trainlib.backprop_view import autodiff_twolayer
 from trainlib.gradcheck import gradcheck, numerical_gradient, rel_error
 
 # Central differences err by O(h²) (truncation) + O(ε·|L|/h) (rounding) in absolute terms.
@@ -150,19 +150,6 @@ def test_C24_product_of_local_gradients_is_the_end_to_end_derivative(example):
         lambda: np.asarray(twolayer.forward(params, xv, [p["y"]])["loss"]), xv, 1.0, STEP
     )
     assert rel_error(ex["end_to_end"], fd[0, 0]) < FD_TOL
-
-
-def autodiff_twolayer(params, x, y):
-    """The same network built from Tensor ops: the graph is recorded in the forward pass."""
-    W1, b1, W2, b2 = (Tensor(params[k], name=k) for k in ("W1", "b1", "W2", "b2"))
-    Y = np.asarray(y, dtype=float)[:, None]
-    z1 = Tensor(x, name="x") @ W1 + b1
-    a1 = z1.relu()
-    z2 = a1 @ W2 + b2
-    yhat = z2.sigmoid()
-    loss = -(Y * yhat.log() + (1 - Y) * (1 - yhat).log()).mean()
-    loss.backward()
-    return loss, {"W1": W1.grad, "b1": b1.grad, "W2": W2.grad, "b2": b2.grad}
 
 
 def test_C25_autodiff_is_exact_finite_differences_are_approximate():

@@ -60,7 +60,6 @@ __all__ = [
     "early_stopping_point",
     "early_stopping_run",
     "grid_points",
-    "load_digits",
     "moons_problem",
     "overfit_model",
     "overfit_run",
@@ -430,15 +429,6 @@ def augment_digits(X: Any, *, rng: np.random.Generator, noise: float = AUG_NOISE
     return out
 
 
-def load_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The 8×8 digits, as `trainlib.data.digits()` gives them. Shapes: X (1797, 64), y (1797,)."""
-    return _load_digits()
-
-
-def _load_digits() -> tuple[np.ndarray, np.ndarray]:
-    return data.digits()
-
-
 def digits_problem(
     seed: int = 0, n_train: int = 150, n_val: int = 400
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -448,7 +438,7 @@ def digits_problem(
     X_val_shifted (n_val, 64): the same validation images, each moved by one of `SHIFTS`
     (no noise), as a camera that does not centre the digit would see them.
     """
-    X, y = load_digits()
+    X, y = data.digits()
     rng = np.random.default_rng(seed)
     n_train = check_int("n_train", n_train, minimum=1)
     n_val = check_int("n_val", n_val, minimum=1)
