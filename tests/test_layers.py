@@ -599,3 +599,37 @@ def test_backward_can_skip_the_input_gradient_without_changing_parameter_gradien
     assert dx.shape == x.shape
     for k, g in net.grads.items():
         assert np.array_equal(g, full[k]), k
+
+
+@pytest.mark.parametrize("checkpoint_every", [None, 1, 2])
+@pytest.mark.parametrize("shape", ["dense-first", "relu-first-and-last"])
+def test_sequential_in_place_relu_changes_no_number_and_no_input(checkpoint_every, shape):
+    # Inside a Sequential a ReLU overwrites the fresh output of the Dense before it (forward)
+    # and the fresh ∂L/∂h a Dense returned (backward). The numbers must be those of calling
+    # the layers one by one, and the caller's x and dout must stay untouched (also when a
+    # ReLU is the first layer, fed x, or the last, fed dout).
+    rng = np.random.default_rng(31)
+
+    def net():
+        r = np.random.default_rng(7)
+        if shape == "dense-first":
+            return [Dense(5, 8, rng=r), ReLU(), Dense(8, 8, rng=r), ReLU(), Dense(8, 3, rng=r)]
+        return [ReLU(), Dense(5, 3, rng=r), ReLU()]
+
+    x, dout = rng.normal(size=(6, 5)), rng.normal(size=(6, 3))
+    x0, dout0 = x.copy(), dout.copy()
+    seq = Sequential(*net(), checkpoint_every=checkpoint_every)
+    out = seq.forward(x)
+    dx = seq.backward(dout)
+    alone = net()
+    h = x
+    for layer in alone:
+        h = layer.forward(h)
+    d = dout
+    for layer in reversed(alone):
+        d = layer.backward(d)
+    assert np.array_equal(out, h) and np.array_equal(dx, d)
+    for i, layer in enumerate(alone):
+        for k, g in layer.grads.items():
+            assert np.array_equal(seq.grads[f"{i}.{k}"], g), (i, k)
+    assert np.array_equal(x, x0) and np.array_equal(dout, dout0)

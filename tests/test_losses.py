@@ -600,3 +600,18 @@ def test_losses_registry_and_float32():
     x32, y32 = np.ones(3, dtype=np.float32), np.zeros(3, dtype=np.float32)
     value, grad = L.mse(x32, y32)
     assert isinstance(value, float) and grad.dtype == np.float32 and value == 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_labels_equal_one_hot_rows(dtype):
+    # Integer labels take a shortcut (no one-hot matrix); it must agree with the general
+    # path fed the same targets as probability rows.
+    rng = np.random.default_rng(21)
+    z = (3 * rng.normal(size=(40, 7))).astype(dtype)
+    y = rng.integers(0, 7, 40)
+    v_lab, g_lab = L.cross_entropy(z, y)
+    v_rows, g_rows = L.cross_entropy(z, np.eye(7, dtype=dtype)[y])
+    eps = np.finfo(dtype).eps
+    assert g_lab.dtype == dtype and g_lab.shape == z.shape
+    assert abs(v_lab - v_rows) <= 8 * eps * abs(v_rows)
+    np.testing.assert_allclose(g_lab, g_rows, rtol=0, atol=8 * eps)

@@ -415,3 +415,76 @@ def test_in_place_wrapper_needs_float_arrays():
         optim.InPlace(optim.sgd(), {"W": [1.0, 2.0]})
     with pytest.raises(ValueError, match="params: expected float numpy arrays"):
         optim.InPlace(optim.sgd(), np.arange(3))
+
+
+# --- in-place steps and blocked updates --------------------------------------------------
+# `step(..., inplace=True)` must be the pure step written into the given arrays, and big
+# arrays (updated block by block) must get the very numbers small ones get: bit for bit.
+
+
+def big_params(rng, dtype=np.float64):
+    # 0.W: 300×100 = 30 000 entries (> one block of 8192 float64, so it goes in blocks);
+    # 0.b a small array; "T" a transposed (strided) view, updated whole.
+    base = rng.normal(size=(120, 90)).astype(dtype)
+    return {
+        "0.W": rng.normal(size=(300, 100)).astype(dtype),
+        "0.b": rng.normal(size=7),
+        "T": base.T,
+    }
+
+
+@pytest.mark.parametrize("name", all_optimisers())
+def test_inplace_step_is_the_pure_step_written_into_the_arrays(name):
+    rng = np.random.default_rng(11)
+    params = big_params(rng)
+    grads = [{k: rng.normal(size=v.shape) for k, v in params.items()} for _ in range(6)]
+    pure = replay(build(name, "mlp"), {k: v.copy() for k, v in params.items()}, grads)[-1]
+    opt = build(name, "mlp")
+    held = dict(params)  # the objects a layer would hold
+    state = opt.init(params)
+    for g in grads:
+        new, state = opt.step(params, g, state, inplace=True)
+        assert all(new[k] is held[k] for k in held)  # written into, not replaced
+    for k in params:
+        assert np.array_equal(held[k], pure[k]), k
+
+
+@pytest.mark.parametrize("name", all_optimisers())
+def test_pure_step_leaves_big_arrays_and_state_untouched(name):
+    rng = np.random.default_rng(12)
+    params = big_params(rng)
+    g = {k: rng.normal(size=v.shape) for k, v in params.items()}
+    opt = build(name, "mlp")
+    _, state = opt.step(params, g, opt.init(params))  # a state with non-zero moments
+    before = [{k: v.copy() for k, v in tree.items()} for tree in (params, g)]
+    state_before = [None if s is None else {k: v.copy() for k, v in s.items()} for s in state[1:]]
+    opt.step(params, g, state)
+    for tree, copy in zip((params, g), before, strict=True):
+        assert all(np.array_equal(tree[k], copy[k]) for k in tree)
+    for s, copy in zip(state[1:], state_before, strict=True):
+        assert s is None or all(np.array_equal(s[k], copy[k]) for k in s)
+
+
+@pytest.mark.parametrize("name", all_optimisers())
+def test_block_size_does_not_change_a_single_bit(name, monkeypatch):
+    rng = np.random.default_rng(13)
+    p = rng.normal(size=(50, 40)).astype(np.float32)
+    grads = [rng.normal(size=(50, 40)).astype(np.float32) for _ in range(5)]
+    whole = replay(build(name, "mlp"), p, grads)[-1]
+    monkeypatch.setattr(optim, "_BLOCK_BYTES", 96)  # 24 float32 per block, a ragged last one
+    blocked = replay(build(name, "mlp"), p, grads)[-1]
+    assert blocked.dtype == np.float32 and np.array_equal(blocked, whole)
+
+
+def test_in_place_wrapper_also_runs_an_optimiser_with_only_a_pure_step():
+    rng = np.random.default_rng(14)
+    adam = optim.adam(lr=0.1)
+    pure_only = adam._replace(step=lambda p, g, s: adam.step(p, g, s))  # no `inplace`
+    a = rng.normal(size=(3, 2))
+    b = a.copy()
+    native, fallback = optim.InPlace(adam, a), optim.InPlace(pure_only, b)
+    for _ in range(4):
+        g = rng.normal(size=(3, 2))
+        native.step(g)
+        fallback.step(g)
+    assert np.array_equal(a, b) and fallback.t == 4

@@ -156,3 +156,12 @@ def test_surfaces_registry():
     for name, surf in SURFACES.items():
         assert surf.name == name and surf.dim == 2
     assert "parabola" in surfaces.__all__
+
+
+@pytest.mark.parametrize("surf", ALL_2D, ids=lambda s: s.name)
+def test_a_call_gives_value_and_grad_bit_for_bit(surf):
+    # `surface(p)` may compute both at once (f_df): it must be exactly value() and grad().
+    p = np.random.default_rng(3).uniform(-3, 3, size=(50, 2))
+    v, g = surf(p)
+    np.testing.assert_array_equal(v, surf.value(p))
+    np.testing.assert_array_equal(g, surf.grad(p))

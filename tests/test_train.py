@@ -604,3 +604,40 @@ def test_digits_mlp_adam_reaches_95_percent():
     pred = np.argmax(model.forward(X_val, train=False), axis=1)
     assert np.mean(pred == y_val) == h.val_acc[-1]  # the history tells the truth
     assert elapsed < 5.0  # measured ~0.25 s; a generous bound against accidental slowness
+
+
+def _pure_only(opt):
+    """The same optimiser with only the pure step (as a hand-built optimiser might have)."""
+    return opt._replace(step=lambda p, g, s: opt.step(p, g, s))
+
+
+@pytest.mark.parametrize(
+    ("surf", "x0", "opt", "kw"),
+    [
+        (S.rosenbrock, np.random.default_rng(5).uniform(-2, 2, (64, 2)), optim.adam(1e-2), {}),
+        (S.parabola, np.array([0.0, 2.999, 6.0, 3.0]), optim.sgd(lr=1.1), {}),  # divergences
+        (S.beale, [[1.0, 1.5], [2.0, 0.5]], optim.rmsprop(1e6), {}),  # overflow
+        (S.saddle, np.array([1.5, 1e-3]), optim.sgd(0.05, momentum=0.9), {"noise": 0.3}),
+    ],
+)
+def test_descend_steps_in_place_with_the_numbers_of_the_pure_step(surf, x0, opt, kw):
+    # descend lets a trainlib optimiser update its own copy of x in place; an optimiser with
+    # only a pure step takes the other branch: the paths must agree bit for bit.
+    kw_a = {**kw, "rng": np.random.default_rng(1)} if kw else {}
+    kw_b = {**kw, "rng": np.random.default_rng(1)} if kw else {}
+    a = descend(surf, x0, opt, 150, **kw_a)
+    b = descend(surf, x0, _pure_only(opt), 150, **kw_b)
+    assert np.array_equal(a.xs, b.xs) and np.array_equal(a.losses, b.losses)
+    assert np.array_equal(a.diverged, b.diverged)
+    assert np.array_equal(a.diverged_at, b.diverged_at) or a.diverged_at is b.diverged_at is None
+
+
+def test_huge_but_finite_gradients_are_not_a_divergence():
+    # The fast no-divergence check sums g; 1e308 + 1e308 overflows to inf although every
+    # entry is finite. The exact per-point test must then decide: nothing diverged.
+    def steep(x):
+        return np.zeros(x.shape[:-1]), np.full(x.shape, 1e308)
+
+    path = descend(steep, np.zeros((3, 2)), optim.sgd(lr=0.0), 5)
+    assert not path.diverged.any() and path.steps == 5
+    assert np.array_equal(path.diverged_at, [-1, -1, -1])

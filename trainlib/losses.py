@@ -95,26 +95,31 @@ def _class_targets(z: np.ndarray, y: Any) -> tuple[np.ndarray, bool]:
 
     Integer labels (N,) become one-hot rows; (N, C) rows must be distributions.
     """
-    n, c = z.shape
     y = np.asarray(y)
     if y.ndim == 1:
-        if y.dtype.kind not in "biuf":
-            raise ValueError(f"y: expected integer class labels, got dtype {y.dtype}")
-        if y.shape != (n,):
-            raise ValueError(f"y: expected shape ({n},) to match the rows of z, got {y.shape}")
-        if y.dtype.kind == "f":
-            as_array("y", y)  # finite
-            bad = y[y != np.round(y)]
-            if bad.size:
-                check_int("y", float(bad[0]))  # raises: a class label must be an integer
-        labels = y.astype(np.int64)
-        check_int("y", int(labels.min()), minimum=0)
-        check_range("y", int(labels.max()), 0, c)
-        return np.eye(c, dtype=z.dtype)[labels], True
+        return np.eye(z.shape[1], dtype=z.dtype)[_labels(z, y)], True
     if y.ndim == 2:
         check_same_shape("y", y, "z", z)
         return _distribution_rows("y", y).astype(z.dtype, copy=False), False
     raise ValueError(f"y: expected labels (N,) or probability rows (N, C), got shape {y.shape}")
+
+
+def _labels(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Integer class labels (N,) for the rows of z (N, C), checked: int64 in [0, C)."""
+    n, c = z.shape
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"y: expected integer class labels, got dtype {y.dtype}")
+    if y.shape != (n,):
+        raise ValueError(f"y: expected shape ({n},) to match the rows of z, got {y.shape}")
+    if y.dtype.kind == "f":
+        as_array("y", y)  # finite
+        bad = y[y != np.round(y)]
+        if bad.size:
+            check_int("y", float(bad[0]))  # raises: a class label must be an integer
+    labels = y.astype(np.int64, copy=False)
+    check_int("y", int(labels.min()), minimum=0)
+    check_range("y", int(labels.max()), 0, c)
+    return labels
 
 
 def _class_weight(weight: Any, c: int, dtype) -> np.ndarray:
@@ -332,8 +337,8 @@ def log_softmax(z: Any, axis: int = -1) -> np.ndarray:
 
 def _log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """`log_softmax` of an already checked float array."""
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    shifted -= np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))  # fresh: in place
+    shifted = z - z.max(axis=axis, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))  # fresh: in place
     return shifted
 
 
@@ -354,14 +359,16 @@ def cross_entropy(z: Any, y: Any, weight: Any = None) -> tuple[float, np.ndarray
     −log p[correct]. Computed through `log_softmax`, so logits of ±1e4 are fine.
     """
     z = _logits_2d(z)
-    t, from_labels = _class_targets(z, y)
-    if weight is None and from_labels:  # the common case, w = 1: D = N and Σₖ y_ik = 1
+    y = np.asarray(y)
+    if weight is None and y.ndim == 1:  # the common case: labels, w = 1, D = N
         n = z.shape[0]
+        rows, labels = np.arange(n), _labels(z, y)
         logp = _log_softmax(z)
         grad = np.exp(logp)
-        grad -= t
-        grad /= n  # (softmax(zᵢ) − yᵢ)/N
-        return -float(np.sum(t * logp)) / n, grad
+        grad[rows, labels] -= 1.0
+        grad /= n  # (softmax(zᵢ) − yᵢ)/N, yᵢ one-hot
+        return -float(logp[rows, labels].sum()) / n, grad
+    t, from_labels = _class_targets(z, y)
     w = _class_weight(weight, z.shape[1], z.dtype)
     wt = t * w  # w_c·y_ic
     row_w = np.sum(wt, axis=1, keepdims=True)

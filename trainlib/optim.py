@@ -9,6 +9,8 @@ structure. Every rule is elementwise, so an `(N, 2)` array of N starting points 
 surface runs N independent descents in one call. `lr` is a float or a schedule `lr(t)`
 (`trainlib.schedules`), where t is the number of steps already taken: step k uses lr(k),
 like PyTorch calling `scheduler.step()` after every `optimizer.step()`.
+`step(..., inplace=True)` computes the same numbers but writes them into the given params
+and state arrays instead of new ones (no copies of a big network's arrays each step).
 
 Names, defaults, validation and arithmetic follow torch.optim 2.13 (single-tensor path),
 so the trajectories agree with PyTorch's to rounding (tests/test_optim.py checks it).
@@ -17,6 +19,7 @@ so the trajectories agree with PyTorch's to rounding (tests/test_optim.py checks
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -112,15 +115,19 @@ def _check_grads(grads: Any, params: Params) -> None:
         if not isinstance(grads, Mapping) or grads.keys() != params.keys():
             given = sorted(grads) if isinstance(grads, Mapping) else type(grads).__name__
             raise ValueError(f"grads: expected a dict with keys {sorted(params)}, got {given}")
-        for k in params:
-            if np.shape(grads[k]) != np.shape(params[k]):
+        for k, p in params.items():
+            if _shape(grads[k]) != _shape(p):
                 raise ValueError(
                     f"grads[{k!r}]: expected shape {np.shape(params[k])} to match "
                     f"params[{k!r}], got {np.shape(grads[k])}"
                 )
-    elif isinstance(grads, Mapping) or np.shape(grads) != np.shape(params):
+    elif isinstance(grads, Mapping) or _shape(grads) != _shape(params):
         given = "a dict" if isinstance(grads, Mapping) else f"shape {np.shape(grads)}"
         raise ValueError(f"grads: expected shape {np.shape(params)} to match params, got {given}")
+
+
+def _shape(a: Any) -> tuple[int, ...]:
+    return a.shape if isinstance(a, np.ndarray) else np.shape(a)
 
 
 def _zeros(params: Params, fill: float = 0.0) -> Params:
@@ -130,32 +137,74 @@ def _zeros(params: Params, fill: float = 0.0) -> Params:
     return np.full_like(params, fill)
 
 
-def _map(update: Callable, params: Params, grads: Params, *states: Params | None) -> tuple:
-    """Apply the per-array `update(p, g, *s) -> (p, *s)` to one array or to every dict entry.
+# Bytes per block (8192 float64, 16384 float32): a rule's temporaries stay in the CPU cache,
+# and below malloc's threshold for fresh memory from the system (128 KiB by default).
+_BLOCK_BYTES = 65536
 
-    Runs under `np.errstate(all="ignore")`: a diverging run produces inf/NaN, which the
-    training loops detect and report as `diverged=True`, instead of RuntimeWarnings.
+
+def _map(
+    update: Callable, params: Params, grads: Params, *states: Params | None, inplace: bool = False
+) -> tuple:
+    """Run the elementwise rule `update(p, g, *s)` on one array or on every entry of a dict.
+
+    The rule updates p and its state arrays s in place (`m *= β₁; m += (1 − β₁)·g`) and only
+    reads g. What it updates is decided here: inplace=False gives it new copies, so the
+    arrays passed in stay untouched and the copies are the result (a pure step);
+    inplace=True gives it the arrays themselves (what `InPlace` uses: no copies at all).
+    Returns (params, *states), trees like the inputs (None where a state is unused).
+
+    A big array goes through in blocks of `_BLOCK_BYTES`, so that the rule's temporaries stay
+    in the CPU cache instead of each being a trip to main memory (every rule is elementwise,
+    so the numbers are the same bit for bit). Under `np.errstate(all="ignore")`: a diverging
+    run produces inf/NaN, which the training loops detect and report, not RuntimeWarnings.
     """
     with np.errstate(all="ignore"):
         if not isinstance(params, Mapping):
-            return update(params, grads, *states)
-        out = {
-            k: update(params[k], grads[k], *(None if s is None else s[k] for s in states))
-            for k in params
-        }
-    first = next(iter(out.values()))
+            return _map_array(update, params, grads, states, inplace)
+        out = [
+            _map_array(
+                update, p, grads[k], tuple(s if s is None else s[k] for s in states), inplace
+            )
+            for k, p in params.items()
+        ]
+    if inplace:  # the trees given are the trees updated
+        return (params, *states)
+    # out: one (p, *s) per key → (params, *states), each a dict (or None: an unused state)
     return tuple(
-        None if first[i] is None else {k: out[k][i] for k in out} for i in range(len(first))
+        None if col[0] is None else dict(zip(params, col, strict=True))
+        for col in zip(*out, strict=True)
     )
 
 
-def _fresh(*arrays: np.ndarray) -> np.ndarray:
-    """A new array shaped like `arrays[0]`, of their common dtype: room for in-place math.
+def _float_copy(a: Any) -> np.ndarray | None:
+    """A new C-ordered float copy of `a` (integers become float64), for the rule to update."""
+    if a is None:
+        return None
+    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+        return a.copy()  # (C order)
+    a = np.asarray(a)
+    return np.array(a, dtype=np.result_type(a.dtype, np.float32), order="C", copy=True)
 
-    The rules compute into these instead of into the arrays they were given, which keeps
-    `step` pure while a big network allocates a few arrays per step instead of a dozen.
-    """
-    return np.empty_like(arrays[0], dtype=np.result_type(*arrays))
+
+def _map_array(update: Callable, p: Any, g: Any, states: tuple, inplace: bool) -> tuple:
+    """`_map` for one array and its states."""
+    own = (p, *states) if inplace else tuple(_float_copy(a) for a in (p, *states))
+    _run_blocks(update, own, np.asarray(g))
+    return own
+
+
+def _run_blocks(update: Callable, own: tuple, g: np.ndarray) -> None:
+    """Call `update(p, g, *s)` on `own` = (p, *s): whole, or block by block if p is big."""
+    p = own[0]
+    if p.nbytes <= _BLOCK_BYTES or not all(a is None or a.flags.c_contiguous for a in own):
+        update(p, g, *own[1:])  # (a strided view is updated whole: no flat views of it)
+        return
+    size = _BLOCK_BYTES // p.itemsize
+    flat = [None if a is None else a.reshape(-1) for a in own]  # views: updates land in own
+    g = g.reshape(-1)
+    for start in range(0, p.size, size):
+        block = slice(start, start + size)
+        update(flat[0][block], g[block], *(None if a is None else a[block] for a in flat[1:]))
 
 
 def _last_lr(lr: Schedule, state: Any) -> float:
@@ -207,19 +256,25 @@ def sgd(
         params = _as_params(params)
         return SGDState(t=0, buf=_zeros(params) if momentum else None)
 
-    def step(params: Params, grads: Params, state: SGDState) -> tuple[Params, SGDState]:
+    def step(
+        params: Params, grads: Params, state: SGDState, *, inplace: bool = False
+    ) -> tuple[Params, SGDState]:
         _check_grads(grads, params)
         eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
 
-        def update(p, g, b):
+        def update(p, g, b):  # updates p and b in place (see _map)
             if weight_decay:
                 g = g + weight_decay * p
             if momentum:
-                b = np.array(g, copy=True) if state.t == 0 else momentum * b + (1 - dampening) * g
+                if state.t == 0:
+                    b[...] = g  # b ← g
+                else:
+                    b *= momentum
+                    b += (1 - dampening) * g  # b ← μ·b + (1−τ)·g
                 g = g + momentum * b if nesterov else b
-            return p - eta * g, b
+            p -= eta * g
 
-        params, buf = _map(update, params, grads, state.buf)
+        params, buf = _map(update, params, grads, state.buf, inplace=inplace)
         return params, SGDState(state.t + 1, buf)
 
     def rate(state: SGDState) -> float:
@@ -258,18 +313,18 @@ def adagrad(
     def init(params: Params) -> AdaGradState:
         return AdaGradState(t=0, sum_sq=_zeros(_as_params(params), init_acc))
 
-    def step(params: Params, grads: Params, state: AdaGradState):
+    def step(params: Params, grads: Params, state: AdaGradState, *, inplace: bool = False):
         _check_grads(grads, params)
         t = state.t + 1
         eta_t = float(lr_fn(state.t)) / (1 + (t - 1) * lr_decay)
 
-        def update(p, g, G):
+        def update(p, g, G):  # updates p and G in place (see _map)
             if weight_decay:
                 g = g + weight_decay * p
-            G = G + g * g
-            return p - eta_t * (g / (np.sqrt(G) + eps)), G
+            G += g * g
+            p -= eta_t * (g / (np.sqrt(G) + eps))
 
-        params, sum_sq = _map(update, params, grads, state.sum_sq)
+        params, sum_sq = _map(update, params, grads, state.sum_sq, inplace=inplace)
         return params, AdaGradState(t, sum_sq)
 
     def rate(state: AdaGradState) -> Params:
@@ -322,25 +377,31 @@ def rmsprop(
             buf=_zeros(params) if momentum > 0 else None,
         )
 
-    def step(params: Params, grads: Params, state: RMSPropState):
+    def step(params: Params, grads: Params, state: RMSPropState, *, inplace: bool = False):
         _check_grads(grads, params)
         eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
 
-        def update(p, g, v, g_avg, b):
+        def update(p, g, v, g_avg, b):  # updates p, v, g_avg, b in place (see _map)
             if weight_decay:
                 g = g + weight_decay * p
-            v = alpha * v + (1 - alpha) * g * g
+            v *= alpha
+            v += (1 - alpha) * g * g  # v ← α·v + (1−α)·g²
             if centered:
-                g_avg = alpha * g_avg + (1 - alpha) * g
+                g_avg *= alpha
+                g_avg += (1 - alpha) * g  # ḡ ← α·ḡ + (1−α)·g
                 d = np.sqrt(v - g_avg * g_avg) + eps
             else:
                 d = np.sqrt(v) + eps
             if momentum > 0:
-                b = momentum * b + g / d
-                return p - eta * b, v, g_avg, b
-            return p - eta * (g / d), v, g_avg, b
+                b *= momentum
+                b += g / d  # b ← μ·b + g/d
+                p -= eta * b
+            else:
+                p -= eta * (g / d)
 
-        params, v, g_avg, buf = _map(update, params, grads, state.v, state.g_avg, state.buf)
+        params, v, g_avg, buf = _map(
+            update, params, grads, state.v, state.g_avg, state.buf, inplace=inplace
+        )
         return params, RMSPropState(state.t + 1, v, g_avg, buf)
 
     def rate(state: RMSPropState) -> Params:
@@ -375,7 +436,7 @@ def _adam(lr, betas, eps, weight_decay, amsgrad, decoupled: bool, name: str) -> 
         v_max = _zeros(params) if amsgrad else None
         return AdamState(t=0, m=_zeros(params), v=_zeros(params), v_max=v_max)
 
-    def step(params: Params, grads: Params, state: AdamState):
+    def step(params: Params, grads: Params, state: AdamState, *, inplace: bool = False):
         _check_grads(grads, params)
         t = state.t + 1
         eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
@@ -385,28 +446,26 @@ def _adam(lr, betas, eps, weight_decay, amsgrad, decoupled: bool, name: str) -> 
         # Ba's Algorithm 1 note, one pass over the array fewer than dividing v by bc2 first.
         eta_t, eps_hat = eta * math.sqrt(bc2) / bc1, eps * math.sqrt(bc2)
 
-        def update(p, g, m, v, v_max):
+        def update(p, g, m, v, v_max):  # updates p, m, v, v_max in place (see _map)
             if weight_decay and decoupled:
-                p = p * (1 - eta * weight_decay)
+                p *= 1 - eta * weight_decay
             elif weight_decay:
                 g = g + weight_decay * p
-            # The new m and v, and w for the rest, are fresh arrays worked on in place.
-            w = np.multiply(g, 1 - beta1, out=_fresh(p, g, m, v))
-            m = np.multiply(m, beta1, out=_fresh(m, g))
-            m += w  # m ← β₁·m + (1−β₁)·g
-            np.multiply(g, 1 - beta2, out=w)
-            w *= g
-            v = np.multiply(v, beta2, out=_fresh(v, g))
-            v += w  # v ← β₂·v + (1−β₂)·g²
+            m *= beta1
+            m += (1 - beta1) * g  # m ← β₁·m + (1−β₁)·g
+            v *= beta2
+            v += (1 - beta2) * (g * g)  # v ← β₂·v + (1−β₂)·g²
             if amsgrad:
-                v_max = np.maximum(v_max, v)
-            denom = np.sqrt(v_max if amsgrad else v, out=w)
-            denom += eps_hat
-            delta = np.divide(m, denom, out=w)
-            delta *= eta_t  # η·m̂/(√v̂ + ε)
-            return np.subtract(p, delta, out=w), m, v, v_max
+                np.maximum(v_max, v, out=v_max)
+            d = np.sqrt(v_max if amsgrad else v)
+            d += eps_hat  # d ← √v + ε̂
+            np.divide(m, d, out=d)
+            d *= eta_t
+            p -= d  # p ← p − η_t·m/d
 
-        params, m, v, v_max = _map(update, params, grads, state.m, state.v, state.v_max)
+        params, m, v, v_max = _map(
+            update, params, grads, state.m, state.v, state.v_max, inplace=inplace
+        )
         return params, AdamState(t, m, v, v_max)
 
     def rate(state: AdamState) -> Params:
@@ -486,12 +545,13 @@ OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
 
 
 class InPlace:
-    """Run a pure optimiser on arrays that layers hold, writing each update into them.
+    """Run an optimiser on arrays that layers hold, writing each update into them.
 
     Shapes: params: a dict of float arrays (or one float array); grads like params.
 
-    `step(grads)` computes the pure update and copies it into the very same arrays
-    (`p[...] = new`), so every layer object holding them sees the new values.
+    `step(grads)` computes the optimiser's update and writes it into the very same arrays,
+    so every layer object holding them sees the new values. The optimiser state (`.state`)
+    is updated in place too: copy it (`copy.deepcopy`) to keep a snapshot.
     """
 
     def __init__(self, opt: Optimizer, params: Params) -> None:
@@ -505,6 +565,8 @@ class InPlace:
         self.opt = opt
         self.params = params
         self.state = opt.init(params)
+        # An optimiser built by hand may only have the pure step: then copy its results in.
+        self._native = "inplace" in inspect.signature(opt.step).parameters
 
     @property
     def t(self) -> int:
@@ -518,6 +580,9 @@ class InPlace:
 
     def step(self, grads: Params) -> Params:
         """Update the parameter arrays in place; return them."""
+        if self._native:
+            _, self.state = self.opt.step(self.params, grads, self.state, inplace=True)
+            return self.params
         new, self.state = self.opt.step(self.params, grads, self.state)
         if isinstance(self.params, Mapping):
             for k, p in self.params.items():

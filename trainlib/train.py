@@ -11,6 +11,7 @@ Optimisers are the pure pairs of `trainlib.optim`: `state = opt.init(params)` an
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -124,41 +125,77 @@ def descend(
         alive = np.ones(v.shape, dtype=bool)
         all_alive = True
         diverged_at = np.full(v.shape, -1, dtype=np.int64)
-        xs, losses = [x.copy()], [v.copy()]
+        xs = np.empty((steps + 1, *x.shape), dtype=x.dtype)  # the path, filled as it goes
+        losses = np.empty((steps + 1, *v.shape), dtype=v.dtype)
+        xs[0], losses[0] = x, v
+        done = 0  # steps recorded in xs
         state = opt.init(x)
+        # x is this loop's own copy, so the optimiser may update it in place (no copies).
+        inplace = _has_inplace_step(opt)
         for t in range(1, steps + 1):
             if noise > 0:
                 g = g + (noise * rng.standard_normal(g.shape)).astype(g.dtype, copy=False)
             if not all_alive:  # frozen points get no gradient, so their state stays finite
                 g = np.where(alive[expand], g, 0.0).astype(x.dtype, copy=False)
-            x_new, state = opt.step(x, g, state)
+            if inplace:
+                x_new, state = opt.step(x, g, state, inplace=True)  # x_new is x, updated
+            else:
+                x_new, state = opt.step(x, g, state)
             x_new = np.asarray(x_new)
             v_new, g_new = f(x_new)
             v_new, g_new = np.asarray(v_new), np.asarray(g_new)
-            # NaN fails every comparison, so `|v| ≤ max_value` also rejects NaN and ±inf.
-            ok = np.abs(v_new) <= max_value
-            bounded = (np.abs(x_new) <= max_abs) & (np.abs(g_new) < np.inf)
-            ok &= bounded.reshape(per_point).all(axis=-1) if x.ndim > nb else bounded
-            if all_alive and ok.all():  # the common case: nobody diverged
-                x, v, g = x_new, v_new, g_new
+            if all_alive and _all_within(v_new, max_value, x_new, max_abs, g_new):
+                x, v, g = x_new, v_new, g_new  # the common case: nobody diverged
             else:
+                # NaN fails every comparison, so `|v| ≤ max_value` also rejects NaN and ±inf.
+                ok = np.abs(v_new) <= max_value
+                bounded = (np.abs(x_new) <= max_abs) & (np.abs(g_new) < np.inf)
+                ok &= bounded.reshape(per_point).all(axis=-1) if x.ndim > nb else bounded
                 newly = alive & ~ok
                 diverged_at[newly] = t
                 alive &= ok
                 all_alive = False
                 if not alive.any():
                     break  # nothing moves any more: stop without appending a frozen copy
-                x = np.where(alive[expand], x_new, x)
+                x = np.where(alive[expand], x_new, xs[t - 1])  # frozen: the last point kept
                 v = np.where(alive, v_new, v)
                 g = np.where(alive[expand], g_new, 0.0)
-            xs.append(x.copy())
-            losses.append(v.copy())
+            xs[t], losses[t] = x, v
+            done = t
 
+    if done < steps:  # stopped early: keep only the steps taken
+        xs, losses = xs[: done + 1].copy(), losses[: done + 1].copy()
     diverged = ~alive
     if nb == 0:
-        return Path(np.stack(xs), np.stack(losses), bool(diverged),
-                    int(diverged_at) if diverged else None)  # fmt: skip
-    return Path(np.stack(xs), np.stack(losses), diverged, diverged_at)
+        return Path(xs, losses, bool(diverged), int(diverged_at) if diverged else None)
+    return Path(xs, losses, diverged, diverged_at)
+
+
+def _has_inplace_step(opt: Any) -> bool:
+    """Whether `opt.step` takes `inplace=True` (trainlib's optimisers do; one built by hand
+    may not)."""
+    try:
+        return "inplace" in inspect.signature(opt.step).parameters
+    except (TypeError, ValueError):  # a callable without a signature
+        return False
+
+
+def _all_within(v: Array, max_value: float, x: Array, max_abs: float, g: Array) -> bool:
+    """Fast check that no point diverged: |v| ≤ max_value, |x| ≤ max_abs, g finite.
+
+    A few reductions instead of a dozen array operations: NaN propagates through min and max
+    (and fails the comparison), and a finite sum of g proves every entry finite. False does
+    not mean a divergence, only that the exact per-point test in `descend` must decide.
+    """
+    if x.size == 0:
+        return True
+    return bool(
+        -max_value <= v.min()
+        and v.max() <= max_value
+        and -max_abs <= x.min()
+        and x.max() <= max_abs
+        and np.isfinite(g.sum())
+    )
 
 
 def race(
