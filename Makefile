@@ -29,7 +29,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest tests --ignore=tests/browser
-	$(BIN)/python -m pytest --nbval notebooks --sanitize-with tools/nbval_sanitize.cfg -p no:cacheprovider
+	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tools/nbval_sanitize.cfg -p no:cacheprovider
 	PYTHON=$(BIN)/python tools/run_browser_tests.sh
 
 ## make present NB=07: one notebook as a clean app (Voilà: code hidden, sliders and figures live,
@@ -55,7 +55,7 @@ test-latest:
 		nbclient nbconvert pytest nbval hypothesis ruff
 	.venv-latest/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|ipywidgets|ipympl|jupyterlab|scikit-learn)=='
 	.venv-latest/bin/python -m pytest tests -m "not slow" --ignore=tests/browser
-	.venv-latest/bin/python -m pytest --nbval notebooks --sanitize-with tools/nbval_sanitize.cfg -p no:cacheprovider
+	.venv-latest/bin/python -m pytest --nbval notebooks --nbval-sanitize-with tools/nbval_sanitize.cfg -p no:cacheprovider
 
 lint:
 	$(BIN)/ruff check .

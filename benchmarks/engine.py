@@ -1,6 +1,6 @@
 """Speed of trainlib's optimisation engine against PyTorch doing the same work.
 
-    python benchmarks/engine.py [--write] [--rounds 3]   (needs torch==2.13.0; CPU only)
+    python benchmarks/engine.py [--write] [--rounds 5]   (needs torch==2.13.0; CPU only)
 
 (a) A race: 6 optimisers x 256 starting points x 1000 steps on Rosenbrock. trainlib runs
     `train.race` (one vectorised `descend` per optimiser, which also records the path and
@@ -231,7 +231,7 @@ def fmt(seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="record in benchmarks/README.md")
-    parser.add_argument("--rounds", type=int, default=3, help="child runs per library")
+    parser.add_argument("--rounds", type=int, default=5, help="child runs per library")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply timed MLP steps")
     parser.add_argument("--only", choices=("trainlib", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
