@@ -488,3 +488,13 @@ def test_in_place_wrapper_also_runs_an_optimiser_with_only_a_pure_step():
         native.step(g)
         fallback.step(g)
     assert np.array_equal(a, b) and fallback.t == 4
+
+
+def test_inplace_step_needs_float_arrays():
+    opt = optim.sgd(lr=0.1)
+    for p in (np.arange(3), [1.0, 2.0]):
+        with pytest.raises(ValueError, match=r"params: expected float numpy arrays .*inplace=True"):
+            opt.step(p, np.ones(3)[: len(p)], opt.init(p), inplace=True)
+    p = np.arange(3)
+    new, _ = opt.step(p, np.ones(3), opt.init(p))  # the pure step makes a float copy
+    assert new.dtype == np.float64 and p.dtype.kind == "i"

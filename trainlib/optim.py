@@ -188,6 +188,11 @@ def _float_copy(a: Any) -> np.ndarray | None:
 
 def _map_array(update: Callable, p: Any, g: Any, states: tuple, inplace: bool) -> tuple:
     """`_map` for one array and its states."""
+    if inplace and not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
+        raise ValueError(
+            "params: expected float numpy arrays to update in place (inplace=True), got "
+            f"{type(p).__name__} with dtype {getattr(p, 'dtype', None)}"
+        )
     own = (p, *states) if inplace else tuple(_float_copy(a) for a in (p, *states))
     _run_blocks(update, own, np.asarray(g))
     return own
