@@ -115,19 +115,15 @@ def _check_grads(grads: Any, params: Params) -> None:
         if not isinstance(grads, Mapping) or grads.keys() != params.keys():
             given = sorted(grads) if isinstance(grads, Mapping) else type(grads).__name__
             raise ValueError(f"grads: expected a dict with keys {sorted(params)}, got {given}")
-        for k, p in params.items():
-            if _shape(grads[k]) != _shape(p):
+        for k in params:
+            if np.shape(grads[k]) != np.shape(params[k]):
                 raise ValueError(
                     f"grads[{k!r}]: expected shape {np.shape(params[k])} to match "
                     f"params[{k!r}], got {np.shape(grads[k])}"
                 )
-    elif isinstance(grads, Mapping) or _shape(grads) != _shape(params):
+    elif isinstance(grads, Mapping) or np.shape(grads) != np.shape(params):
         given = "a dict" if isinstance(grads, Mapping) else f"shape {np.shape(grads)}"
         raise ValueError(f"grads: expected shape {np.shape(params)} to match params, got {given}")
-
-
-def _shape(a: Any) -> tuple[int, ...]:
-    return a.shape if isinstance(a, np.ndarray) else np.shape(a)
 
 
 def _zeros(params: Params, fill: float = 0.0) -> Params:
@@ -549,6 +545,15 @@ OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
 }
 
 
+def steps_in_place(opt: Any) -> bool:
+    """Whether `opt.step` takes `inplace=True`: trainlib's optimisers do; one built by hand
+    with only a pure step may not (then callers copy its results in)."""
+    try:
+        return "inplace" in inspect.signature(opt.step).parameters
+    except (TypeError, ValueError):  # a callable without a signature
+        return False
+
+
 class InPlace:
     """Run an optimiser on arrays that layers hold, writing each update into them.
 
@@ -570,8 +575,7 @@ class InPlace:
         self.opt = opt
         self.params = params
         self.state = opt.init(params)
-        # An optimiser built by hand may only have the pure step: then copy its results in.
-        self._native = "inplace" in inspect.signature(opt.step).parameters
+        self._native = steps_in_place(opt)
 
     @property
     def t(self) -> int:

@@ -11,13 +11,13 @@ Optimisers are the pure pairs of `trainlib.optim`: `state = opt.init(params)` an
 from __future__ import annotations
 
 import copy
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from trainlib import optim
 from trainlib._validate import NonFiniteError, as_array, check_int, check_positive
 
 __all__ = [
@@ -131,7 +131,7 @@ def descend(
         done = 0  # steps recorded in xs
         state = opt.init(x)
         # x is this loop's own copy, so the optimiser may update it in place (no copies).
-        inplace = _has_inplace_step(opt)
+        inplace = optim.steps_in_place(opt)
         for t in range(1, steps + 1):
             if noise > 0:
                 g = g + (noise * rng.standard_normal(g.shape)).astype(g.dtype, copy=False)
@@ -169,15 +169,6 @@ def descend(
     if nb == 0:
         return Path(xs, losses, bool(diverged), int(diverged_at) if diverged else None)
     return Path(xs, losses, diverged, diverged_at)
-
-
-def _has_inplace_step(opt: Any) -> bool:
-    """Whether `opt.step` takes `inplace=True` (trainlib's optimisers do; one built by hand
-    may not)."""
-    try:
-        return "inplace" in inspect.signature(opt.step).parameters
-    except (TypeError, ValueError):  # a callable without a signature
-        return False
 
 
 def _all_within(v: Array, max_value: float, x: Array, max_abs: float, g: Array) -> bool:
