@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from trainlib import _validate
+from trainlib import validation
 from trainlib.gradcheck import check_layer, check_loss, gradcheck, numerical_gradient, rel_error
 
 
@@ -75,15 +75,15 @@ def test_rel_error_rejects_mismatched_shapes():
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: _validate.as_array("x", [1.0, np.nan]), "x: expected finite"),
-        (lambda: _validate.as_array("x", np.zeros((2, 2)), ndim=1), "x: expected a 1-D"),
-        (lambda: _validate.as_array("x", ["a"]), "x: expected a real-valued"),
-        (lambda: _validate.check_positive("lr", -1), "lr: expected a finite number > 0"),
-        (lambda: _validate.check_range("p", 1.0, 0, 1), r"p: expected a value in \[0, 1\)"),
-        (lambda: _validate.check_int("steps", 2.5), "steps: expected an integer"),
-        (lambda: _validate.check_choice("mode", "x", ("min", "max")), "mode: expected one of"),
+        (lambda: validation.as_array("x", [1.0, np.nan]), "x: expected finite"),
+        (lambda: validation.as_array("x", np.zeros((2, 2)), ndim=1), "x: expected a 1-D"),
+        (lambda: validation.as_array("x", ["a"]), "x: expected a real-valued"),
+        (lambda: validation.check_positive("lr", -1), "lr: expected a finite number > 0"),
+        (lambda: validation.check_range("p", 1.0, 0, 1), r"p: expected a value in \[0, 1\)"),
+        (lambda: validation.check_int("steps", 2.5), "steps: expected an integer"),
+        (lambda: validation.check_choice("mode", "x", ("min", "max")), "mode: expected one of"),
         (
-            lambda: _validate.check_same_shape("y", np.zeros(2), "yhat", np.zeros(3)),
+            lambda: validation.check_same_shape("y", np.zeros(2), "yhat", np.zeros(3)),
             r"y: expected shape \(3,\) to match yhat, got \(2,\)",
         ),
     ],
@@ -94,5 +94,5 @@ def test_validation_messages_name_argument_expected_and_given(call, match):
 
 
 def test_float32_is_kept_and_ints_become_float64():
-    assert _validate.as_array("x", np.zeros(2, np.float32)).dtype == np.float32
-    assert _validate.as_array("x", [1, 2]).dtype == np.float64
+    assert validation.as_array("x", np.zeros(2, np.float32)).dtype == np.float32
+    assert validation.as_array("x", [1, 2]).dtype == np.float64

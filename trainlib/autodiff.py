@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trainlib._validate import as_array, check_same_shape
+from trainlib.validation import as_array, check_same_shape
 
 
 def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:

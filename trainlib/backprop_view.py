@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from trainlib import twolayer
-from trainlib._validate import as_array, check_int, check_positive
+from trainlib.validation import as_array, check_int, check_positive
 from trainlib.autodiff import Tensor
 from trainlib.data import moons
 from trainlib.gradcheck import numerical_gradient, rel_error

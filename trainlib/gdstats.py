@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trainlib._validate import as_array, check_int, check_positive
+from trainlib.validation import as_array, check_int, check_positive
 from trainlib.optim import sgd
 from trainlib.surfaces import parabola
 from trainlib.train import Path, descend, least_squares

@@ -22,7 +22,7 @@ import numpy as np
 
 from trainlib import init as _init
 from trainlib import losses, optim
-from trainlib._validate import as_array, check_choice, check_int, check_positive
+from trainlib.validation import as_array, check_choice, check_int, check_positive
 from trainlib.layers import Dense, Residual, Sequential, mlp
 from trainlib.train import fit
 

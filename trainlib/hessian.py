@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from trainlib._validate import as_array, check_int, check_positive
+from trainlib.validation import as_array, check_int, check_positive
 
 __all__ = [
     "P2_EXACT",

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trainlib._validate import check_choice, check_int, check_positive
+from trainlib.validation import check_choice, check_int, check_positive
 
 __all__ = [
     "INITIALISERS",

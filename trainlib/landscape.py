@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from trainlib._validate import as_array, check_choice, check_int, check_positive
+from trainlib.validation import as_array, check_choice, check_int, check_positive
 from trainlib.data import train_val_split
 from trainlib.init import INITIALISERS
 from trainlib.layers import Dense, Sequential, mlp

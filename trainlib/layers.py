@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from trainlib._validate import (
+from trainlib.validation import (
     as_array,
     check_choice,
     check_int,

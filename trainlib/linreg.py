@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from trainlib._validate import as_array, check_int, check_positive, check_range
+from trainlib.validation import as_array, check_int, check_positive, check_range
 
 __all__ = [
     "GDResult",

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from trainlib._validate import (
+from trainlib.validation import (
     as_array,
     check_int,
     check_positive,
@@ -50,7 +50,7 @@ DIST_ATOL = 1e-6  # how far from 1 a row of a probability distribution may sum
 
 
 # ---------------------------------------------------------------------------------------
-# Argument checks (messages in the trainlib._validate style: argument, expected, given)
+# Argument checks (messages in the trainlib.validation style: argument, expected, given)
 # ---------------------------------------------------------------------------------------
 
 

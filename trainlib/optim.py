@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from trainlib._validate import as_array, check_positive, check_range
+from trainlib.validation import as_array, check_positive, check_range
 
 Params = np.ndarray | dict[str, np.ndarray]
 Schedule = Callable[[int], float]

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from trainlib import optim
-from trainlib._validate import as_array, check_choice, check_int, check_positive, check_range
+from trainlib.validation import as_array, check_choice, check_int, check_positive, check_range
 from trainlib.surfaces import SURFACES, Surface
 from trainlib.train import LeaderboardEntry, Path, leaderboard, race
 

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from trainlib import data, losses, optim
-from trainlib._validate import as_array, check_int, check_positive, check_range
+from trainlib.validation import as_array, check_int, check_positive, check_range
 from trainlib.init import he_normal
 from trainlib.layers import BatchNorm, Dense, Dropout, Sequential, mlp
 from trainlib.train import History, fit

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from trainlib import losses as L
-from trainlib._validate import (
+from trainlib.validation import (
     as_array,
     check_choice,
     check_int,

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from trainlib import schedules
-from trainlib._validate import as_array, check_int, check_positive, check_range
+from trainlib.validation import as_array, check_int, check_positive, check_range
 from trainlib.data import regression
 
 Array = np.ndarray

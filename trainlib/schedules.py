@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from trainlib._validate import check_choice, check_int, check_positive, check_range
+from trainlib.validation import check_choice, check_int, check_positive, check_range
 
 Schedule = Callable[[Any], Any]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trainlib._validate import check_positive
+from trainlib.validation import check_positive
 
 __all__ = [
     "Surface",

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from trainlib import optim
-from trainlib._validate import NonFiniteError, as_array, check_int, check_positive
+from trainlib.validation import NonFiniteError, as_array, check_int, check_positive
 
 __all__ = [
     "Path",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlib._validate import as_array, check_int, check_positive, check_same_shape
+from trainlib.validation import as_array, check_int, check_positive, check_same_shape
 
 PARAM_KEYS = ("W1", "b1", "W2", "b2")
 

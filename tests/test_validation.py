@@ -1,11 +1,11 @@
-"""trainlib._validate: the finiteness check behind every `as_array`."""
+"""trainlib.validation: the finiteness check behind every `as_array`."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from trainlib._validate import NonFiniteError, as_array, check_finite
+from trainlib.validation import NonFiniteError, as_array, check_finite
 
 
 @pytest.mark.parametrize("size", [10, 5000, 100_000])  # below and above the sum shortcut
