@@ -26,7 +26,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from trainlib.apps import REGISTRY, sweep_values  # noqa: E402
+from trainlib.lessons import all_figures  # noqa: E402
+from trainlib.live import sweep_values  # noqa: E402
+
+REGISTRY = all_figures()
 
 MEDIAN_BAR_MS = 17.0
 P95_BAR_MS = 50.0

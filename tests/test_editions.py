@@ -22,8 +22,11 @@ import instructor_edition  # noqa: E402
 import static_site  # noqa: E402
 from series import notebooks  # noqa: E402
 
-from trainlib.apps import REGISTRY, sweep_values  # noqa: E402
-from trainlib.exercises import EXERCISES  # noqa: E402
+from trainlib.lessons import all_exercises, all_figures  # noqa: E402
+from trainlib.live import sweep_values  # noqa: E402
+
+REGISTRY = all_figures()
+EXERCISES = all_exercises()
 
 
 def _texts(nb: nbformat.NotebookNode) -> list[str]:

@@ -4,7 +4,10 @@ an untouched stub reports "not attempted yet" without raising."""
 import numpy as np
 import pytest
 
-from trainlib.exercises import CORRECT, EXERCISES, INCORRECT, NOT_ATTEMPTED, check
+from trainlib.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, check
+from trainlib.lessons import all_exercises
+
+EXERCISES = all_exercises()
 
 NAMES = sorted(EXERCISES)
 MISTAKES = [(name, i) for name in NAMES for i in range(len(EXERCISES[name].mistakes))]

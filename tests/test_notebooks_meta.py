@@ -83,7 +83,7 @@ def test_links_to_the_next_notebook(nb):
 def test_live_figures_use_the_widget_backend(nb):
     _, data = nb
     code = "\n".join(_text(c["source"]) for c in data["cells"] if c["cell_type"] == "code")
-    if "trainlib.apps" in code:
+    if ".figures import" in code:
         assert "%matplotlib widget" in code, "live figures need `%matplotlib widget`"
         assert "%matplotlib notebook" not in code  # unsupported in JupyterLab 4
 
@@ -106,3 +106,27 @@ def test_exercise_stubs_are_committed_untouched(nb):
         if cell["cell_type"] == "code" and re.search(r"^check\(", _text(cell["source"]), re.M):
             printed = "".join(_text(o.get("text", "")) for o in cell["outputs"])
             assert "not attempted yet" in printed, f"cell {i}: the stub above it was filled in"
+
+
+def test_every_notebook_has_its_lesson_package_and_test_file():
+    """notebooks/NN_topic.ipynb ↔ trainlib/lessons/topic/ ↔ tests/test_NN_topic.py, in order."""
+    from trainlib.lessons import LESSONS
+
+    root = Path(__file__).parents[1]
+    assert LESSONS == tuple(p.stem[3:] for p in NOTEBOOKS)
+    packages = sorted(p.parent.name for p in (root / "trainlib/lessons").glob("*/__init__.py"))
+    assert packages == sorted(LESSONS), "a lesson package without a notebook (or the reverse)"
+    for path in NOTEBOOKS:
+        lesson = root / "trainlib/lessons" / path.stem[3:]
+        assert (lesson / "figures.py").exists() and (lesson / "exercises.py").exists()
+        if path.stem != "00_welcome":
+            assert (root / f"tests/test_{path.stem}.py").exists(), f"no tests for {path.name}"
+
+
+def test_notebooks_import_lesson_code_from_their_own_lesson(nb):
+    """A notebook imports lesson code only from its own lesson package, never by path."""
+    path, data = nb
+    code = "\n".join(_text(c["source"]) for c in data["cells"] if c["cell_type"] == "code")
+    lessons = set(re.findall(r"trainlib\.lessons\.(\w+)", code))
+    assert lessons <= {path.stem[3:]}, f"imports another lesson: {lessons}"
+    assert "../" not in code, "a relative path: load data through trainlib"

@@ -1,6 +1,7 @@
 """Schedules: values equal torch.optim.lr_scheduler's step by step (claim C39), bad input.
 
-tests/data/schedule_refs.npz (from tools/make_optim_refs.py, torch 2.13) holds the rate each
+trainlib/lessons/lr_schedules/torch_schedules.npz (from tools/make_optim_refs.py, torch 2.13) holds
+the rate each
 torch scheduler gives after 0, 1, 2, … calls to scheduler.step(), the momentum/β₁ that
 OneCycleLR cycles, and ReduceLROnPlateau's rates for fixed metric sequences.
 """
@@ -9,15 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from trainlib import optim, schedules
+from trainlib.lessons.lr_schedules.experiments import torch_schedules
 from trainlib.schedules import ReduceLROnPlateau
 
-REFS = np.load(Path(__file__).parent / "data" / "schedule_refs.npz")
+REFS = torch_schedules()
 CONFIGS = json.loads(str(REFS["configs"]))
 
 # torch updates most rates recursively (lr ← lr·γ, cosine ratios, LinearLR increments)

@@ -1,8 +1,6 @@
 """The set-up a newcomer relies on: pins, Binder config, README, and a numpy-only core."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,26 +32,6 @@ def test_binder_pins_do_not_drift_from_requirements():
     lines = [ln.strip() for ln in binder.read_text().splitlines() if ln.strip()]
     assert lines[-1] == "-e .", "binder/requirements.txt must install trainlib last (-e .)"
     assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
-
-
-def test_import_trainlib_needs_only_numpy():
-    """The math must import with plotting and widget packages unavailable."""
-    code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] in {'matplotlib', 'ipywidgets', 'IPython', 'ipympl'}:\n"
-        "            raise ImportError('blocked: ' + name)\n"
-        "sys.meta_path.insert(0, Block())\n"
-        "import pkgutil, importlib, trainlib\n"
-        "mods = [m.name for m in pkgutil.iter_modules(trainlib.__path__)]\n"
-        "for m in mods:\n"
-        "    if m not in {'apps', 'plot'}:\n"
-        "        importlib.import_module('trainlib.' + m)\n"
-        "print(len(mods))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
 
 
 def test_readme_gives_the_two_commands_and_lists_every_notebook():

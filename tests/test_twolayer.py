@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from trainlib import twolayer
-from trainlib.backprop_view import autodiff_twolayer
 from trainlib.gradcheck import gradcheck, numerical_gradient, rel_error
+from trainlib.lessons.backpropagation.experiments import autodiff_twolayer
 
 # Central differences err by O(h²) (truncation) + O(ε·|L|/h) (rounding) in absolute terms.
 # The mean loss makes some gradient entries small (~1e-3 here), and rel_error is taken

@@ -24,7 +24,9 @@ from nbclient import NotebookClient
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from series import NOTEBOOKS, ROOT, notebooks  # noqa: E402
 
-from trainlib.exercises import EXERCISES  # noqa: E402
+from trainlib.lessons import all_exercises  # noqa: E402
+
+EXERCISES = all_exercises()
 
 STUB = re.compile(r"^def (\w+)\(.*?raise NotImplementedError", re.S | re.M)
 

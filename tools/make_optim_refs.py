@@ -12,7 +12,8 @@ Writes (np.savez_compressed, each well under 1 MB):
   (b) "mlp": a 2→3→1 tanh network fitting 16 points with mean squared error,
   recording the gradient torch saw before every step and the parameters after it.
   The tests feed the recorded gradients to trainlib and compare parameters step by step.
-- tests/data/schedule_refs.npz: the learning rates (and cycled momenta) torch's schedulers
+- trainlib/lessons/lr_schedules/torch_schedules.npz: the learning rates (and cycled momenta)
+torch's schedulers
   hold after 0, 1, 2, … calls to scheduler.step(), and ReduceLROnPlateau fed fixed metrics.
 
 Each file carries a JSON string "configs" describing what was run, so the tests build
@@ -337,8 +338,11 @@ def schedule_refs() -> dict:
 def main() -> None:
     torch.set_default_dtype(torch.float64)
     OUT.mkdir(parents=True, exist_ok=True)
-    for fname, data in (("optim_refs.npz", optim_refs()), ("schedule_refs.npz", schedule_refs())):
-        path = OUT / fname
+    lesson = OUT.parents[1] / "trainlib" / "lessons" / "lr_schedules"
+    for path, data in (
+        (OUT / "optim_refs.npz", optim_refs()),
+        (lesson / "torch_schedules.npz", schedule_refs()),
+    ):
         np.savez_compressed(path, **data)
         print(f"{path.name}: {len(data)} arrays, {path.stat().st_size / 1e6:.3f} MB")
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from trainlib.init import INITIALISERS
 from trainlib.validation import (
     as_array,
     check_choice,
@@ -24,7 +25,6 @@ from trainlib.validation import (
     check_positive,
     check_range,
 )
-from trainlib.init import INITIALISERS
 
 __all__ = [
     "ACTIVATIONS",

@@ -140,8 +140,9 @@ def _figure_name(source: str, registry: list[str]) -> str:
 
 def _registry() -> list[str]:
     try:
-        import trainlib.apps  # noqa: F401  (fills REGISTRY)
-        from trainlib.apps.base import REGISTRY
+        from trainlib.lessons import all_figures
+
+        REGISTRY = all_figures()
     except Exception:  # noqa: BLE001 - names are only labels
         return []
     return sorted(REGISTRY, key=len, reverse=True)

@@ -60,7 +60,7 @@ def test_presenter_mode_scales_fonts_and_lines_and_restores_them():
 def test_importing_trainlib_changes_no_rcparams():
     code = (
         "import matplotlib as mpl; before = dict(mpl.rcParams);"
-        "import trainlib, trainlib.plot, trainlib.apps;"
+        "import trainlib, trainlib.plot, trainlib.lessons; trainlib.lessons.all_figures();"
         "print(dict(mpl.rcParams) == before)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,0 +1,297 @@
+"""Notebook 01 (the learning problem): one test per claim C1–C7, computed with the functions
+the notebook and its figures call, plus unit tests of lessons.learning_problem.landscape and
+lessons.learning_problem.linreg."""
+
+import math
+
+import numpy as np
+import pytest
+
+from trainlib.data import train_val_split
+from trainlib.layers import mlp
+from trainlib.lessons.learning_problem import landscape as ls
+from trainlib.lessons.learning_problem import linreg
+from trainlib.losses import mse
+from trainlib.optim import sgd
+from trainlib.train import fit, least_squares
+
+# The notebook's settings (kept equal to the figure defaults in lessons.learning_problem.figures).
+X_GRID = np.linspace(-3.0, 3.0, 241)
+SIZES = [1, 32, 32, 32, 1]
+
+
+# --- claims ----------------------------------------------------------------------------------
+
+
+def test_C1_untrained_networks_are_different_non_constant_functions():
+    F = ls.random_functions(X_GRID, SIZES, [0, 1], init_scale=1.5)
+    # non-constant: each function varies over x by far more than rounding (std ≳ 0.1 here)
+    assert np.all(np.std(F, axis=1) > 0.1)
+    # two seeds, two functions: they differ by O(1) somewhere, not by rounding
+    assert np.max(np.abs(F[0] - F[1])) > 0.5
+    # the same seed gives the same function (the randomness is the seed's, nothing else)
+    np.testing.assert_array_equal(F[0], ls.random_functions(X_GRID, SIZES, [0], init_scale=1.5)[0])
+    # with scale 0 there is nothing random left: f ≡ 0 for every seed
+    assert not np.any(ls.random_functions(X_GRID, SIZES, [0, 1], init_scale=0.0))
+
+
+def test_C2_training_loss_falls_and_validation_loss_is_reported_separately():
+    run = ls.train_sine_net()
+    n_epochs = len(run.train_loss)
+    assert len(run.val_loss) == n_epochs == 200
+    # train loss falls: the last 20 epochs average well below the first epoch (0.42 → ~0.06;
+    # SGD on 8-sample batches is noisy, hence averages over epochs, and a factor-3 margin)
+    assert run.train_loss[-20:].mean() < run.train_loss[0] / 3
+    # validation is a separate set, evaluated separately, and ends above the training loss
+    assert len(run.X_val) == len(run.X_train) == 16
+    assert not np.isin(run.X_val, run.X_train).any()
+    first, last = run.network(0), run.network(-1)
+    val_last = mse(last.forward(run.X_val, train=False), run.y_val)[0]
+    tr_last = mse(last.forward(run.X_train, train=False), run.y_train)[0]
+    assert val_last == pytest.approx(run.val_loss[-1], rel=1e-12)  # same number as fit reports
+    assert tr_last < val_last  # the generalisation gap the figure shows
+    assert mse(first.forward(run.X_train, train=False), run.y_train)[0] > 3 * tr_last
+
+
+def test_C2_chunked_fit_equals_one_long_fit():
+    # train_sine_net calls fit in chunks of 10 epochs to snapshot the weights; with plain SGD
+    # that is the same training as one call (bit for bit: same updates in the same order).
+    a = ls.train_sine_net.__wrapped__(epochs=30, every=10)
+    b = ls.train_sine_net.__wrapped__(epochs=30, every=30)
+    np.testing.assert_array_equal(a.train_loss, b.train_loss)
+    for k, v in a.snapshots[-1].items():
+        np.testing.assert_array_equal(v, b.snapshots[-1][k])
+
+
+def test_C2_the_notebook_cell_is_the_start_of_the_figure_run():
+    # The notebook trains 30 epochs in a visible cell and says the figure continues that run.
+    rng = np.random.default_rng(1)
+    X, y = ls.sine_data(32, rng=rng)
+    X_train, X_val, y_train, y_val = train_val_split(X, y, 0.5, rng=rng)
+    net = mlp([1, 32, 32, 1], "tanh", rng=rng, init="glorot_normal")
+    hist = fit(net, mse, sgd(0.05), X_train, y_train, epochs=30, batch_size=8, rng=rng,
+               val=(X_val, y_val))  # fmt: skip
+    run = ls.train_sine_net()
+    np.testing.assert_array_equal(hist.train_loss, run.train_loss[:30])
+    np.testing.assert_array_equal(hist.val_loss, run.val_loss[:30])
+
+
+def test_C3_a_slice_of_the_trained_loss_violates_convexity():
+    from trainlib.lessons.learning_problem.figures import SLICE_GRID, loss_slices
+
+    grid = loss_slices(30)  # the figure's default direction pair
+    row = grid[np.argmin(np.abs(SLICE_GRID))]  # the default 1-D slice, β = 0
+    v = ls.convexity_gap(row)
+    # midpoint above the chord by 1.79 on a slice whose values span 0.05 … 1.96: not rounding
+    assert v.gap > 0.5
+    assert row[v.mid] > 0.5 * (row[v.i] + row[v.j])
+    assert SLICE_GRID[v.mid] == pytest.approx(0.5 * (SLICE_GRID[v.i] + SLICE_GRID[v.j]))
+    # the trained θ* (α = β = 0) is the lowest point of that row, up to the grid
+    assert row[len(row) // 2] <= row.min() * 1.5
+
+
+def test_C4_stored_bytes_are_linear_in_depth_batch_and_width():
+    # exact: measured bytes equal the formula (integers, no tolerance needed)
+    for depth, batch, width in [(1, 1, 4), (4, 32, 64), (16, 128, 128), (7, 5, 33)]:
+        assert ls.forward_bytes(depth, batch, width) == ls.forward_bytes_formula(
+            depth, batch, width
+        )
+    # linear in each factor: constant first differences (zero second differences)
+    for vary in ("depth", "batch", "width"):
+        base = {"depth": 4, "batch": 32, "width": 64}
+        values = [ls.forward_bytes(**{**base, vary: v}) for v in (1, 2, 3, 5, 8, 13)]
+        slopes = np.diff(values) / np.diff([1, 2, 3, 5, 8, 13])
+        assert np.all(slopes == slopes[0]) and slopes[0] > 0, vary
+    # proportional in the batch: twice the batch, twice the bytes
+    assert ls.forward_bytes(4, 64, 64) == 2 * ls.forward_bytes(4, 32, 64)
+
+
+@pytest.mark.parametrize("depth", [4, 8, 16])  # the figure's three networks
+def test_C5_checkpointing_same_gradients_less_memory_more_compute(depth):
+    s = ls.checkpoint_sweep(depth)
+    L = s.n_layers
+    assert L == 2 * depth + 1
+    assert s.grads_identical  # bit for bit, every k
+    k_root = round(math.sqrt(L))
+    i = k_root - 1
+    assert s.peak_bytes[i] < s.plain_peak  # memory down near √L …
+    assert s.forward_evals[i] > s.plain_evals  # … paid for with recomputation
+    best = int(s.ks[np.argmin(s.peak_bytes)])
+    assert math.sqrt(L) / 2 <= best <= 2 * math.sqrt(L)  # the ≈ √L optimum
+    # the saving grows with depth (≈ 2√L/L): 53 % of the plain peak at L = 9, 52 % at 17,
+    # 38 % at 33 — 0.55 holds for all three (integer segment sizes make small L coarse)
+    assert s.peak_bytes.min() < 0.55 * s.plain_peak
+    # k = 1 checkpoints every layer's input, pre-activations included: more than no checkpointing
+    assert s.peak_bytes[0] > s.plain_peak
+    # k ≥ L is one segment: exactly the plain run
+    assert s.peak_bytes[-1] == s.plain_peak and s.forward_evals[-1] == s.plain_evals
+
+
+def test_C6_gradient_descent_reaches_the_closed_form():
+    from trainlib.lessons.learning_problem.figures import linreg_problem
+
+    X, y = linreg_problem(10.0)
+    theta_star = linreg.normal_equation(X, y)
+    np.testing.assert_allclose(theta_star, [0.5, 1.5, 0.5], atol=1e-12)  # built that way
+    run = linreg.gradient_descent(X, y, linreg.stable_lr(X, 0.5), 5000, tol=1e-9,
+                                  theta_star=theta_star)  # fmt: skip
+    assert not run.diverged
+    # GD stops within 1e-9 of θ*, so a 1e-6 match holds with three orders of margin
+    np.testing.assert_allclose(run.theta, theta_star, rtol=0, atol=1e-6)
+    # and θ* agrees with an independent solver (QR/SVD) to rounding
+    A = linreg.design_matrix(X)
+    np.testing.assert_allclose(theta_star, np.linalg.lstsq(A, y, rcond=None)[0], atol=1e-10)
+
+
+def test_C6_ill_conditioning_slows_gradient_descent():
+    from trainlib.lessons.learning_problem.figures import linreg_problem
+
+    steps = {}
+    for kappa in (1.0, 10.0, 100.0):
+        X, y = linreg_problem(kappa)
+        assert linreg.condition_number(X) == pytest.approx(kappa, rel=1e-9)
+        steps[kappa] = linreg.steps_to_tolerance(X, y, linreg.stable_lr(X, 0.5), tol=1e-6)
+    assert steps[1.0] < steps[10.0] < steps[100.0]
+    # α = 1/λ_max: the slow direction shrinks by (1 − 1/κ) per step → about κ·ln(1/tol) steps
+    assert steps[100.0] > 5 * steps[10.0]
+
+
+def test_C6_too_large_a_rate_diverges_cleanly():
+    from trainlib.lessons.learning_problem.figures import linreg_problem
+
+    X, y = linreg_problem(10.0)
+    run = linreg.gradient_descent(X, y, linreg.stable_lr(X, 1.1), 2000)
+    assert run.diverged and np.all(np.isfinite(run.thetas)) and len(run.thetas) < 2000
+
+
+def test_C7_the_relu_slice_has_a_kink_with_different_one_sided_derivatives():
+    from trainlib.lessons.learning_problem.figures import kink_slopes
+
+    w0, left, right = kink_slopes(0.5)  # the figure's default slice, b = 0.5
+    # the jump is (2/N)·|yᵢ·xᵢ| ≈ 1.9; one-sided difference quotients are O(h) = 1e-7 accurate
+    assert abs(right - left) > 1.0
+    x, y = ls.relu_neuron_data()
+    assert np.any(np.isclose(w0 * x + 0.5, 0.0, atol=1e-12))  # on a crease w·xᵢ + b = 0
+    # away from every kink, left and right agree: the function is smooth there
+    kinks = ls.relu_neuron_kinks(0.5, x)
+    w_smooth = 0.5 * (kinks[-1] + kinks[-2])
+    lft, rgt = ls.one_sided_derivatives(lambda w: ls.relu_neuron_loss(w, 0.5, x, y), w_smooth)
+    assert abs(lft - rgt) < 1e-5  # O(h·L″) = 1e-7·O(10)
+
+
+# --- lessons.learning_problem.landscape -----------------------------------------------------------
+
+
+def test_convexity_gap_is_nonpositive_for_convex_and_positive_for_a_bump():
+    t = np.linspace(-2, 2, 41)
+    assert ls.convexity_gap(t**2).gap <= 1e-12
+    assert ls.convexity_gap(np.abs(t)).gap <= 1e-12
+    v = ls.convexity_gap(np.cos(t))
+    assert v.gap > 0 and (v.i + v.j) == 2 * v.mid
+
+
+def test_random_direction_matches_each_array_norm():
+    rng = np.random.default_rng(0)
+    params = {"W": rng.standard_normal((3, 4)), "b": np.zeros(4)}
+    d = ls.random_direction(params, rng=rng)
+    assert np.linalg.norm(d["W"]) == pytest.approx(np.linalg.norm(params["W"]))
+    assert not np.any(d["b"])
+
+
+def test_slices_go_through_the_parameters_and_leave_the_model_unchanged():
+    rng = np.random.default_rng(1)
+    net = mlp([2, 5, 1], "tanh", rng=rng)
+    X, y = rng.standard_normal((10, 2)), rng.standard_normal((10, 1))
+    before = {k: v.copy() for k, v in net.params.items()}
+    f = ls.network_loss(net, mse, X, y)
+    d1 = ls.random_direction(before, rng=rng)
+    d2 = ls.random_direction(before, rng=rng)
+    line = ls.slice_1d(f, before, d1, [-1.0, 0.0, 1.0])
+    plane = ls.slice_2d(f, before, d1, d2, [-1.0, 0.0, 1.0], [0.0, 0.5])
+    assert line[1] == pytest.approx(mse(net.forward(X, train=False), y)[0], rel=1e-15)
+    np.testing.assert_array_equal(plane[0], line)  # β = 0 row is the 1-D slice
+    for k, v in net.params.items():
+        np.testing.assert_array_equal(v, before[k])
+    with pytest.raises(ValueError, match="theta"):
+        f({"0.W": before["0.W"]})
+
+
+def test_relu_neuron_loss_matches_a_direct_computation_and_has_a_plateau():
+    x, y = ls.relu_neuron_data()
+    w, b = 0.7, -0.2
+    direct = np.mean((np.maximum(w * x + b, 0) - y) ** 2)
+    assert ls.relu_neuron_loss(w, b, x, y) == pytest.approx(direct, rel=1e-15)
+    # the neuron is off for every input when b is very negative and w = 0: flat plateau
+    assert ls.relu_neuron_loss(0.0, -5.0, x, y) == ls.relu_neuron_loss(0.0, -6.0, x, y)
+    grid = ls.relu_neuron_loss(np.zeros((2, 3)), np.zeros((2, 3)), x, y)
+    assert grid.shape == (2, 3)
+
+
+def test_one_sided_derivatives_agree_on_a_smooth_function():
+    left, right = ls.one_sided_derivatives(np.sin, 0.3)
+    # O(h) difference quotients with h = 1e-7 (plus rounding ~1e-9)
+    assert left == pytest.approx(math.cos(0.3), abs=1e-6)
+    assert right == pytest.approx(math.cos(0.3), abs=1e-6)
+    left, right = ls.one_sided_derivatives(abs, 0.0)
+    assert (left, right) == (-1.0, 1.0)
+
+
+def test_landscape_bad_input_raises_value_error():
+    with pytest.raises(ValueError, match="sizes"):
+        ls.random_functions(X_GRID, [2, 4, 1], [0])
+    with pytest.raises(ValueError, match="activation"):
+        ls.random_mlp([1, 2, 1], rng=np.random.default_rng(0), activation="gelu")
+    with pytest.raises(ValueError, match="values"):
+        ls.convexity_gap([1.0, 2.0])
+    with pytest.raises(ValueError, match="depth"):
+        ls.forward_bytes(0, 1, 1)
+
+
+# --- lessons.learning_problem.linreg --------------------------------------------------------------
+
+
+def test_gradient_is_the_least_squares_gradient():
+    # gradient_descent's first step must be θ₀ − α·∇L(θ₀) with train.least_squares' ∇L
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((20, 3)), rng.standard_normal(20)
+    theta0 = rng.standard_normal(4)
+    run = linreg.gradient_descent(X, y, 0.01, 1, theta0=theta0)
+    _, g = least_squares(theta0, X, y)
+    np.testing.assert_allclose(run.thetas[1], theta0 - 0.01 * g, rtol=1e-13, atol=1e-15)
+    assert run.losses[0] == pytest.approx(least_squares(theta0, X, y)[0], rel=1e-13)
+
+
+def test_normal_equation_and_its_errors():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((30, 2))
+    y = 1.0 + X @ [2.0, -1.0]
+    np.testing.assert_allclose(linreg.normal_equation(X, y), [1.0, 2.0, -1.0], atol=1e-12)
+    with pytest.raises(ValueError, match="singular"):
+        linreg.normal_equation(np.column_stack([X[:, 0], X[:, 0]]), y)
+    with pytest.raises(ValueError, match="samples"):
+        linreg.normal_equation(X[:2], y[:2])
+    with pytest.raises(ValueError, match="y"):
+        linreg.normal_equation(X, y[:5])
+
+
+def test_correlated_data_has_the_asked_condition_number_and_answer():
+    for kappa in (1.0, 3.0, 1000.0):
+        X, y = linreg.correlated_data(40, kappa, rng=np.random.default_rng(5))
+        assert linreg.condition_number(X) == pytest.approx(kappa, rel=1e-8)
+        np.testing.assert_allclose(linreg.normal_equation(X, y), [0.5, 1.5, 0.5], atol=1e-8)
+    with pytest.raises(ValueError, match="kappa"):
+        linreg.correlated_data(40, 0.5, rng=np.random.default_rng(5))
+
+
+def test_stable_lr_is_the_divergence_threshold():
+    X, y = linreg.correlated_data(40, 10.0, rng=np.random.default_rng(6))
+    assert not linreg.gradient_descent(X, y, linreg.stable_lr(X, 0.99), 3000).diverged
+    assert linreg.gradient_descent(X, y, linreg.stable_lr(X, 1.01), 3000).diverged
+
+
+def test_solve_flops_is_cubic_and_time_solve_measures():
+    assert linreg.solve_flops(10) == pytest.approx(2000 / 3)
+    assert linreg.solve_flops(20) / linreg.solve_flops(10) == pytest.approx(8.0)
+    assert linreg.solve_flops(10, n=100) == pytest.approx(2000 / 3 + 2e4)
+    t = linreg.time_solve([8, 16], rng=np.random.default_rng(0), repeats=1)
+    assert t.shape == (2,) and np.all(t > 0)

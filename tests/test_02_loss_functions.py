@@ -1,0 +1,348 @@
+"""Notebook 02 (loss functions): one test per claim C8–C15, computed with the functions the
+notebook calls (lessons.loss_functions.experiments, trainlib.losses), plus unit tests of
+lessons.loss_functions.experiments."""
+
+import itertools
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+
+from trainlib import losses as L
+from trainlib.lessons.loss_functions import experiments as R
+
+# The figures' settings, as the notebook uses them.
+FIG_WEIGHTS = (1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0)
+FIG_GAMMAS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
+
+
+@contextmanager
+def no_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def _line(outlier):
+    """The outlier figure's data: seed 0, as `outlier_fit` and the notebook draw it."""
+    return R.outlier_line(outlier, rng=np.random.default_rng(0))
+
+
+def _slopes(outlier, delta=1.0):
+    x, y, _ = _line(outlier)
+    return {k: R.fit_line(x, y, k, delta=delta)[0] for k in ("MSE", "MAE", "Huber")}
+
+
+@pytest.fixture(scope="module")
+def grid():
+    """The imbalance figure's grid, trained once for the whole module."""
+    return R.imbalance_grid(FIG_WEIGHTS, FIG_GAMMAS, rng=np.random.default_rng(0))
+
+
+# ---------------------------------------------------------------------------------------
+# Claims
+# ---------------------------------------------------------------------------------------
+
+
+def test_C8_mse_fit_moves_far_more_than_mae_and_huber():
+    clean = _slopes(0.0)
+    far = _slopes(50.0)
+    shift = {k: abs(far[k] - clean[k]) for k in far}
+    assert shift["MSE"] > 1.0  # the MSE slope triples (0.45 → 1.95)
+    assert shift["MSE"] > 20 * shift["MAE"] and shift["MSE"] > 20 * shift["Huber"]
+    # least squares is linear in y: the MSE shift grows in proportion to the outlier
+    mid = _slopes(20.0)
+    assert far["MSE"] - clean["MSE"] == pytest.approx(2.5 * (mid["MSE"] - clean["MSE"]), rel=1e-9)
+    # the quadratic penalty's pull 2e grows with the error; MSE's fit is the normal equations
+    x, y, _ = _line(50.0)
+    assert R.fit_line(x, y, "MSE") == pytest.approx(np.polyfit(x, y, 1), rel=1e-10)
+    e = np.array([0.5, 5.0, 50.0])
+    np.testing.assert_array_equal(R.regression_terms(e, "MSE")[1], 2 * e)
+
+
+def test_C9_mae_gradient_is_sign_with_a_jump_and_its_fit_barely_moves():
+    e = np.array([-2.0, -1e-12, 0.0, 1e-12, 3.0])
+    value, grad = R.regression_terms(e, "MAE")
+    np.testing.assert_array_equal(grad, [-1.0, -1.0, 0.0, 1.0, 1.0])  # jump of 2 at e = 0
+    np.testing.assert_array_equal(value, np.abs(e))
+    # the library's MAE gradient is the same, divided by n
+    np.testing.assert_array_equal(L.mae(e, np.zeros(5))[1] * 5, grad)
+    # beyond a few units the outlier's push no longer changes the MAE line at all
+    slopes = [_slopes(o)["MAE"] for o in (5.0, 20.0, 50.0)]
+    assert max(slopes) - min(slopes) < 1e-6  # IRLS converged to the same vertex (see below)
+    assert abs(slopes[-1] - _slopes(0.0)["MAE"]) < 0.01
+
+
+def test_C10_bce_punishes_confident_mistakes_without_bound_and_is_bernoulli_nll():
+    ps = np.array([1e-1, 1e-3, 1e-6, 1e-12])
+    values, grads = R.bce_terms(ps, 1.0)
+    np.testing.assert_allclose(values, -np.log(ps), rtol=1e-14)  # exactly −log p, rounding only
+    assert np.all(np.diff(values) > 0) and values[-1] > 27  # 12·ln 10 ≈ 27.6, and on it goes
+    assert np.all(grads < 0) and grads[-1] == pytest.approx(-1e12, rel=1e-9)
+    # y = 0 mirrors it as p → 1
+    assert R.bce_terms(1 - 1e-6, 0.0)[0] == pytest.approx(-np.log(1e-6), rel=1e-9)
+    # the Bernoulli negative log-likelihood −log(p^y (1 − p)^(1 − y)), as the figure's dots
+    p = np.linspace(0.02, 0.98, 13)
+    for y in (0.0, 1.0):
+        nll = -np.log(p**y * (1 - p) ** (1 - y))
+        np.testing.assert_allclose(R.bce_terms(p, y)[0], nll, rtol=1e-13)  # rounding only
+        # and the library's BCE, element by element
+        lib = [L.bce(np.array([pk]), np.array([y]))[0] for pk in p]
+        np.testing.assert_allclose(R.bce_terms(p, y)[0], lib, rtol=1e-13)
+
+
+def test_C11_cross_entropy_is_minus_log_p_correct_and_stable_at_1000():
+    Z = np.array([[2.0, 1.0, -1.0], [1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]])
+    for label in range(3):
+        values, grads = R.softmax_ce_terms(Z, label)
+        assert np.all(np.isfinite(values)) and np.all(np.isfinite(grads))
+        p = L.softmax(Z)
+        with np.errstate(divide="ignore"):  # p underflows to 0 for the ±1000 rows
+            minus_log_p = -np.log(p[:, label])
+        np.testing.assert_allclose(values[0], minus_log_p[0], rtol=1e-14)
+        for i in range(3):
+            assert values[i] == pytest.approx(L.cross_entropy(Z[i : i + 1], [label])[0], rel=1e-14)
+        np.testing.assert_allclose(grads, p - np.eye(3)[label], atol=1e-15)
+    # the explorer's table: logits (1000, 0, 0), class 3 correct: 1000 + ln(1 + 2e⁻¹⁰⁰⁰) = 1000
+    with no_warnings():
+        stable = R.softmax_ce_terms(np.array([[1000.0, 0.0, 0.0]]), 2)[0][0]
+        naive = R.softmax_ce_terms(np.array([[1000.0, 0.0, 0.0]]), 2, stable=False)[0][0]
+        big = R.binary_terms(-1000.0, 1.0, stable=False)[0]
+    assert stable == 1000.0 and not np.isfinite(naive) and big == np.inf
+
+
+def test_C12_huber_is_continuous_at_delta_and_interpolates_mse_and_mae():
+    for delta in (0.3, 1.0, 2.5):
+        eps = 1e-9 * delta
+        e = np.array([delta - eps, delta, delta + eps])
+        value, grad = R.regression_terms(e, "Huber", delta)
+        assert value[1] == pytest.approx(0.5 * delta**2, rel=1e-15)
+        assert np.ptp(value) <= 2 * eps * delta * (1 + 1e-6)  # Lipschitz with constant δ
+        assert np.ptp(grad) <= 2 * eps * (1 + 1e-6)  # slope e meets slope δ
+        # the text's "MSE" branch, e², would jump from δ² to δ²/2 at |e| = δ
+        assert delta**2 - 0.5 * delta**2 == pytest.approx(0.5 * delta**2)
+    e = np.linspace(-3, 3, 61)
+    # δ beyond every |e|: MSE/2; δ → 0: δ·|e| − δ²/2
+    np.testing.assert_allclose(
+        R.regression_terms(e, "Huber", 10.0)[0], R.regression_terms(e, "MSE")[0] / 2, rtol=1e-15
+    )
+    d = 1e-4
+    np.testing.assert_allclose(
+        R.regression_terms(e[e != 0], "Huber", d)[0],
+        d * np.abs(e[e != 0]) - d**2 / 2,
+        rtol=1e-12,  # the two formulas agree up to rounding
+    )
+    # the library's Huber, element by element
+    for delta in (0.5, 2.0):
+        lib = [L.huber(np.array([ek]), np.zeros(1), delta)[0] for ek in e]
+        np.testing.assert_allclose(R.regression_terms(e, "Huber", delta)[0], lib, rtol=1e-15)
+    # δ moves the Huber fit between the MAE-like and the MSE fit
+    small, large, mse = _slopes(50.0, 0.1)["Huber"], _slopes(50.0, 100.0)["Huber"], _slopes(50.0)
+    assert abs(small - mse["MAE"]) < 0.05 and large == pytest.approx(mse["MSE"], rel=1e-9)
+
+
+def test_C13_kl_is_nonnegative_zero_iff_equal_and_not_symmetric():
+    c = np.linspace(-6.0, 6.0, 49)  # the KL figure's bins and its default P and Q
+    P = R.bump(c, [-2.0, 2.0], [0.6, 0.6])
+    Q = R.bump(c, 0.0, 1.0)
+    pq, qp = L.kl_div(P, Q)[0], L.kl_div(Q, P)[0]
+    assert pq > 0 and qp > 0
+    assert abs(pq - qp) > 0.5  # 1.49 vs 2.13 on the shown example
+    assert L.kl_div(P, P)[0] == 0.0 and L.kl_div(Q, Q)[0] == 0.0
+    assert R.kl_rows(P, Q) == pytest.approx(pq, rel=1e-13)
+    # the right panel: the two directions prefer different Q. KL(P‖Q) covers both bumps
+    # (best μ at the centre), KL(Q‖P) sits on one of them (best μ near ±2)
+    mus = np.linspace(-4.0, 4.0, 81)
+    Qs = np.stack([R.bump(c, m, 1.0) for m in mus])
+    assert abs(mus[np.argmin(R.kl_rows(P, Qs))]) < 0.05
+    assert abs(abs(mus[np.argmin(R.kl_rows(Qs, P))]) - 2.0) < 0.25
+    assert np.all(R.kl_rows(P, Qs) >= 0) and np.all(R.kl_rows(Qs, P) >= 0)
+    # the explorer's coins, both ways
+    pq_c, _, qp_c, _ = R.kl_coin_terms(np.array([0.25, 0.9]), 0.25)
+    assert pq_c[0] == pytest.approx(0.0, abs=1e-15) and qp_c[0] == pytest.approx(0.0, abs=1e-15)
+    assert pq_c[1] != pytest.approx(qp_c[1], rel=0.05)
+
+
+def test_C14_cross_entropy_gradient_dwarfs_mse_through_sigmoid_when_confidently_wrong():
+    ce, mse = R.logit_gradients(np.array([-8.0, np.log(0.02 / 0.98), 0.0]), 1.0)
+    assert abs(ce[0]) > 1000 * abs(mse[0])  # z = −8: about 1 against 0.0007
+    assert abs(ce[0]) > 0.99  # cross-entropy keeps pulling at full strength
+    assert abs(ce[1]) / abs(mse[1]) == pytest.approx(25.5, rel=1e-3)  # the figure's default
+    assert abs(ce[2]) == pytest.approx(0.5) and abs(mse[2]) == pytest.approx(0.25)  # at z = 0
+    # the same numbers from the library's losses
+    s = L.sigmoid(np.array([-8.0]))
+    assert ce[0] == pytest.approx(s[0] - 1, rel=1e-15)
+    assert mse[0] == pytest.approx(2 * (s[0] - 1) * s[0] * (1 - s[0]), rel=1e-12)
+
+
+def test_C15_class_weight_raises_the_rare_class_recall(grid):
+    plain = grid.recall[0, 0]
+    assert grid.recall[0, -1] > plain + 0.2  # w = 20: 0.90 against 0.625 (γ = 0)
+    assert np.all(np.diff(grid.recall[0]) >= 0)  # more weight, never fewer rare cases found
+    assert grid.precision[0, -1] < grid.precision[0, 0]  # the price: more false alarms
+    # at every γ, weighting raises recall
+    assert np.all(grid.recall[:, -1] > grid.recall[:, 0] + 0.2)
+    # on this linear problem focal γ alone changes recall by at most one test case or two
+    n_rare = int(np.sum(grid.y_test))
+    assert np.all(np.abs(grid.recall[:, 0] - plain) <= 2 / n_rare + 1e-12)
+    assert 0.04 < np.mean(grid.y_train) < 0.06  # the data really is 5 % rare
+
+
+# ---------------------------------------------------------------------------------------
+# trainlib.lessons.loss_functions.experiments units
+# ---------------------------------------------------------------------------------------
+
+
+def test_outlier_line_moves_only_one_point():
+    x0, y0, i = _line(0.0)
+    x1, y1, j = _line(7.5)
+    assert i == j == 13 and np.array_equal(x0, x1)
+    np.testing.assert_array_equal(np.delete(y1 - y0, i), 0.0)
+    assert y1[i] - y0[i] == pytest.approx(7.5)
+
+
+def test_fit_line_batches_and_matches_exact_lad():
+    x, _, _ = _line(0.0)
+    Y = np.stack([_line(o)[1] for o in (0.0, 10.0, 30.0)])
+    for loss in ("MSE", "MAE", "Huber"):
+        batch = R.fit_line(x, Y, loss, delta=0.7)
+        assert batch.shape == (3, 2)
+        for k in range(3):
+            np.testing.assert_allclose(batch[k], R.fit_line(x, Y[k], loss, delta=0.7), atol=1e-10)
+    # a least-absolute-deviations line passes through two data points: try every pair
+    for y in Y:
+        best = min(
+            np.mean(np.abs((y[b] - y[a]) / (x[b] - x[a]) * (x - x[a]) + y[a] - y))
+            for a, b in itertools.combinations(range(len(x)), 2)
+        )
+        w, b0 = R.fit_line(x, y, "MAE")
+        assert np.mean(np.abs(w * x + b0 - y)) == pytest.approx(best, rel=1e-8)  # IRLS floor 1e-9
+
+
+def test_huber_fit_is_the_minimum_of_the_mean_huber_loss():
+    x, y, _ = _line(20.0)
+    w, b = R.fit_line(x, y, "Huber", delta=1.0)
+
+    def loss(w_, b_):
+        return L.huber(w_ * x + b_, y, 1.0)[0]
+
+    # the gradient vanishes at the fit (to IRLS' tolerance)
+    g = L.huber(w * x + b, y, 1.0)[1]
+    assert abs(g @ x) < 1e-9 and abs(np.sum(g)) < 1e-9
+    for dw, db in ((1e-3, 0), (-1e-3, 0), (0, 1e-3), (0, -1e-3)):
+        assert loss(w + dw, b + db) > loss(w, b)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0])
+@pytest.mark.parametrize("weight", [1.0, 4.0])
+def test_binary_terms_match_the_library(gamma, weight):
+    z = np.array([-30.0, -3.0, -0.2, 0.0, 0.7, 5.0, 40.0])
+    for y in (0.0, 1.0):
+        value, grad = R.binary_terms(z, y, gamma=gamma, pos_weight=weight)
+        for k, zk in enumerate(z):
+            zz, yy = np.array([zk]), np.array([y])
+            if weight == 1.0:
+                lib = L.focal_loss(zz, yy, gamma=gamma)
+            elif gamma == 0.0:
+                lib = L.bce_with_logits(zz, yy, pos_weight=weight)
+            else:
+                continue  # the library has no weighted focal loss; its parts are tested above
+            assert value[k] == pytest.approx(lib[0], rel=1e-12, abs=1e-300)  # rounding only
+            assert grad[k] == pytest.approx(lib[1][0], rel=1e-12, abs=1e-300)
+
+
+def test_binary_terms_naive_overflows_quietly_and_stable_does_not():
+    z = np.array([-1000.0, -10.0, 0.0, 10.0, 1000.0])
+    with no_warnings():
+        naive = R.binary_terms(z, 1.0, stable=False)[0]
+        stable = R.binary_terms(z, 1.0)[0]
+    assert naive[0] == np.inf and np.all(np.isfinite(naive[1:]))
+    assert stable[0] == pytest.approx(1000.0) and np.all(np.isfinite(stable))
+    np.testing.assert_allclose(naive[1:], stable[1:], rtol=1e-12)
+
+
+def test_gamma_and_weight_grids_broadcast():
+    z = np.linspace(-4, 4, 9)
+    gammas = np.array([0.0, 1.0, 2.0])[:, None]
+    value, grad = R.binary_terms(z, 1.0, gamma=gammas)
+    assert value.shape == grad.shape == (3, 9)
+    for k, g in enumerate((0.0, 1.0, 2.0)):
+        np.testing.assert_allclose(value[k], R.binary_terms(z, 1.0, gamma=g)[0], rtol=1e-15)
+
+
+def test_logit_gradients_match_finite_differences():
+    z, h = np.array([-3.0, -0.5, 0.4, 2.0]), 1e-6
+    for y in (0.0, 1.0):
+        ce, mse = R.logit_gradients(z, y)
+        fd_ce = (R.binary_terms(z + h, y)[0] - R.binary_terms(z - h, y)[0]) / (2 * h)
+
+        def sq(t, y=y):
+            return (L.sigmoid(t) - y) ** 2
+
+        fd_mse = (sq(z + h) - sq(z - h)) / (2 * h)
+        np.testing.assert_allclose(ce, fd_ce, rtol=1e-7)  # central differences: O(h²) + noise
+        np.testing.assert_allclose(mse, fd_mse, rtol=1e-7)
+
+
+def test_kl_coin_derivatives_match_finite_differences():
+    q, h = np.array([0.1, 0.4, 0.8]), 1e-7
+    pq, dpq, qp, dqp = R.kl_coin_terms(q, 0.3)
+    up, down = R.kl_coin_terms(q + h, 0.3), R.kl_coin_terms(q - h, 0.3)
+    np.testing.assert_allclose(dpq, (up[0] - down[0]) / (2 * h), rtol=1e-6)  # O(h²) + rounding
+    np.testing.assert_allclose(dqp, (up[2] - down[2]) / (2 * h), rtol=1e-6)
+    for k, qk in enumerate(q):
+        P, Q = np.array([0.3, 0.7]), np.array([qk, 1 - qk])
+        assert pq[k] == pytest.approx(L.kl_div(P, Q)[0], rel=1e-13)
+        assert qp[k] == pytest.approx(L.kl_div(Q, P)[0], rel=1e-13)
+
+
+def test_bump_is_a_positive_distribution():
+    c = np.linspace(-6, 6, 49)
+    for mu, sigma in ((0.0, 0.3), (3.0, 2.0), ([-2.0, 2.0], [0.6, 0.6])):
+        P = R.bump(c, mu, sigma)
+        assert P.shape == (49,) and np.all(P > 0) and np.sum(P) == pytest.approx(1.0, abs=1e-15)
+
+
+def test_train_logistic_reaches_the_weighted_optimum():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((200, 2))
+    y = (X[:, 0] + 0.5 * rng.standard_normal(200) > 0).astype(float)
+    theta = R.train_logistic(X, y, pos_weight=[1.0, 3.0], steps=3000, lr=0.05)
+    for k, w in enumerate((1.0, 3.0)):
+        z = X @ theta[k, :2] + theta[k, 2]
+        _, dz = R.binary_terms(z, y, pos_weight=w)
+        grad = np.r_[dz @ X, np.sum(dz)] / len(y)
+        assert np.max(np.abs(grad)) < 1e-4  # Adam with a fixed rate hovers near the optimum
+    # a heavier positive weight moves the boundary towards the negatives: more predicted 1s
+    recall, _ = R.recall_precision(theta, X, y)
+    assert recall[1] >= recall[0]
+
+
+def test_recall_precision_by_hand():
+    X = np.array([[-1.0], [1.0], [2.0], [3.0]])
+    y = np.array([0.0, 1.0, 0.0, 1.0])
+    theta = np.array([[1.0, -1.5], [1.0, -10.0]])  # predicts 1 for x > 1.5; never
+    recall, precision = R.recall_precision(theta, X, y)
+    np.testing.assert_allclose(recall, [0.5, 0.0])
+    np.testing.assert_allclose(precision, [0.5, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: R.fit_line([0.0, 1.0], [1.0, 2.0, 3.0]), "y: expected shape"),
+        (lambda: R.fit_line([0.0, 1.0], [1.0, 2.0], "L3"), "loss: expected one of"),
+        (lambda: R.fit_line([0.0, 1.0], [1.0, 2.0], "Huber", delta=0.0), "delta"),
+        (lambda: R.regression_terms([1.0], "Huber", -1.0), "delta"),
+        (lambda: R.binary_terms([0.0], 1.0, gamma=-1.0), "gamma"),
+        (lambda: R.bce_terms([0.0, 0.5], 1.0), "p: expected a value in"),
+        (lambda: R.softmax_ce_terms([[0.0, 1.0]], 2), "label"),
+        (lambda: R.outlier_line(np.nan, rng=np.random.default_rng(0)), "outlier"),
+        (lambda: R.kl_coin_terms([0.5], 1.0), "p0"),
+        (lambda: R.train_logistic(np.zeros((3, 2)), np.zeros(4)), "y: expected shape"),
+    ],
+)
+def test_bad_input_is_a_value_error(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -1,0 +1,357 @@
+"""Notebook 03 (gradient descent): claims C16–C20, and unit tests of
+`lessons.gradient_descent.experiments`.
+
+Claim tests call what the notebook and its figures call: `parabola_descent` (both parabola
+figures), `batch_size_study` on `variants_data()` with `BATCH_SIZES` (the batch-size figure).
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from trainlib.lessons.gradient_descent import experiments as gs
+from trainlib.surfaces import parabola
+from trainlib.train import least_squares, minibatch_gd
+
+# =========================================================================================
+# C16: the worked example, L(w) = (w − 3)², α = 0.1, from w₀ = 0
+# =========================================================================================
+
+
+def test_C16_worked_example_exact_values():
+    path = gs.parabola_descent(0.1, 5)  # the notebook's table cell
+    grads = parabola.grad(path.xs)
+    # 0.1·6 is 0.6000000000000001 in float64 (0.1 is not a binary fraction), so the values
+    # are one or two roundings from the decimals: 1e-12 is ~10⁴ ulp of slack, and any slip
+    # in the rule (sign, factor 2, lr) moves a value by ≥ 0.1.
+    np.testing.assert_allclose(path.xs[:3], [0.0, 0.6, 1.08], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(grads[:2], [-6.0, -4.8], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(path.losses[:3], [9.0, 5.76, 3.6864], rtol=0, atol=1e-12)
+    # Every step multiplies w − 3 by exactly 1 − 2α = 0.8 (up to rounding).
+    np.testing.assert_allclose(path.xs - 3.0, -3.0 * 0.8 ** np.arange(6), rtol=1e-12)
+    assert gs.parabola_factor(0.1) == pytest.approx(0.8, abs=1e-15)
+
+
+def test_C16_converges_to_3():
+    path = gs.parabola_descent(0.1, 200)
+    assert not path.diverged and path.diverged_at is None
+    assert abs(path.final - 3.0) < 1e-12  # 3·0.8²⁰⁰ ≈ 1e-19: only rounding is left
+    assert np.all(np.diff(path.losses) <= 0)  # monotone, since 0 < α < 0.5
+
+
+def test_C16_the_figure_shows_the_text_numbers():
+    from trainlib.lessons.gradient_descent.figures import gd_worked_example
+
+    live = gd_worked_example()  # defaults: α = 0.1, step 2
+    text = live.readout.get_text()
+    assert "w₂ = 1.08" in text and "L = 3.6864" in text
+    assert "dL/dw = 2(w₂ − 3) = −3.84" in text
+    assert "w₃ = 1.08 − 0.1·(−3.84) = 1.464" in text
+    live.update(step=0)
+    text = live.readout.get_text()
+    assert "dL/dw = 2(w₀ − 3) = −6" in text and "w₁ = 0 − 0.1·(−6) = 0.6" in text
+    live.update(step=1)
+    assert "dL/dw = 2(w₁ − 3) = −4.8" in live.readout.get_text()
+    live.close()
+
+
+# =========================================================================================
+# C17: the learning-rate regimes
+# =========================================================================================
+
+
+def test_C17_one_step_at_half():
+    path = gs.parabola_descent(0.5, 40)
+    assert path.xs[1] == 3.0  # 0 − 0.5·(−6) = 3 exactly: no rounding anywhere
+    assert np.all(path.xs[1:] == 3.0) and np.all(path.losses[1:] == 0.0)  # gradient 0
+
+
+def test_C17_diverges_above_one_cleanly():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning (or any other) may escape
+        path = gs.parabola_descent(1.1, 40)
+    assert path.diverged is True
+    # |w − 3| = 3·1.2ᵗ, so L = 9·1.44ᵗ passes 10⁴ first at t = ⌈log(10⁴/9)/log 1.44⌉ = 20.
+    assert path.diverged_at == math.ceil(math.log(gs.PARABOLA_MAX_LOSS / 9) / math.log(1.44))
+    assert path.diverged_at == 20
+    assert len(path.xs) == 20 and np.all(np.isfinite(path.xs))  # w₀ … w₁₉, all finite
+    assert np.all(path.losses <= gs.PARABOLA_MAX_LOSS)
+    err = np.abs(path.xs - 3.0)
+    assert np.all(err[1:] > err[:-1])  # the error grows every step
+
+
+def test_C17_oscillates_but_converges_at_0_9():
+    path = gs.parabola_descent(0.9, 40)
+    err = path.xs - 3.0
+    assert np.all(np.sign(err[1:]) == -np.sign(err[:-1]))  # factor −0.8: overshoots each time
+    assert np.all(np.abs(err[1:]) < np.abs(err[:-1]))  # ...by less each time
+    assert not path.diverged and abs(err[-1]) < 1e-3  # 3·0.8⁴⁰ ≈ 4e-4
+
+
+def test_C17_slow_at_0_05():
+    path = gs.parabola_descent(0.05, 40)
+    assert np.all(np.diff(path.xs) > 0) and np.all(path.xs < 3.0)  # never overshoots
+    assert abs(path.final - 3.0) > 0.04  # 3·0.9⁴⁰ ≈ 0.044: still far after 40 steps
+
+
+@pytest.mark.parametrize(
+    ("lr", "name"),
+    [
+        (0.01, "slow, monotone"),
+        (0.05, "slow, monotone"),
+        (0.49, "slow, monotone"),
+        (0.5, "one step"),
+        (0.51, "oscillating"),
+        (0.9, "oscillating"),
+        (1.0, "bouncing forever"),
+        (1.01, "diverging"),
+        (1.2, "diverging"),
+    ],
+)
+def test_C17_regime_names(lr, name):
+    assert gs.parabola_regime(lr) == name
+
+
+def test_C17_bouncing_forever_at_one():
+    path = gs.parabola_descent(1.0, 40)
+    assert not path.diverged
+    np.testing.assert_array_equal(path.xs, np.tile([0.0, 6.0], 21)[:41])  # 0 ↔ 6 exactly
+
+
+def test_C17_the_figure_reports_divergence_as_text():
+    from trainlib.lessons.gradient_descent.figures import gd_lr_regimes
+
+    live = gd_lr_regimes(lr=1.1)
+    assert live.status.get_visible() and live.status.get_text() == "diverged at step 20"
+    assert "diverging" in live.readout.get_text()
+    legend = [t.get_text() for t in live.fig.legends[0].get_texts()]
+    assert "diverging (α = 1.1): diverged at step 20" in legend
+    live.update(lr=0.9)
+    assert not live.status.get_visible() and "oscillating" in live.readout.get_text()
+    live.close()
+
+
+# =========================================================================================
+# C18–C20: batch, stochastic and mini-batch GD on the figure's regression problem
+# =========================================================================================
+
+
+@pytest.fixture(scope="module")
+def study():
+    from trainlib.lessons.gradient_descent.figures import BATCH_SIZES, variants_data
+
+    X, y = variants_data()
+    return gs.batch_size_study(X, y, BATCH_SIZES)  # what gd_batch_size() draws
+
+
+def _hessian_max(X):
+    A = np.column_stack([np.ones(len(X)), X])
+    return float(np.linalg.eigvalsh((2.0 / len(X)) * A.T @ A).max())
+
+
+def test_C18_batch_gd_is_monotone_for_a_small_enough_lr(study):
+    n = len(study.X)
+    batch = study.runs[n]
+    assert batch.updates_per_epoch == 1
+    # On a quadratic, GD decreases the loss at every step iff α < 2/λ_max (here ≈ 0.39).
+    assert study.lr < 2.0 / _hessian_max(study.X)
+    assert np.all(np.diff(batch.losses[0]) < 0)  # strictly, every one of the 20 updates
+    # The condition matters: above 2/λ_max the same loop makes the loss rise.
+    too_big = gs.minibatch_runs(
+        study.X, study.y, np.zeros(2), batch_size=n, epochs=20,
+        lr=1.05 * 2.0 / _hessian_max(study.X), rngs=[np.random.default_rng(0)],
+    )  # fmt: skip
+    assert np.any(np.diff(too_big.losses[0]) > 0)
+
+
+def test_C19_sgd_is_noisier_than_batch_gd(study):
+    n = len(study.X)
+    # The noise statistic of the figure: started at θ*, batch GD does not move at all.
+    assert study.noise[n] < 1e-12 < 1e-3 < study.noise[1]
+    # The curves a student sees (from θ = 0). Their raw change variance mixes noise with the
+    # descent itself (batch GD still falls by 0.13 → 0.017 per update in epochs 10–20), which
+    # is why the figure measures noise at θ*; what the curves show plainly: over the last 10
+    # epochs SGD's loss goes *up* at a large share of its updates, batch GD's never does.
+    sgd, batch = study.runs[1].losses[0], study.runs[n].losses[0]
+    sgd_changes = np.diff(sgd[10 * n :])
+    batch_changes = np.diff(batch[10:])
+    assert np.mean(sgd_changes > 0) > 0.3 and np.all(batch_changes < 0)
+
+
+def test_C19_sgd_does_not_settle_at_the_minimum(study):
+    # Started exactly at θ*, SGD walks away from it; batch GD stays put.
+    kw = dict(epochs=3, lr=study.lr, rngs=[np.random.default_rng(0)])
+    sgd = gs.minibatch_runs(study.X, study.y, study.best_theta, batch_size=1, **kw)
+    batch = gs.minibatch_runs(study.X, study.y, study.best_theta, batch_size=len(study.X), **kw)
+    assert sgd.losses.max() - study.best_loss > 1e-3
+    assert np.abs(batch.losses - study.best_loss).max() < 1e-12  # rounding only
+
+
+def test_C20_noise_falls_as_the_batch_grows(study):
+    sizes = sorted(study.noise)
+    noise = np.array([study.noise[B] for B in sizes])
+    assert np.all(np.diff(noise) < 0), dict(zip(sizes, noise, strict=True))
+    # Roughly like 1/B for small B: B = 1 → 10 cuts the noise by > 5×.
+    assert study.noise[1] > 5 * study.noise[10]
+
+
+def test_C20_a_tiny_last_batch_is_noisy(study):
+    # The notebook's aside: B = 64 leaves a last batch of 8, which makes B = 64 noisier than
+    # B = 30 (last batch 20); this is why the slider offers no 64.
+    odd = gs.batch_size_study(study.X, study.y, [64])
+    assert odd.runs[64].updates_per_epoch == 4 and 200 - 3 * 64 == 8
+    assert odd.noise[64] > study.noise[30]
+
+
+def test_C20_updates_per_epoch_is_the_ceiling(study):
+    n = len(study.X)
+    for B, run in study.runs.items():
+        assert run.updates_per_epoch == math.ceil(n / B) == gs.updates_per_epoch(n, B)
+        assert run.losses.shape == (1, study.epochs * math.ceil(n / B) + 1)
+    assert study.runs[30].updates_per_epoch == 7  # 200/30 = 6.67: the last batch has 20
+
+
+def test_C18_C20_the_figure_shows_the_study():
+    from trainlib.lessons.gradient_descent.figures import gd_batch_size
+
+    live = gd_batch_size(batch_size=30)
+    assert "⌈200/30⌉ = 7 updates per epoch" in live.readout.get_text()
+    mine = live.mine["update"].get_ydata()
+    np.testing.assert_array_equal(mine, live.study.runs[30].losses[0, 1:])
+    live.close()
+
+
+def test_minibatch_runs_is_trainlib_minibatch_gd_vectorised(study):
+    # Same generator, same arithmetic: the vectorised runs are minibatch_gd's runs.
+    for B in (1, 7, 30, 200):
+        runs = gs.minibatch_runs(study.X, study.y, np.zeros(2), batch_size=B, epochs=3,
+                                 lr=0.05, rngs=[np.random.default_rng(11)])  # fmt: skip
+        ref = minibatch_gd(least_squares, np.zeros(2), study.X, study.y, batch_size=B,
+                           epochs=3, lr=0.05, rng=np.random.default_rng(11))  # fmt: skip
+        # einsum and matmul may sum in another order: a few ulp on losses of size ~1–10.
+        np.testing.assert_allclose(runs.losses[0], ref.update_losses, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(runs.epoch_losses[0], ref.epoch_losses, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(runs.thetas[-1, 0], ref.theta, rtol=1e-12, atol=1e-15)
+        assert runs.updates_per_epoch == ref.updates_per_epoch
+
+
+# =========================================================================================
+# Unit tests of trainlib.lessons.gradient_descent.experiments
+# =========================================================================================
+
+
+def test_batch_bounds():
+    np.testing.assert_array_equal(gs.batch_bounds(10, 4), [[0, 4], [4, 8], [8, 10]])
+    np.testing.assert_array_equal(gs.batch_bounds(8, 4), [[0, 4], [4, 8]])
+    np.testing.assert_array_equal(gs.batch_bounds(3, 5), [[0, 3]])
+    for n, B in [(1, 1), (200, 30), (199, 200), (17, 3)]:
+        b = gs.batch_bounds(n, B)
+        assert len(b) == math.ceil(n / B)
+        assert b[0, 0] == 0 and b[-1, 1] == n and np.all(b[1:, 0] == b[:-1, 1])  # a partition
+    with pytest.raises(ValueError, match="batch_size"):
+        gs.batch_bounds(10, 0)
+    with pytest.raises(ValueError, match="n: expected"):
+        gs.batch_bounds(0, 1)
+
+
+def test_epochs_seen_counts_examples():
+    X = np.arange(10.0)[:, None]
+    runs = gs.minibatch_runs(X, X[:, 0], np.zeros(2), batch_size=4, epochs=2, lr=0.01,
+                             rngs=[np.random.default_rng(0)])  # fmt: skip
+    np.testing.assert_allclose(runs.epochs_seen, [0, 0.4, 0.8, 1.0, 1.4, 1.8, 2.0])
+    assert runs.epoch_losses.shape == (1, 3)
+
+
+def test_minibatch_runs_vectorises_over_repeats():
+    X = np.random.default_rng(0).uniform(-3, 3, (20, 2))
+    y = X @ [1.0, -2.0] + 0.5
+    runs = gs.minibatch_runs(X, y, np.zeros(3), batch_size=3, epochs=2, lr=0.02,
+                             rngs=np.random.default_rng(1).spawn(4))  # fmt: skip
+    for r, g in enumerate(np.random.default_rng(1).spawn(4)):
+        solo = gs.minibatch_runs(X, y, np.zeros(3), batch_size=3, epochs=2, lr=0.02, rngs=[g])
+        np.testing.assert_allclose(runs.losses[r], solo.losses[0], rtol=1e-13)
+    assert not runs.diverged.any()
+
+
+def test_minibatch_runs_divergence_is_a_result():
+    X = np.linspace(-3, 3, 20)[:, None]
+    runs = gs.minibatch_runs(
+        X, X[:, 0], np.zeros(2), batch_size=20, epochs=2000, lr=5.0, rngs=[np.random.default_rng(0)]
+    )  # fmt: skip (pytest: no warning)
+    assert runs.diverged[0] and np.isinf(runs.losses[0, -1])
+
+
+def test_minibatch_runs_rejects_bad_input():
+    X, y = np.zeros((5, 1)), np.zeros(5)
+    rngs = [np.random.default_rng(0)]
+    with pytest.raises(ValueError, match="batch_size"):
+        gs.minibatch_runs(X, y, np.zeros(2), batch_size=6, epochs=1, lr=0.1, rngs=rngs)
+    with pytest.raises(ValueError, match="theta0"):
+        gs.minibatch_runs(X, y, np.zeros(3), batch_size=1, epochs=1, lr=0.1, rngs=rngs)
+    with pytest.raises(ValueError, match="y: expected shape"):
+        gs.minibatch_runs(X, np.zeros(4), np.zeros(2), batch_size=1, epochs=1, lr=0.1, rngs=rngs)
+    with pytest.raises(ValueError, match="rngs"):
+        gs.minibatch_runs(X, y, np.zeros(2), batch_size=1, epochs=1, lr=0.1, rngs=[])
+    with pytest.raises(ValueError, match="lr"):
+        gs.minibatch_runs(X, y, np.zeros(2), batch_size=1, epochs=1, lr=-1.0, rngs=rngs)
+
+
+def test_update_noise():
+    assert gs.update_noise(np.array([3.0, 2.0, 1.0, 0.0])) == 0.0  # constant changes: no noise
+    # Changes +1, −1, +1, −1: variance 1 → noise 1; two such runs average to 1 as well.
+    zigzag = np.array([0.0, 1.0, 0.0, 1.0, 0.0])
+    assert gs.update_noise(zigzag) == pytest.approx(1.0)
+    assert gs.update_noise(np.stack([zigzag, 2 * zigzag])) == pytest.approx(np.sqrt(2.5))
+    with pytest.raises(ValueError, match="losses"):
+        gs.update_noise(np.array([1.0, 2.0]))
+
+
+def test_best_fit_is_least_squares():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((30, 2))
+    y = X @ [0.5, -1.0] + 2.0 + 0.1 * rng.standard_normal(30)
+    theta, loss = gs.best_fit(X, y)
+    assert np.linalg.norm(least_squares(theta, X, y)[1]) < 1e-12  # gradient 0 at θ*
+    assert loss == pytest.approx(least_squares(theta, X, y)[0])
+
+
+def test_batch_size_study_runs_do_not_depend_on_the_other_sizes(study):
+    alone = gs.batch_size_study(study.X, study.y, [30])
+    np.testing.assert_array_equal(alone.runs[30].losses, study.runs[30].losses)
+    assert alone.noise[30] == study.noise[30]
+
+
+def test_seconds_per_epoch_is_a_positive_time(study):
+    assert 0 < gs.seconds_per_epoch(study.X, study.y, 50) < 1.0
+
+
+def test_parabola_helpers_reject_bad_rates():
+    with pytest.raises(ValueError, match="lr"):
+        gs.parabola_descent(0.0, 5)
+    with pytest.raises(ValueError, match="lr"):
+        gs.parabola_regime(-0.1)
+
+
+# =========================================================================================
+# The exercises' references agree with the library
+# =========================================================================================
+
+
+def test_exercise_references_match_trainlib():
+    from trainlib.exercises import EXERCISES
+
+    step = EXERCISES["my_parabola_step"].reference
+    path = gs.parabola_descent(0.1, 3)
+    assert [step(w, 0.1) for w in path.xs[:-1]] == list(path.xs[1:])  # bit for bit
+
+    bounds = EXERCISES["my_batch_bounds"].reference
+    for n, B in [(10, 4), (200, 30), (7, 7)]:
+        np.testing.assert_array_equal(bounds(n, B), gs.batch_bounds(n, B))
+
+    slope = EXERCISES["my_slope_gradient"].reference
+    x = np.array([-1.0, 0.5, 2.0, 3.0])
+    y = np.array([1.0, 0.0, -2.0, 4.0])
+    expected = least_squares(np.array([0.3, -0.7]), x[:, None], y)[1][1]  # [b, w] layout
+    assert slope(-0.7, 0.3, x, y) == pytest.approx(expected, rel=1e-14)

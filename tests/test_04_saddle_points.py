@@ -1,0 +1,238 @@
+"""Notebook 04 (saddle points): claims C21–C22, and unit tests of
+`lessons.saddle_points.experiments`."""
+
+import math
+
+import numpy as np
+import pytest
+
+from trainlib.gradcheck import numerical_gradient, rel_error
+from trainlib.lessons.saddle_points import experiments as hs
+
+# =========================================================================================
+# Claim tests: the numbers the notebook shows, from the functions it calls
+# =========================================================================================
+
+
+@pytest.fixture(scope="module")
+def fractions():
+    from trainlib.lessons.saddle_points.figures import MC_DIMS, MC_SAMPLES
+
+    # The notebook's visible cell, verbatim: n = 1 … 7, 10⁶ matrices each, seed 0.
+    return hs.fraction_curve(MC_DIMS, MC_SAMPLES, rng=np.random.default_rng(0))
+
+
+def test_C21_the_figure_shows_the_notebook_numbers(fractions):
+    from trainlib.lessons.saddle_points.figures import goe_tables
+
+    assert goe_tables()["fractions"] == fractions
+
+
+def test_C21_minima_become_rare_super_exponentially(fractions):
+    p = np.array([f.fraction for f in fractions])
+    counts = np.array([f.count for f in fractions])
+    # Falling with n: strictly while anything is found, then nothing at all (n = 7).
+    hit = counts > 0
+    assert np.all(np.diff(p[hit]) < 0)
+    assert np.all(np.diff(p) <= 0)
+    assert counts[-1] == 0, "the notebook says the counts vanish at n = 7"
+
+    # n = 1 is a fair coin; n = 2 is (2 − √2)/4 ≈ 0.146447, within 3 standard errors
+    # (a correct estimator fails this 0.3 % of the time; the seed is fixed).
+    assert abs(p[0] - 0.5) < 3 * fractions[0].stderr
+    assert hs.P2_EXACT == pytest.approx(0.1464466094, abs=1e-10)
+    assert abs(p[1] - hs.P2_EXACT) < 3 * fractions[1].stderr
+
+    # Faster than exponential: the log-ratios ln(pₙ₊₁/pₙ) (constant for an exponential)
+    # keep decreasing, over every n estimated from ≥ 20 hits (relative s.e. ≤ 22 %, so one
+    # ratio is known to ±0.3 while successive ratios differ by ≈ 0.5).
+    good = counts >= 20
+    assert good.sum() >= 5
+    log_ratios = np.diff(np.log(p[good]))
+    assert np.all(np.diff(log_ratios) < 0), log_ratios
+    # And far below the straight line through n = 1, 2 on the log scale (factor > 10 at n = 5).
+    n5 = p[4]
+    assert n5 < 0.1 * p[0] * (p[1] / p[0]) ** 4
+
+
+def test_C21_large_deviation_law(fractions):
+    # The Dean–Majumdar rate, and the fitted linear correction the figure draws. The
+    # two-term law is an approximation (the exact exponent has further lower-order terms),
+    # so ask what the figure needs: it passes within 10 % of every point estimated from
+    # ≥ 20 hits (measured: ≤ 6.3 %, n = 1 … 5), far below the spread of the data (10⁻⁴).
+    assert hs.THETA_GOE == pytest.approx(math.log(3) / 4)
+    a = hs.fit_correction(fractions)
+    assert 0.2 < a < 0.6  # a modest linear term; the n² term dominates from n ≈ 2 on
+    for f in fractions:
+        if f.count >= 20:
+            assert abs(math.log(f.fraction / hs.large_deviation(f.n, a))) < 0.1, f.n
+    # The law keeps falling super-exponentially beyond the Monte-Carlo range.
+    ns = np.arange(1, 13)
+    assert np.all(np.diff(np.diff(np.log(hs.large_deviation(ns, a)))) < 0)
+
+
+def test_C21_most_critical_points_are_saddles():
+    from trainlib.lessons.saddle_points.figures import goe_tables
+
+    index = goe_tables()["index"]
+    for n, counts in index.items():
+        assert counts.sum() == 4000 and len(counts) == n + 1
+    # From n = 6 on, none of 4000 random Hessians is a minimum or a maximum.
+    for n in range(6, 13):
+        assert index[n][0] == 0 and index[n][n] == 0
+    # The typical index is about n/2.
+    assert abs(np.argmax(index[12]) - 6) <= 1
+
+
+def test_C22_exact_gd_stalls_on_the_stable_manifold():
+    from trainlib.lessons.saddle_points.figures import saddle_run
+
+    path = saddle_run(0.0)
+    # y stays on the axis: ∂L/∂y = y(y² − 2) is exactly 0 at y = 0, so this holds to the bit;
+    # the tolerance 1e-8 is the claim's.
+    assert np.max(np.abs(path.xs[:, 1])) <= 1e-8
+    # … and x contracts by (1 − 2·0.1) per step to the saddle: 1.5·0.8⁸⁰ ≈ 2e-8.
+    assert np.linalg.norm(path.final) < 1e-7
+    assert abs(path.losses[-1]) < 1e-14  # L = x² there: ≈ 4e-16
+    assert not path.diverged
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_C22_noisy_gd_escapes_to_a_minimum(seed):
+    from trainlib.lessons.saddle_points.figures import escape_step, saddle_run
+
+    # Every non-zero value of the figure's noise slider (0.01 … 0.5) and every seed escapes.
+    for noise in np.round(np.arange(0.01, 0.51, 0.01), 2):
+        path = saddle_run(float(noise), seed)
+        assert escape_step(path) is not None, (noise, seed)
+        # Ends in a minimum's basin: L < −0.5 (the minima have L = −1, the saddle L = 0).
+        assert path.losses[-1] < -0.5, (noise, seed)
+    # The default (σ = 0.05, seed 0): ends at a minimum (0, ±√2) to within the noise.
+    path = saddle_run(0.05, seed)
+    assert path.losses[-1] < -0.99
+    assert abs(abs(path.final[1]) - math.sqrt(2)) < 0.05
+
+
+# =========================================================================================
+# The network saddle of the notebook's last section
+# =========================================================================================
+
+
+def test_symmetric_point_is_a_saddle_of_the_network():
+    from trainlib.lessons.saddle_points.figures import network_saddle_runs
+
+    d = network_saddle_runs()
+    theta, x, y = d["theta"], d["x"], d["y"]
+    assert theta[0] == theta[1] and theta[2] == theta[3] and theta[4] == theta[5]
+    assert np.linalg.norm(hs.tanh_net_grad(theta, x, y)) < 1e-10  # a critical point
+    ev = d["eigvals"]
+    # One clearly negative eigenvalue (splitting the units), one zero (moving output weight
+    # between identical units changes nothing: exact up to the O(h²) finite-difference error
+    # ≈ 1e-10), four positive.
+    assert ev[0] < -0.05
+    assert abs(ev[1]) < 1e-8
+    assert np.all(ev[2:] > 0.05)
+    assert hs.classify(ev, tol=1e-6) == "saddle"
+
+
+def test_exact_symmetry_is_kept_and_a_nudge_breaks_it():
+    from trainlib.lessons.saddle_points.figures import network_saddle_runs
+
+    runs = network_saddle_runs()["runs"]
+    stuck = runs[0.0]
+    # Identical units get identical gradients (bitwise), so they stay identical forever …
+    assert np.array_equal(stuck.xs[:, [0, 2, 4]], stuck.xs[:, [1, 3, 5]])
+    # … and the loss stays at the critical value (GD moves by ≤ lr·‖∇L‖ ≈ 1e-15 per step).
+    assert np.ptp(stuck.losses) < 1e-12
+    for eps in (1e-8, 1e-5, 1e-2):
+        assert runs[eps].losses[-1] < 0.05 * stuck.losses[-1], eps  # escapes and fits
+
+
+# =========================================================================================
+# Unit tests of trainlib.lessons.saddle_points.experiments
+# =========================================================================================
+
+
+def test_goe_is_symmetric_with_half_variance_off_the_diagonal():
+    H = hs.goe(4, 50_000, rng=np.random.default_rng(0))
+    assert H.shape == (50_000, 4, 4)
+    assert np.array_equal(H, H.transpose(0, 2, 1))
+    # Sample variances of 50 000 draws have relative s.e. √(2/50 000) ≈ 0.6 %: 5 % is > 8 s.e.
+    assert np.var(H[:, 0, 0]) == pytest.approx(1.0, rel=0.05)
+    assert np.var(H[:, 0, 1]) == pytest.approx(0.5, rel=0.05)
+
+
+def test_positive_fraction_equals_the_plain_estimate():
+    # The diagonal prefilter changes the cost, not the estimator: compare with eigvalsh on
+    # every matrix of an independent sample, within 4 combined standard errors.
+    n, m = 3, 200_000
+    fast = hs.positive_fraction(n, m, rng=np.random.default_rng(1), chunk=30_000)
+    ev = np.linalg.eigvalsh(hs.goe(n, m, rng=np.random.default_rng(2)))
+    plain = float((ev > 0).all(axis=1).mean())
+    assert abs(fast.fraction - plain) < 4 * math.sqrt(2) * fast.stderr
+    assert fast.samples == m and fast.n == n
+
+
+def test_fraction_properties():
+    f = hs.Fraction(2, 25, 100)
+    assert f.fraction == 0.25
+    assert f.stderr == pytest.approx(math.sqrt(0.25 * 0.75 / 100))
+    assert hs.Fraction(7, 0, 10**6).upper95 == pytest.approx(3e-6)
+
+
+def test_fit_correction_recovers_a_known_term():
+    fr = [hs.Fraction(n, int(round(1e9 * hs.large_deviation(n, 0.3))), 10**9) for n in (1, 2, 3)]
+    assert hs.fit_correction(fr) == pytest.approx(0.3, abs=1e-3)  # rounding of the counts
+    with pytest.raises(ValueError, match="fractions"):
+        hs.fit_correction([hs.Fraction(7, 0, 10)])
+
+
+def test_index_counts_and_classify():
+    counts = hs.index_counts(3, 1000, rng=np.random.default_rng(0))
+    assert counts.shape == (4,) and counts.sum() == 1000
+    assert hs.classify(np.array([1.0, 2.0])) == "minimum"
+    assert hs.classify(np.array([-1.0, -2.0])) == "maximum"
+    assert hs.classify(np.array([1.0, -2.0])) == "saddle"
+    assert hs.classify(np.array([1.0, 1e-9]), tol=1e-6) == "degenerate"
+
+
+def test_hessian_fd_on_the_saddle_surface():
+    from trainlib.surfaces import saddle
+
+    for x, y in [(0.0, 0.0), (0.3, 1.2), (-1.0, np.sqrt(2.0))]:
+        H = hs.hessian_fd(saddle.grad, np.array([x, y]))
+        # Central differences of a cubic gradient: error h²·(∂⁴L) = 1e-10·6, plus rounding.
+        np.testing.assert_allclose(H, [[2.0, 0.0], [0.0, 3 * y * y - 2.0]], atol=1e-8)
+    assert hs.classify(np.linalg.eigvalsh(hs.hessian_fd(saddle.grad, np.zeros(2)))) == "saddle"
+
+
+def test_tanh_net_gradient_matches_central_differences():
+    rng = np.random.default_rng(0)
+    x, y = hs.saddle_net_data(15)
+    theta = rng.standard_normal(6)
+    num = numerical_gradient(lambda: np.array(hs.tanh_net_loss(theta, x, y)), theta, 1.0)
+    # float64 central differences, h = 1e-6 on an O(1) loss: agreement to ~1e-9 relative.
+    assert rel_error(hs.tanh_net_grad(theta, x, y), num) < 1e-7
+
+
+def test_bad_input_is_a_value_error():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="n"):
+        hs.goe(0, 3, rng=rng)
+    with pytest.raises(ValueError, match="samples"):
+        hs.positive_fraction(2, 0, rng=rng)
+    with pytest.raises(ValueError, match="theta"):
+        hs.tanh_net(np.ones(4), np.ones(3))
+    with pytest.raises(ValueError, match="eigenvalues"):
+        hs.classify(np.array([[1.0]]))
+    with pytest.raises(ValueError, match="h"):
+        hs.hessian_fd(lambda t: t, np.zeros(2), h=0.0)
+
+
+def test_tanh_net_loss_grad_agrees_with_the_parts():
+    rng = np.random.default_rng(3)
+    x, y = hs.saddle_net_data(11)
+    theta = rng.standard_normal(6)
+    value, grad = hs.tanh_net_loss_grad(theta, x, y)
+    assert value == hs.tanh_net_loss(theta, x, y)  # the same arithmetic, bit for bit
+    np.testing.assert_array_equal(grad, hs.tanh_net_grad(theta, x, y))

@@ -1,0 +1,180 @@
+"""Checkers for the "Your turn" exercises: run the student's function, give specific feedback.
+
+A notebook has a stub cell and a checker cell::
+
+    def my_mse(yhat, y):
+        # YOUR CODE HERE
+        raise NotImplementedError
+
+    check(my_mse)
+
+`check` finds the exercise named like the function, runs it on the exercise's cases and
+prints one of: "not attempted yet" (the stub still raises NotImplementedError — never an
+error), a hint for a recognised typical mistake ("you summed instead of averaging"), a
+generic "expected … got …", or a success line. Every exercise is registered in `EXERCISES`,
+so a test can check that each reference solution passes and each typical mistake gets its
+own hint. Each lesson's exercises, with their reference solutions, live in
+`trainlib/lessons/<topic>/exercises.py`; importing the lesson registers them (the notebook
+imports its lesson before its first `check`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: Every exercise of the series, by the name of the function the student writes.
+EXERCISES: dict[str, Exercise] = {}
+
+NOT_ATTEMPTED = "not attempted"
+CORRECT = "correct"
+INCORRECT = "incorrect"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer and the hint it earns.
+
+    `example` is a function that makes the mistake (the test feeds it to the checker).
+    The hint fires when the student's outputs match `example`'s on every case, or, if
+    `detect` is given, when ``detect(got, expected, args)`` is true on every case.
+    """
+
+    hint: str
+    example: Callable[..., Any]
+    detect: Callable[[Any, Any, tuple], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict of a checker: status ("not attempted" / "correct" / "incorrect") and message."""
+
+    status: str
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.status == CORRECT
+
+    def __str__(self) -> str:
+        return self.message
+
+    def _ipython_display_(self) -> None:
+        """Already printed by `check`; show nothing more when it ends a cell."""
+
+
+@dataclass
+class Exercise:
+    """One exercise: the reference solution, the inputs to try, the typical mistakes.
+
+    `cases` are argument tuples; answers are compared with ``np.allclose(rtol, atol)`` and
+    must have the reference's shape.
+    """
+
+    name: str
+    reference: Callable[..., Any]
+    cases: Sequence[tuple]
+    mistakes: Sequence[Mistake] = field(default_factory=list)
+    success: str = "Correct: your function matches the reference on every test case."
+    rtol: float = 1e-6  # answers are computed in float64; this leaves room for another order
+    atol: float = 1e-9  # of summation, nothing more
+
+    def __post_init__(self) -> None:
+        if self.name in EXERCISES:
+            raise ValueError(f"name: expected a new exercise name, got {self.name!r} twice")
+        EXERCISES[self.name] = self
+
+    def _close(self, got: Any, expected: Any) -> bool:
+        got_arr, exp_arr = np.asarray(got), np.asarray(expected)
+        if got_arr.shape != exp_arr.shape or got_arr.dtype.kind not in "biuf":
+            return False
+        return bool(np.allclose(got_arr, exp_arr, rtol=self.rtol, atol=self.atol))
+
+    def check(self, student: Callable[..., Any], *, quiet: bool = False) -> Result:
+        """Run `student` on every case; print and return the verdict."""
+        result = self._verdict(student)
+        if not quiet:
+            print(result.message)
+        return result
+
+    def _verdict(self, student: Callable[..., Any]) -> Result:
+        answers = []
+        for args in self.cases:
+            expected = self.reference(*_copy(args))
+            try:
+                got = student(*_copy(args))
+            except NotImplementedError:
+                return Result(
+                    NOT_ATTEMPTED,
+                    f"{self.name}: not attempted yet — replace `raise NotImplementedError` "
+                    "with your code and run both cells again.",
+                )
+            except Exception as exc:
+                return Result(
+                    INCORRECT,
+                    f"{self.name}: your function raised {type(exc).__name__}: {exc} "
+                    f"(inputs: {_show(args)}).",
+                )
+            if got is None:
+                return Result(
+                    INCORRECT, f"{self.name}: your function returned None — a missing `return`?"
+                )
+            answers.append((args, got, expected))
+
+        if all(self._close(got, expected) for _, got, expected in answers):
+            return Result(CORRECT, f"{self.name}: {self.success}")
+        for mistake in self.mistakes:
+            if all(self._matches(mistake, args, got, expected) for args, got, expected in answers):
+                return Result(INCORRECT, f"{self.name}: not yet — {mistake.hint}")
+        for args, got, expected in answers:
+            if np.shape(got) != np.shape(expected):
+                return Result(
+                    INCORRECT,
+                    f"{self.name}: not yet — expected a result of shape {np.shape(expected)}, "
+                    f"got shape {np.shape(got)} (inputs: {_show(args)}).",
+                )
+            if not self._close(got, expected):
+                return Result(
+                    INCORRECT,
+                    f"{self.name}: not yet — for inputs {_show(args)} expected "
+                    f"{_show(expected)}, got {_show(got)}.",
+                )
+        raise AssertionError("unreachable: some answer differs")  # pragma: no cover
+
+    def _matches(self, mistake: Mistake, args: tuple, got: Any, expected: Any) -> bool:
+        if mistake.detect is not None:
+            try:
+                return bool(mistake.detect(got, expected, args))
+            except (ValueError, TypeError):
+                return False
+        return self._close(got, mistake.example(*_copy(args)))
+
+
+def check(student: Callable[..., Any]) -> Result:
+    """Check a "Your turn" function against the exercise of the same name; print the verdict."""
+    name = getattr(student, "__name__", None)
+    if name not in EXERCISES:  # the exercises of a lesson register when it is imported
+        raise ValueError(
+            f"student: expected a function named like an exercise {sorted(EXERCISES)}, "
+            f"got {name!r} — keep the name from the stub cell"
+        )
+    return EXERCISES[name].check(student)
+
+
+def _copy(args: tuple) -> tuple:
+    """Fresh copies of array arguments, so a student's in-place edit cannot leak."""
+    return tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
+
+
+def _show(value: Any) -> str:
+    """Short, stable text for inputs and answers in messages."""
+    if isinstance(value, tuple):
+        return ", ".join(_show(v) for v in value)
+    with np.printoptions(precision=4, suppress=True, threshold=8):
+        return (
+            np.array2string(np.asarray(value), separator=", ")
+            if np.ndim(value)
+            else repr(float(value) if isinstance(value, float | np.floating) else value)
+        )

@@ -1,0 +1,182 @@
+"""Exercises of 05_backpropagation: derive ∂L/∂W1 by hand; write one autodiff op's backward."""
+
+import numpy as np
+
+from trainlib import twolayer
+from trainlib.exercises import Exercise, Mistake
+from trainlib.lessons.backpropagation.experiments import check_gradients, example_problem
+
+# ---------------------------------------------------------------------------------------------
+# 05 — derive ∂L/∂W1 of the two-layer net from the forward pass's cache
+# ---------------------------------------------------------------------------------------------
+
+
+def _dW1(x: np.ndarray, y: np.ndarray, z1: np.ndarray, yhat: np.ndarray, W2: np.ndarray):
+    """∂L/∂W1 of the mean BCE. Shapes: x (N, D), y (N, 1), z1 (N, H), yhat (N, 1), W2 (H, 1)."""
+    dz2 = (yhat - y) / len(x)  # ∂L/∂z2 = (ŷ − y)/N
+    da1 = dz2 @ W2.T  # ∂L/∂a1 = ∂L/∂z2 · W2ᵀ
+    dz1 = da1 * (z1 > 0)  # ∂L/∂z1 = ∂L/∂a1 ⊙ ReLU'(z1)
+    return x.T @ dz1  # ∂L/∂W1 = xᵀ · ∂L/∂z1
+
+
+def _cache_case(seed: int, N: int, D: int, H: int) -> tuple:
+    """(x, y, z1, yhat, W2) from a forward pass; D ≠ H so that a transpose shows in the shape."""
+    params, x, y = example_problem(rng=np.random.default_rng(seed), N=N, D=D, H=H)
+    c = twolayer.forward(params, x, y)
+    return c["x"], c["y"], c["z1"], c["yhat"], params["W2"]
+
+
+_DW1_CASES = [_cache_case(0, 6, 2, 4), _cache_case(1, 5, 3, 4), _cache_case(2, 8, 4, 3)]
+
+
+def _transposed(got, expected, args) -> bool:
+    return np.ndim(got) == 2 and np.shape(got) == np.shape(expected)[::-1]
+
+
+my_dW1_exercise = Exercise(
+    "my_dW1",
+    reference=_dW1,
+    cases=_DW1_CASES,
+    mistakes=[
+        Mistake(
+            "your result has shape (H, D), W1's shape reversed. A gradient always has the shape "
+            "of its parameter: with rows as examples, ∂L/∂W1 = xᵀ · ∂L/∂z1, shape (D, N)·(N, H) "
+            "= (D, H) — the text's ∂L/∂z1 · xᵀ is the column-vector version.",
+            example=lambda x, y, z1, yhat, W2: _dW1(x, y, z1, yhat, W2).T,
+            detect=_transposed,
+        ),
+        Mistake(
+            "you forgot the ReLU mask: ∂L/∂z1 = ∂L/∂a1 ⊙ 1[z1 > 0]. Where a unit was off "
+            "(z1 ≤ 0), no gradient flows back through it.",
+            example=lambda x, y, z1, yhat, W2: x.T @ ((yhat - y) / len(x) @ W2.T),
+        ),
+        Mistake(
+            "your gradient is N times too large: the loss is the mean over the batch, so "
+            "∂L/∂z2 = (ŷ − y)/N, not ŷ − y.",
+            example=lambda x, y, z1, yhat, W2: len(x) * _dW1(x, y, z1, yhat, W2),
+        ),
+        Mistake(
+            "your gradient has the wrong sign: the error signal is ŷ − y (prediction minus "
+            "label), not y − ŷ.",
+            example=lambda x, y, z1, yhat, W2: -_dW1(x, y, z1, yhat, W2),
+        ),
+    ],
+    success="Correct! That is backprop through ReLU and a dense layer, written by hand. "
+    "Run the gradient check below to confirm it against central differences.",
+)
+
+
+def gradcheck_my_dW1(my_dW1, params: dict, x, y) -> float | None:
+    """Check a student's ∂L/∂W1 against central differences; print the relative error.
+
+    Calls ``my_dW1(x, y, z1, yhat, W2)`` with the cache of ``twolayer.forward(params, x, y)``.
+    Returns the relative error, or None (printing "not attempted yet") while the stub is
+    untouched.
+    """
+    c = twolayer.forward(params, x, y)
+    try:
+        dW1 = my_dW1(c["x"], c["y"], c["z1"], c["yhat"], np.asarray(params["W2"]))
+    except NotImplementedError:
+        print("gradient check: not attempted yet — fill in my_dW1 above first.")
+        return None
+    if np.shape(dW1) != np.shape(params["W1"]):
+        print(f"gradient check: ∂L/∂W1 must have W1's shape {np.shape(params['W1'])}, "
+              f"got {np.shape(dW1)}.")  # fmt: skip
+        return None
+    err = check_gradients(params, x, y, {"dW1": dW1}, rng=np.random.default_rng(0))["dW1"]
+    verdict = "passes" if err < 1e-7 else "fails"
+    print(f"gradient check: relative error {err:.1e} vs central differences — {verdict} (< 1e-7)")
+    return err
+
+
+# ---------------------------------------------------------------------------------------------
+# 05 — one autodiff operation's backward: tanh
+# ---------------------------------------------------------------------------------------------
+
+
+def _tanh_backward(a: np.ndarray, out: np.ndarray, dout: np.ndarray) -> np.ndarray:
+    """∂L/∂a for out = tanh(a): local (1 − out²) times upstream dout. Shapes: all alike."""
+    return (1 - out**2) * dout
+
+
+def _tanh_case(seed: int, shape: tuple) -> tuple:
+    rng = np.random.default_rng(seed)
+    a = 1.5 * rng.standard_normal(shape)
+    return a, np.tanh(a), rng.standard_normal(shape)  # a random upstream, never all ones
+
+
+tanh_backward_exercise = Exercise(
+    "tanh_backward",
+    reference=_tanh_backward,
+    cases=[_tanh_case(0, (4,)), _tanh_case(1, (3, 2)), _tanh_case(2, (2, 5))],
+    mistakes=[
+        Mistake(
+            "you returned the local gradient 1 − tanh²(a) alone. Backward must multiply it by "
+            "the upstream gradient dout = ∂L/∂out (local × upstream) — that is the chain rule.",
+            example=lambda a, out, dout: 1 - out**2,
+        ),
+        Mistake(
+            "you used 1 − a² instead of 1 − tanh²(a): the derivative of tanh is "
+            "1 − out², with out = tanh(a), the output the forward pass kept.",
+            example=lambda a, out, dout: (1 - a**2) * dout,
+        ),
+        Mistake(
+            "you used σ's derivative out·(1 − out); tanh's is 1 − out².",
+            example=lambda a, out, dout: out * (1 - out) * dout,
+        ),
+    ],
+    success="Correct! This is exactly the `_backward` of `Tensor.tanh` in trainlib.autodiff.",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# 05 — mul with broadcasting: the gradient of the broadcast operand
+# ---------------------------------------------------------------------------------------------
+
+
+def _mul_backward_b(a: np.ndarray, b: np.ndarray, dout: np.ndarray) -> np.ndarray:
+    """∂L/∂b for out = a * b with b (D,) broadcast over the rows of a (N, D).
+
+    Local ∂out/∂b = a, times upstream, then summed over the broadcast axis 0 ("un-broadcast").
+    """
+    return (a * dout).sum(axis=0)
+
+
+def _mul_case(seed: int, N: int, D: int) -> tuple:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((N, D)), rng.standard_normal(D), rng.standard_normal((N, D))
+
+
+def _not_unbroadcast(got, expected, args) -> bool:
+    return np.shape(got) == np.shape(args[0])
+
+
+mul_backward_b_exercise = Exercise(
+    "mul_backward_b",
+    reference=_mul_backward_b,
+    cases=[_mul_case(0, 3, 4), _mul_case(1, 5, 2), _mul_case(2, 2, 3)],
+    mistakes=[
+        Mistake(
+            "your result has the shape (N, D) of out, not the shape (D,) of b. b was copied to "
+            "every row in the forward pass, so its gradient sums over the rows: .sum(axis=0).",
+            example=lambda a, b, dout: a * dout,
+            detect=_not_unbroadcast,
+        ),
+        Mistake(
+            "you forgot the upstream gradient: the local ∂out/∂b = a must be multiplied by "
+            "dout = ∂L/∂out before summing (local × upstream).",
+            example=lambda a, b, dout: a.sum(axis=0),
+        ),
+        Mistake(
+            "you multiplied by b; the local gradient of a·b with respect to b is the other "
+            "factor, a.",
+            example=lambda a, b, dout: (b * dout).sum(axis=0),
+        ),
+        Mistake(
+            "you averaged over the rows; broadcasting copies b, and the gradients of the "
+            "copies add up: sum, don't average.",
+            example=lambda a, b, dout: (a * dout).mean(axis=0),
+        ),
+    ],
+    success="Correct! This is the un-broadcast step of `Tensor.__mul__` in trainlib.autodiff.",
+)

@@ -1,0 +1,311 @@
+"""Notebook 05's live figures: the chain rule on a drawn graph, and autodiff vs finite differences.
+
+`chain_rule_figure` draws `twolayer.chain_example` as a computational graph: the forward
+values in a top row of boxes, the gradients ∂L/∂node in a bottom row, and on every edge the
+local derivative and the upstream gradient whose product passes the gradient one node to the
+left; beside it, L as a function of x with the tangent whose slope is that product.
+`gradient_error_figure` shows the relative error of central differences against the exact
+gradient of the two-layer net as the step h moves: the V of rounding (small h) and truncation
+(large h) against autodiff's flat line at the level of rounding.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.patches import FancyBboxPatch
+
+from trainlib import twolayer
+from trainlib.lessons.backpropagation.experiments import chain_loss, example_problem, fd_error_curve
+from trainlib.live import LiveFigure, register
+from trainlib.plot import COLORS, OKABE_ITO, style_axes
+
+# ---------------------------------------------------------------------------------------------
+# C24: the chain rule as local × upstream on a graph
+# ---------------------------------------------------------------------------------------------
+
+# The fixed parameters of the example (those without a slider), as in `chain_example`.
+CHAIN_B1, CHAIN_W2, CHAIN_B2 = -0.2, -1.3, 0.4
+NODES = ("x", "z1", "a1", "z2", "yhat", "L")
+LABELS = {"x": "x", "z1": "z₁", "a1": "a₁", "z2": "z₂", "yhat": "ŷ", "L": "L"}
+OPS = ("·w₁ + b₁", "ReLU", "·w₂ + b₂", "σ", "BCE(ŷ, y)")
+X_RANGE = (-3.0, 3.0)
+LOCAL_COLOR = OKABE_ITO["blue"]
+UPSTREAM_COLOR = OKABE_ITO["vermillion"]
+
+
+@register
+def chain_rule_figure(x: float = 1.5, w1: float = 0.8, y: float = 1.0):
+    """The chain x → z₁ → a₁ → z₂ → ŷ → L drawn as a graph with local × upstream on its edges."""
+    return ChainRuleFigure(x, w1, y)
+
+
+class ChainRuleFigure(LiveFigure):
+    """Graph with values and gradients (left); L(x) and its tangent of slope ∂L/∂x (right)."""
+
+    def __init__(self, x: float, w1: float, y: float) -> None:
+        controls = {
+            "x": widgets.FloatSlider(
+                value=x, min=X_RANGE[0], max=X_RANGE[1], step=0.1, description="input x"
+            ),
+            "w1": widgets.FloatSlider(
+                value=w1, min=-2.0, max=2.0, step=0.1, description="weight w₁"
+            ),
+            "y": widgets.ToggleButtons(
+                options=[("label y = 1", 1.0), ("label y = 0", 0.0)],
+                value=y,
+                description="target",
+            ),
+        }
+        super().__init__(
+            controls, ncols=2, figsize=(11.6, 4.4), gridspec_kw={"width_ratios": [2.9, 1.0]}
+        )
+
+    def _build(self, ax_graph, ax_curve) -> None:
+        n = len(NODES)
+        ax_graph.set_xlim(0.0, n)
+        ax_graph.set_ylim(0.0, 1.0)
+        ax_graph.set_xticks([])
+        ax_graph.set_yticks([])
+        for side in ("top", "right", "bottom", "left"):
+            ax_graph.spines[side].set_visible(False)
+        style_axes(
+            ax_graph,
+            "Backward pass: ∂L/∂(left node) = local × upstream, edge by edge",
+            "forward pass → (values, top row)      ← backward pass (gradients, bottom row)",
+            "values / gradients",
+            grid=False,
+        )
+        top, mid, bottom = 0.80, 0.50, 0.20
+        # Only numbers are live; names, boxes and arrows sit in the cached static layer.
+        static = []
+        self.value_nums, self.grad_nums, self.local_nums, self.upstream_nums = [], [], [], []
+
+        def box(cx, cy, name, face, edge):
+            static.append(ax_graph.add_patch(FancyBboxPatch(
+                (cx - 0.3, cy - 0.085), 0.6, 0.17, boxstyle="round,pad=0,rounding_size=0.06",
+                facecolor=face, edgecolor=edge, lw=1.5, mutation_aspect=0.3,
+            )))  # fmt: skip
+            static.append(ax_graph.text(cx, cy + 0.04, name, ha="center", va="center"))
+            return ax_graph.text(cx, cy - 0.04, "", ha="center", va="center", fontsize=11)
+
+        arrow = {"arrowstyle": "-|>", "lw": 1.5, "shrinkA": 0, "shrinkB": 0}
+        for i, node in enumerate(NODES):
+            cx = i + 0.5
+            self.value_nums.append(box(cx, top, LABELS[node], "white", COLORS["data"]))
+            grad = box(cx, bottom, f"∂L/∂{LABELS[node]}", "#FBE3D6", UPSTREAM_COLOR)
+            if i == n - 1:  # ∂L/∂L = 1 whatever the controls: static
+                grad.set_text("+1.000")
+                static.append(grad)
+                break
+            self.grad_nums.append(grad)
+            src, dst = LABELS[node], LABELS[NODES[i + 1]]
+            static += [
+                ax_graph.annotate("", xy=(cx + 0.7, top), xytext=(cx + 0.3, top),
+                                  arrowprops={**arrow, "color": COLORS["data"]}),
+                ax_graph.annotate("", xy=(cx + 0.3, bottom), xytext=(cx + 0.7, bottom),
+                                  arrowprops={**arrow, "color": UPSTREAM_COLOR}),
+                ax_graph.text(cx + 0.5, top + 0.09, OPS[i], ha="center", va="bottom", fontsize=9),
+                ax_graph.text(cx + 0.5, mid + 0.13, f"local ∂{dst}/∂{src}", ha="center",
+                              va="center", fontsize=9, color=LOCAL_COLOR),
+                ax_graph.text(cx + 0.5, mid - 0.03, f"× upstream ∂L/∂{dst}", ha="center",
+                              va="center", fontsize=9, color=UPSTREAM_COLOR),
+            ]  # fmt: skip
+            local = ax_graph.text(
+                cx + 0.5, mid + 0.06, "", ha="center", va="center", fontsize=9, color=LOCAL_COLOR
+            )
+            upstream = ax_graph.text(cx + 0.5, mid - 0.10, "", ha="center", va="center",
+                                     fontsize=9, color=UPSTREAM_COLOR)  # fmt: skip
+            if node == "a1":  # ∂z₂/∂a₁ = w₂, which has no slider: static
+                local.set_text(f"= {CHAIN_W2:+.3f}")
+                static.append(local)
+                local = None
+            self.local_nums.append(local)
+            if NODES[i + 1] == "L":  # ∂L/∂L = 1: static
+                upstream.set_text("= +1.000")
+                static.append(upstream)
+            else:
+                self.upstream_nums.append(upstream)
+        static += [
+            ax_graph.text(0.0, 0.0, "∂L/∂x = product of the 5 local gradients:",
+                          transform=ax_graph.transAxes, ha="left", va="bottom"),
+            ax_graph.text(0.56, 0.0, "closed form (ŷ−y)·w₂·1[z₁>0]·w₁:",
+                          transform=ax_graph.transAxes, ha="left", va="bottom"),
+        ]  # fmt: skip
+        self.product_num = ax_graph.text(
+            0.405, 0.0, "", transform=ax_graph.transAxes, ha="left", va="bottom"
+        )
+        self.closed_num = ax_graph.text(
+            0.87, 0.0, "", transform=ax_graph.transAxes, ha="left", va="bottom"
+        )
+        self.keep_static(*static)
+
+        self.xs = np.linspace(*X_RANGE, 241)
+        (self.curve,) = ax_curve.plot([], [], color=COLORS["model"], lw=2, label="loss L(x)")
+        (self.tangent,) = ax_curve.plot(
+            [], [], "--", color=COLORS["validation"], lw=2, label="slope = ∂L/∂x (product)"
+        )
+        (self.point,) = ax_curve.plot(
+            [], [], "o", color=COLORS["highlight"], ms=8, label="the example's x"
+        )
+        ax_curve.set_xlim(*X_RANGE)
+        ax_curve.set_ylim(-0.3, 8.5)
+        ax_curve.legend(loc="upper center", fontsize=9)
+        style_axes(ax_curve, "The product is the slope of L(x)", "input x", "loss L")
+
+    def _draw(self, x: float, w1: float, y: float) -> None:
+        ex = twolayer.chain_example(x, y, w1=w1, b1=CHAIN_B1, w2=CHAIN_W2, b2=CHAIN_B2)
+        nodes, edges = ex["nodes"], ex["edges"]
+        for text, value in zip(self.value_nums, nodes.values(), strict=True):
+            text.set_text(f"{value + 0.0:+.3f}")  # + 0.0: no "-0.000"
+        for text, e in zip(self.grad_nums, edges, strict=False):  # ∂L/∂L = 1 is static
+            text.set_text(f"{e['grad'] + 0.0:+.3f}")
+        for text, e in zip(self.local_nums, edges, strict=True):
+            if text is not None:  # None: the local gradient w₂ is a constant, drawn static
+                text.set_text(f"= {e['local'] + 0.0:+.3f}")
+        for text, e in zip(self.upstream_nums, edges, strict=False):  # ∂L/∂L = 1 is static
+            text.set_text(f"= {e['upstream'] + 0.0:+.3f}")
+        self.product_num.set_text(f"{ex['product'] + 0.0:+.6f}")
+        self.closed_num.set_text(f"{ex['end_to_end'] + 0.0:+.6f}")
+        L = chain_loss(self.xs, y, w1=w1, b1=CHAIN_B1, w2=CHAIN_W2, b2=CHAIN_B2)
+        self.curve.set_data(self.xs, L)
+        dx = np.array([-0.8, 0.8])
+        self.tangent.set_data(x + dx, nodes["L"] + ex["product"] * dx)
+        self.point.set_data([x], [nodes["L"]])
+
+
+# ---------------------------------------------------------------------------------------------
+# C25: autodiff is exact, finite differences are not
+# ---------------------------------------------------------------------------------------------
+
+H_LOG_RANGE = (-12.0, -1.0)  # log₁₀ of the step h
+H_LOG_STEP = 0.25
+ERROR_FLOOR = 1e-17  # an error of exactly 0 is drawn here (a log axis has no 0)
+GRADCHECK_BAR = 1e-7  # the project-wide bar for float64 gradient checks
+FD_COLOR = OKABE_ITO["orange"]
+AUTODIFF_COLOR = OKABE_ITO["blue"]
+
+
+def error_problem() -> tuple[dict, np.ndarray, np.ndarray]:
+    """The notebook's two-layer problem (seed 0): 6 two-moons points, 2 → 4 → 1 network."""
+    return example_problem(rng=np.random.default_rng(0))
+
+
+@register
+def gradient_error_figure(h: float = 1e-5):
+    """Finite differences vs autodiff: the error of each against the exact gradient, vs step h."""
+    return GradientErrorFigure(h)
+
+
+class GradientErrorFigure(LiveFigure):
+    """Largest relative error vs h, the V (left); every gradient entry's error at this h (right)."""
+
+    def __init__(self, h: float) -> None:
+        self.params, self.x, self.y = error_problem()
+        exps = np.arange(H_LOG_RANGE[0], H_LOG_RANGE[1] + H_LOG_STEP / 2, H_LOG_STEP)
+        self.hs = 10.0**exps
+        # Precomputed once (≈ 50 ms): every slider position's finite-difference gradient.
+        self.curve, self.auto = fd_error_curve(self.params, self.x, self.y, self.hs)
+        controls = {
+            "h": widgets.FloatLogSlider(
+                value=h,
+                base=10,
+                min=H_LOG_RANGE[0],
+                max=H_LOG_RANGE[1],
+                step=H_LOG_STEP,
+                readout_format=".1e",
+                description="finite-difference step h",
+            )
+        }
+        super().__init__(
+            controls, ncols=2, figsize=(11.0, 4.4), gridspec_kw={"width_ratios": [1.3, 1.0]}
+        )
+
+    def _snap(self, h: float) -> tuple[float, np.ndarray]:
+        """The slider's grid point nearest to h (as the browser's slider does) and its errors."""
+        k = int(np.clip(np.rint((np.log10(h) - H_LOG_RANGE[0]) / H_LOG_STEP), 0, len(self.hs) - 1))
+        return float(self.hs[k]), self.curve[k]
+
+    def _build(self, ax_curve, ax_entries) -> None:
+        worst = self.curve.max(axis=1)
+        auto = max(float(self.auto.max()), ERROR_FLOOR)
+        best = int(np.argmin(worst))
+        static = [
+            *ax_curve.loglog(self.hs, worst, "-", color=FD_COLOR, lw=2,
+                             label="finite differences (central)"),
+            ax_curve.axhline(auto, color=AUTODIFF_COLOR, lw=2, label="autodiff (vs manual)"),
+            ax_curve.axhline(GRADCHECK_BAR, color=COLORS["reference"], ls=":", lw=1.5,
+                             label="gradient-check bar 10⁻⁷"),
+            *ax_curve.plot(self.hs[best], worst[best], "v", color=COLORS["data"], ms=8,
+                           label=f"best h ≈ {self.hs[best]:.0e}"),
+        ]  # fmt: skip
+        eps = np.finfo(float).eps
+        # Guides through the curve's ends: rounding ≈ c·ε/h on the left, truncation ≈ c·h² right.
+        c_round = worst[0] * self.hs[0] / eps
+        c_trunc = worst[-1] / self.hs[-1] ** 2
+        static += [
+            *ax_curve.loglog(self.hs, c_round * eps / self.hs, "--", color=COLORS["reference"],
+                             lw=1),
+            *ax_curve.loglog(self.hs, c_trunc * self.hs**2, "--", color=COLORS["reference"],
+                             lw=1),
+            ax_curve.text(2e-12, 3e-3, "rounding ∝ ε/h", rotation=-22, fontsize=9,
+                          color="#555555"),
+            ax_curve.text(2e-4, 3e-7, "truncation ∝ h²", rotation=35, fontsize=9,
+                          color="#555555"),
+        ]  # fmt: skip
+        (self.marker,) = ax_curve.plot([], [], "o", color=COLORS["highlight"], ms=9, zorder=5)
+        self.vline = ax_curve.axvline(1e-5, color=COLORS["highlight"], lw=1, alpha=0.6)
+        ax_curve.set_xlim(self.hs[0] / 2, self.hs[-1] * 2)
+        ax_curve.set_ylim(ERROR_FLOOR / 3, 10.0)
+        ax_curve.legend(loc="lower left", fontsize=8)
+        style_axes(
+            ax_curve,
+            "Largest relative error of ∂L/∂θ vs the step h",
+            "finite-difference step h",
+            "relative error (max over entries)",
+        )
+        self.readout = ax_curve.text(
+            0.98, 0.97, "", transform=ax_curve.transAxes, ha="right", va="top", fontsize=9,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"}, zorder=6,
+        )  # fmt: skip
+
+        # Right: one dot per gradient entry, grouped by parameter.
+        sizes = [self.params[k].size for k in twolayer.PARAM_KEYS]
+        idx = np.arange(sum(sizes))
+        self.idx = idx
+        starts = np.cumsum([0, *sizes])
+        static += [
+            ax_entries.scatter(idx, np.maximum(self.auto, ERROR_FLOOR), color=AUTODIFF_COLOR,
+                               marker="s", s=28, label="autodiff", zorder=3),
+            ax_entries.axhline(GRADCHECK_BAR, color=COLORS["reference"], ls=":", lw=1.5,
+                               label="bar 10⁻⁷"),
+        ]  # fmt: skip
+        for s in starts[1:-1]:
+            static.append(ax_entries.axvline(s - 0.5, color="#BBBBBB", lw=1))
+        (self.fd_dots,) = ax_entries.plot(
+            [], [], "o", color=FD_COLOR, ms=6, label="finite differences", zorder=4
+        )
+        ax_entries.set_xticks((starts[:-1] + starts[1:] - 1) / 2, list(twolayer.PARAM_KEYS))
+        ax_entries.set_yscale("log")
+        ax_entries.set_xlim(-0.8, idx[-1] + 0.8)
+        ax_entries.set_ylim(ERROR_FLOOR / 3, 10.0)
+        ax_entries.legend(loc="center right", fontsize=8)
+        style_axes(
+            ax_entries,
+            "Every gradient entry at this h",
+            "entry of ∂L/∂θ, by parameter",
+            "relative error (0 drawn at 10⁻¹⁷)",
+        )
+        self.keep_static(*static)
+
+    def _draw(self, h: float) -> None:
+        h, errors = self._snap(h)
+        worst = float(errors.max())
+        self.marker.set_data([h], [worst])
+        self.vline.set_xdata([h, h])
+        self.fd_dots.set_data(self.idx, np.maximum(errors, ERROR_FLOOR))
+        verdict = "passes" if worst < GRADCHECK_BAR else "fails"
+        self.readout.set_text(
+            f"h = {h:.1e}\nfinite differences: {worst:.1e} ({verdict} 10⁻⁷)\n"
+            f"autodiff: {float(self.auto.max()):.1e} at every h"
+        )

@@ -1,0 +1,315 @@
+"""Gradient-descent experiments: learning-rate regimes, mini-batch runs and their noise.
+
+Notebook 03 asks three questions that need a little more than one `descend` call:
+which regime a learning rate puts the parabola L(w) = (w − 3)² in, how a mini-batch run of
+linear least squares behaves for *many* shuffles at once (vectorised over repeats, so every
+batch size of a slider can be precomputed in a fraction of a second), and how noisy each
+batch size makes the loss curve. numpy only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from trainlib.optim import sgd
+from trainlib.surfaces import parabola
+from trainlib.train import Path, descend, least_squares
+from trainlib.validation import as_array, check_int, check_positive
+
+__all__ = [
+    "PARABOLA_MAX_LOSS",
+    "parabola_descent",
+    "parabola_factor",
+    "parabola_regime",
+    "REGIMES",
+    "batch_bounds",
+    "updates_per_epoch",
+    "best_fit",
+    "MinibatchRuns",
+    "minibatch_runs",
+    "update_noise",
+    "seconds_per_epoch",
+    "BatchSizeStudy",
+    "batch_size_study",
+]
+
+Array = np.ndarray
+
+#: A parabola run counts as diverged once its loss passes this value (over 1000× the start,
+#: 9): far off every plot, and reached within 40 steps for any lr ≥ 1.05.
+PARABOLA_MAX_LOSS = 1e4
+
+#: The regimes of plain GD on L(w) = (w − 3)², in order of increasing learning rate.
+REGIMES = ("slow, monotone", "one step", "oscillating", "bouncing forever", "diverging")
+
+
+def parabola_descent(lr: float, steps: int, w0: float = 0.0) -> Path:
+    """Plain GD on L(w) = (w − 3)² from w0: the text's worked example, any lr.
+
+    Update: w ← w − lr·2(w − 3). A run whose loss passes `PARABOLA_MAX_LOSS` stops with
+    diverged=True and diverged_at = that step (see `trainlib.train.descend`).
+    Shapes: returns a Path with xs (k + 1,), losses (k + 1,), k ≤ steps.
+    """
+    lr = check_positive("lr", lr)
+    return descend(parabola, float(w0), sgd(lr=lr), steps, max_value=PARABOLA_MAX_LOSS)
+
+
+def parabola_factor(lr: float) -> float:
+    """The factor one GD step multiplies the error w − 3 by on (w − 3)²: 1 − 2·lr.
+
+    w − 3 ← (w − 3) − lr·2(w − 3) = (1 − 2·lr)·(w − 3); the curvature L'' = 2 sets the scale.
+    """
+    return 1.0 - 2.0 * check_positive("lr", lr)
+
+
+def parabola_regime(lr: float, tol: float = 1e-9) -> str:
+    """Name the regime of GD with rate `lr` on (w − 3)², from the factor r = 1 − 2·lr.
+
+    0 < r < 1 "slow, monotone" (never overshoots; slow when r is near 1), r = 0 "one step",
+    −1 < r < 0 "oscillating" (overshoots, converges), r = −1 "bouncing forever" (0 ↔ 6),
+    r < −1 "diverging". `tol` decides when lr counts as exactly 0.5 or 1 (a slider's float).
+    """
+    r = parabola_factor(lr)
+    if abs(r) <= tol:
+        return REGIMES[1]
+    if abs(r + 1.0) <= tol:
+        return REGIMES[3]
+    if r > 0:
+        return REGIMES[0]
+    return REGIMES[2] if r > -1.0 else REGIMES[4]
+
+
+# ---------------------------------------------------------------------------------------------
+# Mini-batches
+# ---------------------------------------------------------------------------------------------
+
+
+def batch_bounds(n: int, batch_size: int) -> Array:
+    """(start, stop) of every mini-batch of one epoch; the last batch may be smaller.
+
+    Shapes: returns (⌈n/B⌉, 2) int; batch j is order[start:stop] of a shuffled order.
+    """
+    n = check_int("n", n, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    starts = np.arange(0, n, batch_size)
+    return np.column_stack([starts, np.minimum(starts + batch_size, n)])
+
+
+def updates_per_epoch(n: int, batch_size: int) -> int:
+    """⌈n / B⌉: one update per mini-batch, the last (partial) batch included."""
+    return len(batch_bounds(n, batch_size))
+
+
+def best_fit(X: Array, y: Array) -> tuple[Array, float]:
+    """The least-squares parameters θ* = [intercept, weights] and the lowest loss L(θ*).
+
+    Shapes: X (n, d), y (n,); returns θ* (d + 1,) and a float.
+    """
+    X = as_array("X", X, ndim=2)
+    y = as_array("y", y, ndim=1)
+    A = np.column_stack([np.ones(len(X)), X])
+    theta = np.linalg.lstsq(A, y, rcond=None)[0]
+    return theta, least_squares(theta, X, y)[0]
+
+
+@dataclass(frozen=True, eq=False)
+class MinibatchRuns:
+    """R mini-batch GD runs of linear least squares on n examples, one per shuffle generator.
+
+    Shapes: `thetas` (T + 1, R, d + 1) the parameters before any update and after each;
+    `losses` (R, T + 1) the full-data loss at each of them (+inf once a run diverged);
+    T = epochs·⌈n/B⌉; `diverged` (R,) bool.
+    """
+
+    thetas: Array
+    losses: Array
+    n: int
+    batch_size: int
+    diverged: Array
+
+    @property
+    def updates_per_epoch(self) -> int:
+        """⌈n/B⌉ updates per epoch."""
+        return updates_per_epoch(self.n, self.batch_size)
+
+    @property
+    def epoch_losses(self) -> Array:
+        """Full-data loss at the start and after every epoch. Shapes: (R, epochs + 1)."""
+        return self.losses[:, :: self.updates_per_epoch]
+
+    @property
+    def epochs_seen(self) -> Array:
+        """Examples processed before each recorded loss, in epochs (= per-example gradient
+        evaluations / n, the cost model). Shapes: (T + 1,)."""
+        sizes = np.diff(batch_bounds(self.n, self.batch_size), axis=1)[:, 0]
+        epochs = (self.losses.shape[1] - 1) // len(sizes)
+        return np.concatenate([[0], np.cumsum(np.tile(sizes, epochs))]) / self.n
+
+
+def minibatch_runs(
+    X: Array,
+    y: Array,
+    theta0: Array,
+    *,
+    batch_size: int,
+    epochs: int,
+    lr: float,
+    rngs: Sequence[np.random.Generator],
+) -> MinibatchRuns:
+    """Mini-batch GD on the MSE of a linear model, for many shuffles at once.
+
+    Shapes: X (n, d), y (n,), theta0 (d + 1,) = [intercept, weights]; one run per generator.
+    Each epoch, run r shuffles with ``rngs[r].permutation(n)`` and makes ⌈n/B⌉ updates
+    θ ← θ − lr·∇L_B(θ) with ∇L_B = (2/|B|)·[Σ eᵢ, X_Bᵀe] (the last batch possibly smaller):
+    the arithmetic of `trainlib.train.minibatch_gd` with `least_squares`, so R = 1 with the
+    same generator gives the same run, vectorised over the R runs instead of looping.
+    """
+    X = as_array("X", X, ndim=2)
+    y = as_array("y", y, ndim=1)
+    n, d = X.shape
+    if y.shape != (n,):
+        raise ValueError(f"y: expected shape ({n},) to match X, got {y.shape}")
+    theta0 = as_array("theta0", theta0, ndim=1)
+    if theta0.shape != (d + 1,):
+        raise ValueError(f"theta0: expected shape ({d + 1},) for X {X.shape}, got {theta0.shape}")
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    if batch_size > n:
+        raise ValueError(f"batch_size: expected an integer <= n = {n}, got {batch_size}")
+    epochs = check_int("epochs", epochs, minimum=0)
+    lr = check_positive("lr", lr)
+    rngs = list(rngs)
+    if not rngs or not all(isinstance(g, np.random.Generator) for g in rngs):
+        raise ValueError(f"rngs: expected a non-empty list of np.random.Generator, got {rngs!r}")
+
+    R = len(rngs)
+    bounds = batch_bounds(n, batch_size)
+    k = len(bounds)
+    thetas = np.empty((epochs * k + 1, R, d + 1))
+    thetas[0] = theta0
+    theta = np.repeat(theta0[None, :], R, axis=0)
+    t = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(epochs):
+            order = np.stack([g.permutation(n) for g in rngs])  # (R, n)
+            for start, stop in bounds:
+                idx = order[:, start:stop]  # (R, b)
+                Xb, yb = X[idx], y[idx]  # (R, b, d), (R, b)
+                e = theta[:, :1] + np.einsum("rbd,rd->rb", Xb, theta[:, 1:]) - yb
+                g0 = e.sum(axis=1, keepdims=True)
+                g1 = np.einsum("rbd,rb->rd", Xb, e)
+                theta = theta - lr * ((2.0 / (stop - start)) * np.concatenate([g0, g1], axis=1))
+                t += 1
+                thetas[t] = theta
+        e = thetas[..., :1] + thetas[..., 1:] @ X.T - y  # (T + 1, R, n)
+        losses = np.mean(e * e, axis=-1).T
+    bad = ~np.isfinite(losses)
+    bad = np.maximum.accumulate(bad, axis=1)
+    losses[bad] = np.inf
+    return MinibatchRuns(thetas, losses, n, batch_size, bad[:, -1])
+
+
+def update_noise(losses: Array) -> float:
+    """How noisy a loss curve is: √(mean over runs of Var_t(L_{t+1} − L_t)).
+
+    Shapes: losses (R, T + 1) or (T + 1,) — one curve per run. Started at the best fit θ*,
+    batch GD does not move (noise 0) and every change of the others is gradient noise.
+    """
+    losses = as_array("losses", losses)
+    losses = losses.reshape(1, -1) if losses.ndim == 1 else losses
+    if losses.ndim != 2 or losses.shape[1] < 3:
+        raise ValueError(f"losses: expected (R, T + 1) with T >= 2 updates, got {losses.shape}")
+    return float(np.sqrt(np.mean(np.var(np.diff(losses, axis=1), axis=1))))
+
+
+def seconds_per_epoch(
+    X: Array, y: Array, batch_size: int, *, lr: float = 0.05, repeats: int = 3, seed: int = 0
+) -> float:
+    """Wall-clock seconds of one epoch of mini-batch GD on least squares (best of `repeats`).
+
+    A measurement, not a computation: it changes from run to run and machine to machine.
+    Each update is a fixed overhead plus work ∝ B, so on small data time ∝ ⌈n/B⌉ updates.
+    Shapes: X (n, d), y (n,).
+    """
+    X = as_array("X", X, ndim=2)
+    y = as_array("y", y, ndim=1)
+    repeats = check_int("repeats", repeats, minimum=1)
+    n = len(X)
+    bounds = batch_bounds(n, batch_size)
+    rng = np.random.default_rng(seed)
+    best = np.inf
+    for _ in range(repeats):
+        theta = np.zeros(X.shape[1] + 1)
+        t0 = time.perf_counter()
+        order = rng.permutation(n)
+        for start, stop in bounds:
+            idx = order[start:stop]
+            theta = theta - lr * least_squares(theta, X[idx], y[idx])[1]
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+@dataclass(frozen=True, eq=False)
+class BatchSizeStudy:
+    """Mini-batch GD on one regression problem for several batch sizes (C18–C20).
+
+    `runs[B]`: one run from theta0 (the curves a student sees); `noise[B]`: `update_noise`
+    of `noise_repeats` runs started at the best fit θ* (pure gradient noise, no trend);
+    `best_theta`, `best_loss`: θ* and L(θ*), the floor no run can go below.
+    Shapes: X (n, d), y (n,).
+    """
+
+    X: Array
+    y: Array
+    lr: float
+    epochs: int
+    runs: dict[int, MinibatchRuns]
+    noise: dict[int, float]
+    best_theta: Array
+    best_loss: float
+
+
+def batch_size_study(
+    X: Array,
+    y: Array,
+    batch_sizes: Sequence[int],
+    *,
+    epochs: int = 20,
+    lr: float = 0.05,
+    seed: int = 0,
+    noise_repeats: int = 16,
+    noise_epochs: int = 3,
+) -> BatchSizeStudy:
+    """Run `minibatch_runs` from θ = 0 and from θ* for every batch size; see `BatchSizeStudy`.
+
+    Batch size B shuffles with ``default_rng((seed, B))`` (its noise runs with generators
+    spawned from ``default_rng((seed, B, 1))``), so a run does not depend on which other
+    batch sizes are studied. Shapes: X (n, d), y (n,).
+    """
+    X = as_array("X", X, ndim=2)
+    y = as_array("y", y, ndim=1)
+    seed = check_int("seed", seed, minimum=0)
+    noise_repeats = check_int("noise_repeats", noise_repeats, minimum=1)
+    best_theta, best_loss = best_fit(X, y)
+    theta0 = np.zeros(X.shape[1] + 1)
+    runs, noise = {}, {}
+    for B in batch_sizes:
+        B = check_int("batch_sizes", B, minimum=1)
+        runs[B] = minibatch_runs(
+            X,
+            y,
+            theta0,
+            batch_size=B,
+            epochs=epochs,
+            lr=lr,
+            rngs=[np.random.default_rng((seed, B))],
+        )
+        at_best = minibatch_runs(
+            X, y, best_theta, batch_size=B, epochs=noise_epochs, lr=lr,
+            rngs=np.random.default_rng((seed, B, 1)).spawn(noise_repeats),
+        )  # fmt: skip
+        noise[B] = update_noise(at_best.losses)
+    return BatchSizeStudy(X, y, float(lr), epochs, runs, noise, best_theta, best_loss)

@@ -1,0 +1,209 @@
+"""Exercises of 09_regularisation: inverted dropout, the L2 penalty's gradient, early stopping."""
+
+import numpy as np
+
+from trainlib.exercises import Exercise, Mistake
+from trainlib.lessons.regularisation.experiments import early_stopping_point
+
+# ---------------------------------------------------------------------------------------------
+# 1 · inverted dropout with a given mask
+# ---------------------------------------------------------------------------------------------
+
+
+def _dropout_forward(x: np.ndarray, mask: np.ndarray, p: float, train: bool) -> np.ndarray:
+    """Inverted dropout: train → x·mask/(1 − p) (mask True = kept); eval → x unchanged.
+
+    Shapes: x (N, D), mask (N, D) bool → (N, D).
+    """
+    if not train:
+        return x
+    return np.where(mask, x / (1.0 - p), 0.0)
+
+
+def _dropout_cases() -> list[tuple]:
+    rng = np.random.default_rng(90)
+    cases = []
+    for p, train in ((0.5, True), (0.2, True), (0.5, False), (0.75, True), (0.3, False)):
+        x = np.round(rng.uniform(-2, 2, (3, 4)), 2)
+        mask = rng.random((3, 4)) >= p
+        cases.append((x, mask, p, train))
+    return cases
+
+
+my_dropout_exercise = Exercise(
+    "my_dropout",
+    reference=_dropout_forward,
+    cases=_dropout_cases(),
+    mistakes=[
+        Mistake(
+            "in train mode you zeroed the dropped entries but did not scale the survivors: "
+            "divide them by 1 − p, or the layer's average output shrinks to (1 − p)·x.",
+            example=lambda x, mask, p, train: np.where(mask, x, 0.0) if train else x,
+        ),
+        Mistake(
+            "train mode is right, but in eval mode you scaled the input. With inverted "
+            "dropout all the scaling happens during training; eval mode returns x unchanged.",
+            example=lambda x, mask, p, train: (
+                np.where(mask, x / (1.0 - p), 0.0) if train else x * (1.0 - p)
+            ),
+            # right in train mode; in eval mode x·(1 − p) (old-style dropout) or x/(1 − p)
+            detect=lambda got, expected, args: (
+                np.allclose(got, expected)
+                if args[3]
+                else np.allclose(got, args[0] * (1 - args[2]))
+                or np.allclose(got, args[0] / (1 - args[2]))
+            ),
+        ),
+        Mistake(
+            "in eval mode you still applied the mask: dropout is switched off at evaluation "
+            "time, every unit passes and x comes out unchanged.",
+            example=lambda x, mask, p, train: np.where(mask, x / (1.0 - p), 0.0),
+        ),
+        Mistake(
+            "you multiplied the survivors by 1 − p; inverted dropout divides by it "
+            "(a unit kept with probability 1 − p must count 1/(1 − p) times to keep the mean).",
+            example=lambda x, mask, p, train: np.where(mask, x * (1.0 - p), 0.0) if train else x,
+        ),
+        Mistake(
+            "you kept the entries where the mask is False: mask True means the unit is kept.",
+            example=lambda x, mask, p, train: np.where(~mask, x / (1.0 - p), 0.0) if train else x,
+        ),
+    ],
+    success="Correct! This is exactly what trainlib.layers.Dropout computes for a given mask.",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 2 · the gradient of an L2 penalty
+# ---------------------------------------------------------------------------------------------
+
+
+def _penalised_grad(grad: np.ndarray, w: np.ndarray, lam: float) -> np.ndarray:
+    """∇ of L(w) + λ·‖w‖² = ∇L(w) + 2λ·w. Shapes: grad, w (D,) → (D,)."""
+    return grad + 2.0 * lam * w
+
+
+def _l2_cases() -> list[tuple]:
+    rng = np.random.default_rng(91)
+    cases = []
+    for lam in (0.1, 0.01, 0.5, 2.0):
+        w = np.round(rng.uniform(-3, 3, 5), 2)
+        g = np.round(rng.uniform(-1, 1, 5), 2)
+        cases.append((g, w, lam))
+    return cases
+
+
+penalised_grad_exercise = Exercise(
+    "penalised_grad",
+    reference=_penalised_grad,
+    cases=_l2_cases(),
+    mistakes=[
+        Mistake(
+            "you added λ·w: the derivative of λ·w² is 2λ·w. (λ·w is torch's weight_decay "
+            "convention: it adds weight_decay·p to the gradient, the gradient of "
+            "(weight_decay/2)·‖w‖². So this penalty λ‖w‖² is weight_decay = 2λ in torch.)",
+            example=lambda grad, w, lam: grad + lam * w,
+        ),
+        Mistake(
+            "you added 2·w without λ: the penalty's strength λ multiplies its gradient too.",
+            example=lambda grad, w, lam: grad + 2.0 * w,
+        ),
+        Mistake(
+            "you subtracted the penalty's gradient. The penalty adds +2λ·w, which gradient "
+            "descent then subtracts: that is what pulls the weights towards 0.",
+            example=lambda grad, w, lam: grad - 2.0 * lam * w,
+        ),
+        Mistake(
+            "you returned only the penalty's gradient 2λ·w: add it to the loss gradient `grad`.",
+            example=lambda grad, w, lam: 2.0 * lam * w,
+        ),
+        Mistake(
+            "you added the penalty's value λ·w² instead of its gradient 2λ·w.",
+            example=lambda grad, w, lam: grad + lam * w**2,
+        ),
+    ],
+    success="Correct! With SGD this is the update w ← w − α·(∇L + 2λ·w): 'weight decay'.",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 3 · the early-stopping decision
+# ---------------------------------------------------------------------------------------------
+
+
+def _early_stop(val_losses: np.ndarray, patience: int) -> np.ndarray:
+    """(best epoch, epoch where training stops), 0-based, with fit's rule (see regularise).
+
+    Stop once `patience` epochs have passed since the best one without a strictly lower loss.
+    """
+    best, best_epoch = np.inf, 0
+    for epoch, loss in enumerate(val_losses):
+        if loss < best:
+            best, best_epoch = loss, epoch
+        elif epoch - best_epoch >= patience:
+            return np.array([best_epoch, epoch])
+    return np.array([best_epoch, len(val_losses) - 1])
+
+
+_ES_CASES = [
+    (np.array([0.9, 0.7, 0.6, 0.65, 0.7, 0.72, 0.8, 0.9]), 3),
+    (np.array([1.0, 0.8, 0.85, 0.7, 0.75, 0.76, 0.77, 0.6, 0.9]), 2),
+    (np.array([0.5, 0.5, 0.5, 0.4, 0.45, 0.46, 0.47, 0.48]), 2),
+    (np.array([0.9, 0.8, 0.7, 0.6, 0.5]), 2),
+    (np.array([0.6, 0.61, 0.62, 0.5, 0.55, 0.3, 0.31, 0.32, 0.33, 0.34]), 4),
+]
+
+
+def _stop_late(v: np.ndarray, patience: int) -> np.ndarray:
+    b, s, _ = early_stopping_point(v, patience + 1)
+    return np.array([b, s])
+
+
+def _stop_early(v: np.ndarray, patience: int) -> np.ndarray:
+    b, s, _ = early_stopping_point(v, patience - 1)  # every case has patience ≥ 2
+    return np.array([b, s])
+
+
+def _ties_improve(v: np.ndarray, patience: int) -> np.ndarray:
+    best, b, wait = np.inf, 0, 0
+    for e, loss in enumerate(v):
+        if loss <= best:
+            best, b, wait = loss, e, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return np.array([b, e])
+    return np.array([b, len(v) - 1])
+
+
+def _no_restore(v: np.ndarray, patience: int) -> np.ndarray:
+    _, s, _ = early_stopping_point(v, patience)
+    return np.array([s, s])
+
+
+early_stop_exercise = Exercise(
+    "early_stop",
+    reference=_early_stop,
+    cases=_ES_CASES,
+    mistakes=[
+        Mistake(
+            "you stop one epoch too late (off by one): stop on the epoch where the count of "
+            "epochs without improvement reaches `patience`, not when it exceeds it.",
+            example=_stop_late,
+        ),
+        Mistake(
+            "you stop one epoch too early (off by one): with patience k, the k epochs after "
+            "the best one must all fail to improve before you stop.",
+            example=_stop_early,
+        ),
+        Mistake(
+            "an equal loss counted as an improvement: only a strictly lower validation loss "
+            "resets the patience counter (and becomes the new best epoch).",
+            example=_ties_improve,
+        ),
+        Mistake(
+            "your best epoch is the epoch where training stopped: early stopping restores the "
+            "weights of the epoch with the lowest validation loss.",
+            example=_no_restore,
+        ),
+    ],
+    success="Correct! This is the rule trainlib.train.fit applies after every epoch.",
+)

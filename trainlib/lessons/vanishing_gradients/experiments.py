@@ -1,0 +1,286 @@
+"""Gradient health: how large the signals and the gradients are, layer by layer.
+
+A deep network multiplies: the forward pass multiplies activations by one weight matrix per
+layer, the backward pass multiplies the error signal by the transposed matrices and the
+activation derivatives. `layer_health` measures the result for one batch of an MLP — the
+standard deviation of what each Dense layer receives and the norm of each Dense layer's
+weight gradient — so that vanishing (norms shrinking layer after layer) and exploding
+(norms growing) become numbers. `clipping_run` trains a deliberately exploding network with
+and without gradient clipping (notebook 06, claims C26–C30).
+
+Depth L counts the Dense (weight) layers: L = 2 is one hidden layer.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from trainlib import init as _init
+from trainlib import losses, optim
+from trainlib.layers import Dense, Residual, Sequential, mlp
+from trainlib.train import fit
+from trainlib.validation import as_array, check_choice, check_int, check_positive
+
+__all__ = [
+    "HEALTH_ACTIVATIONS",
+    "HEALTH_INITS",
+    "ClipRun",
+    "Health",
+    "clipping_data",
+    "clipping_run",
+    "clipping_thresholds",
+    "dense_layers",
+    "first_layer_vs_depth",
+    "growth_factor",
+    "init_std",
+    "layer_health",
+    "scaled_init",
+]
+
+#: The activations of the dashboard (names of `trainlib.layers.ACTIVATIONS`).
+HEALTH_ACTIVATIONS = ("sigmoid", "tanh", "relu")
+
+#: The initialisations of the dashboard; each is a standard deviation for W (fan_in, fan_out).
+HEALTH_INITS = ("small_normal", "large_normal", "glorot", "he")
+
+
+def init_std(name: str, fan_in: int, fan_out: int, scale: float = 1.0) -> float:
+    """Standard deviation of W ~ N(0, σ²) for one of `HEALTH_INITS`, times `scale`.
+
+    small_normal: σ = 0.01 · scale          large_normal: σ = 1 · scale
+    glorot:       σ = √(2 / (fan_in + fan_out)) · scale
+    he:           σ = √(2 / fan_in) · scale
+    """
+    check_choice("name", name, HEALTH_INITS)
+    check_int("fan_in", fan_in, minimum=1)
+    check_int("fan_out", fan_out, minimum=1)
+    scale = check_positive("scale", scale)
+    if name == "small_normal":
+        std = 0.01
+    elif name == "large_normal":
+        std = 1.0
+    elif name == "glorot":
+        std = _init.glorot_std(fan_in, fan_out)
+    else:
+        std = _init.he_std(fan_in)
+    return std * scale
+
+
+def scaled_init(name: str, scale: float = 1.0) -> Callable[..., np.ndarray]:
+    """An initialiser ``init(fan_in, fan_out, *, rng) -> W`` for `trainlib.layers.mlp`.
+
+    Shapes: the returned function gives W (fan_in, fan_out), W ~ N(0, init_std(…)²).
+    """
+    check_choice("name", name, HEALTH_INITS)
+    scale = check_positive("scale", scale)
+
+    def init(fan_in: int, fan_out: int, *, rng: np.random.Generator) -> np.ndarray:
+        std = init_std(name, fan_in, fan_out, scale)
+        return _init.normal(fan_in, fan_out, rng=rng, scale=std)
+
+    init.__name__ = f"{name}×{scale:g}"
+    return init
+
+
+def dense_layers(model: Any) -> list[Dense]:
+    """Every Dense layer of a model, in forward order (inside Residual blocks too)."""
+    if isinstance(model, Dense):
+        return [model]
+    if isinstance(model, Residual):
+        return dense_layers(model.block)
+    if isinstance(model, Sequential):
+        return [d for layer in model.layers for d in dense_layers(layer)]
+    return []
+
+
+@dataclass(frozen=True, eq=False)
+class Health:
+    """What `layer_health` measured for one batch.
+
+    Shapes: `act_std` (L − 1,): std over the batch and the units of hidden activation
+    h_l (l = 1 … L − 1), which is the input of Dense layer l + 1; `grad_norm` (L,):
+    ‖∂L/∂W_l‖ (Frobenius) of Dense layer l = 1 … L; `loss` the batch loss.
+    """
+
+    act_std: np.ndarray
+    grad_norm: np.ndarray
+    loss: float
+
+    @property
+    def depth(self) -> int:
+        """L, the number of Dense layers."""
+        return len(self.grad_norm)
+
+    @property
+    def first_layer_grad(self) -> float:
+        """‖∂L/∂W₁‖, the gradient that has to travel back through every layer."""
+        return float(self.grad_norm[0])
+
+
+def layer_health(
+    depth: int,
+    activation: str = "sigmoid",
+    init: str = "glorot",
+    scale: float = 1.0,
+    *,
+    batchnorm: bool = False,
+    residual: bool = False,
+    width: int = 64,
+    n: int = 64,
+    seed: int = 0,
+) -> Health:
+    """Per-layer activation std and weight-gradient norm of a deep MLP on one batch.
+
+    Shapes: the batch X (n, width) ~ N(0, 1) and targets y (n, 1) ~ N(0, 1); the network
+    is `mlp([width]·L + [1], activation, init=scaled_init(init, scale), batchnorm,
+    residual)`, loss = MSE, one forward and one backward pass.
+    The same seed gives the same data and, layer for layer, the same first weights at
+    every depth (they are drawn in order), so depths are compared on equal terms.
+    Backward: δ_{l−1} = (δ_l ⊙ f′(z_l)) W_lᵀ, ∂L/∂W_l = h_{l−1}ᵀ (δ_l ⊙ f′(z_l)).
+    """
+    depth = check_int("depth", depth, minimum=2)
+    check_choice("activation", activation, HEALTH_ACTIVATIONS)
+    width = check_int("width", width, minimum=1)
+    n = check_int("n", n, minimum=2)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, width))
+    y = rng.standard_normal((n, 1))
+    net = mlp(
+        [width] * depth + [1],
+        activation,
+        rng=rng,
+        init=scaled_init(init, scale),
+        batchnorm=batchnorm,
+        residual=residual,
+    )
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        out = net.forward(X)
+        value, dout = losses.mse(out, y)
+        net.backward(dout, need_input_grad=False)
+        dense = dense_layers(net)
+        act_std = np.array([np.std(d.cache) for d in dense[1:]])
+        grad_norm = np.array([np.linalg.norm(d.grads["W"]) for d in dense])
+    return Health(act_std, grad_norm, float(value))
+
+
+def growth_factor(values: Any, *, from_output: bool = False) -> float:
+    """Per-layer factor r of a geometric trend values_l ≈ c·rˡ (least squares on log₁₀).
+
+    Shapes: values (K,) positive, K ≥ 2. With `from_output=True` the layers are counted
+    from the last one backwards (the direction backprop travels), so r > 1 means the
+    values grow as the gradient flows towards the input.
+    """
+    v = as_array("values", values, ndim=1)
+    if len(v) < 2 or np.any(v <= 0):
+        raise ValueError(f"values: expected ≥ 2 positive numbers, got {v!r}")
+    idx = np.arange(len(v), dtype=float)
+    if from_output:
+        idx = idx[::-1]
+    slope = np.polyfit(idx, np.log10(v), 1)[0]
+    return float(10.0**slope)
+
+
+# =========================================================================================
+# Gradient clipping on an exploding network (C30)
+# =========================================================================================
+
+
+@dataclass(frozen=True, eq=False)
+class ClipRun:
+    """One training run of `clipping_run`.
+
+    Shapes: `loss`, `grad_norm`, `clipped_norm` (T,) per step: batch loss before the update,
+    global gradient norm before clipping and after it (equal without clipping); T = steps
+    when the run finished, fewer when it diverged. `diverged_at`: the step whose loss or
+    gradient was no longer finite (= T), None if none; `threshold` None = no clipping.
+    """
+
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    clipped_norm: np.ndarray
+    diverged_at: int | None
+    threshold: float | None
+    lr: float
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def update_norm(self) -> np.ndarray:
+        """‖Δθ‖ of each SGD step: lr·‖g_clipped‖ (plain SGD, no momentum)."""
+        return self.lr * self.clipped_norm
+
+
+def clipping_data(n: int = 64, d: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The regression task of the clipping experiment: y = θ₀ + x·θ + noise, x ~ U(−3, 3).
+
+    Shapes: returns X (n, d), y (n, 1).
+    """
+    from trainlib.data import regression
+
+    X, y, _ = regression(n, rng=np.random.default_rng(seed), d=d, noise=0.1)
+    return X, y[:, None]
+
+
+@functools.lru_cache(maxsize=64)
+def _clipping_run(threshold, steps, depth, width, init_scale, lr, seed) -> ClipRun:
+    X, y = clipping_data(seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    sizes = [X.shape[1]] + [width] * (depth - 1) + [1]
+    net = mlp(sizes, "relu", rng=rng, init=scaled_init("he", init_scale))
+    hist = fit(
+        net, losses.mse, optim.sgd(lr), X, y,
+        epochs=steps, batch_size=len(X), rng=rng, clip_norm=threshold,
+    )  # fmt: skip
+    done = len(hist.loss)
+    for a in (hist.loss, hist.grad_norm, hist.clipped_norm):
+        a.setflags(write=False)  # cached: shared by every caller
+    diverged_at = done if hist.diverged else None
+    return ClipRun(hist.loss, hist.grad_norm, hist.clipped_norm, diverged_at, threshold, lr)
+
+
+def clipping_run(
+    threshold: float | None,
+    *,
+    steps: int = 60,
+    depth: int = 10,
+    width: int = 32,
+    init_scale: float = 1.3,
+    lr: float = 0.01,
+    seed: int = 0,
+) -> ClipRun:
+    """Train an exploding deep ReLU MLP with SGD, clipping the gradient norm at `threshold`.
+
+    The network: `mlp([8, width·(depth−1), 1], "relu")` with He init × `init_scale` (> 1:
+    every layer amplifies its input, so the output and the gradients start huge), full-batch
+    SGD on `clipping_data()`, MSE, `steps` updates through `trainlib.train.fit`.
+    Clipping (threshold c, None = off): g ← g·c/‖g‖ when ‖g‖ > c, so ‖g‖ ≤ c after it and
+    the step ‖Δθ‖ = lr·‖g‖ ≤ lr·c. Results are cached: the same arguments give the same run.
+    """
+    if threshold is not None:
+        threshold = check_positive("threshold", threshold)
+    steps = check_int("steps", steps, minimum=1)
+    depth = check_int("depth", depth, minimum=2)
+    width = check_int("width", width, minimum=1)
+    init_scale = check_positive("init_scale", init_scale)
+    lr = check_positive("lr", lr)
+    return _clipping_run(threshold, steps, depth, width, init_scale, lr, int(seed))
+
+
+def clipping_thresholds(
+    lo_exp: float = -1.0, hi_exp: float = 5.0, step: float = 0.5
+) -> list[float]:
+    """The thresholds 10^lo_exp, 10^(lo_exp + step), …, 10^hi_exp (the figure's slider)."""
+    k = int(round((hi_exp - lo_exp) / step))
+    return [float(10.0 ** (lo_exp + i * step)) for i in range(k + 1)]
+
+
+def first_layer_vs_depth(depths: Sequence[int], **kw: Any) -> np.ndarray:
+    """‖∂L/∂W₁‖ of `layer_health(depth, **kw)` for every depth. Shapes: returns (len(depths),)."""
+    return np.array([layer_health(d, **kw).first_layer_grad for d in depths])
