@@ -10,7 +10,7 @@ import pytest
 from trainlib.data import train_val_split
 from trainlib.layers import mlp
 from trainlib.lessons.learning_problem import landscape as ls
-from trainlib.lessons.learning_problem import linreg
+from trainlib.lessons.learning_problem import linreg, memory
 from trainlib.losses import mse
 from trainlib.optim import sgd
 from trainlib.train import fit, least_squares
@@ -77,7 +77,7 @@ def test_C2_the_notebook_cell_is_the_start_of_the_figure_run():
 
 
 def test_C3_a_slice_of_the_trained_loss_violates_convexity():
-    from trainlib.lessons.learning_problem.figures import SLICE_GRID, loss_slices
+    from trainlib.lessons.learning_problem.experiments import SLICE_GRID, loss_slices
 
     grid = loss_slices(30)  # the figure's default direction pair
     row = grid[np.argmin(np.abs(SLICE_GRID))]  # the default 1-D slice, β = 0
@@ -93,22 +93,22 @@ def test_C3_a_slice_of_the_trained_loss_violates_convexity():
 def test_C4_stored_bytes_are_linear_in_depth_batch_and_width():
     # exact: measured bytes equal the formula (integers, no tolerance needed)
     for depth, batch, width in [(1, 1, 4), (4, 32, 64), (16, 128, 128), (7, 5, 33)]:
-        assert ls.forward_bytes(depth, batch, width) == ls.forward_bytes_formula(
+        assert memory.forward_bytes(depth, batch, width) == memory.forward_bytes_formula(
             depth, batch, width
         )
     # linear in each factor: constant first differences (zero second differences)
     for vary in ("depth", "batch", "width"):
         base = {"depth": 4, "batch": 32, "width": 64}
-        values = [ls.forward_bytes(**{**base, vary: v}) for v in (1, 2, 3, 5, 8, 13)]
+        values = [memory.forward_bytes(**{**base, vary: v}) for v in (1, 2, 3, 5, 8, 13)]
         slopes = np.diff(values) / np.diff([1, 2, 3, 5, 8, 13])
         assert np.all(slopes == slopes[0]) and slopes[0] > 0, vary
     # proportional in the batch: twice the batch, twice the bytes
-    assert ls.forward_bytes(4, 64, 64) == 2 * ls.forward_bytes(4, 32, 64)
+    assert memory.forward_bytes(4, 64, 64) == 2 * memory.forward_bytes(4, 32, 64)
 
 
 @pytest.mark.parametrize("depth", [4, 8, 16])  # the figure's three networks
 def test_C5_checkpointing_same_gradients_less_memory_more_compute(depth):
-    s = ls.checkpoint_sweep(depth)
+    s = memory.checkpoint_sweep(depth)
     L = s.n_layers
     assert L == 2 * depth + 1
     assert s.grads_identical  # bit for bit, every k
@@ -128,7 +128,7 @@ def test_C5_checkpointing_same_gradients_less_memory_more_compute(depth):
 
 
 def test_C6_gradient_descent_reaches_the_closed_form():
-    from trainlib.lessons.learning_problem.figures import linreg_problem
+    from trainlib.lessons.learning_problem.experiments import linreg_problem
 
     X, y = linreg_problem(10.0)
     theta_star = linreg.normal_equation(X, y)
@@ -144,7 +144,7 @@ def test_C6_gradient_descent_reaches_the_closed_form():
 
 
 def test_C6_ill_conditioning_slows_gradient_descent():
-    from trainlib.lessons.learning_problem.figures import linreg_problem
+    from trainlib.lessons.learning_problem.experiments import linreg_problem
 
     steps = {}
     for kappa in (1.0, 10.0, 100.0):
@@ -157,7 +157,7 @@ def test_C6_ill_conditioning_slows_gradient_descent():
 
 
 def test_C6_too_large_a_rate_diverges_cleanly():
-    from trainlib.lessons.learning_problem.figures import linreg_problem
+    from trainlib.lessons.learning_problem.experiments import linreg_problem
 
     X, y = linreg_problem(10.0)
     run = linreg.gradient_descent(X, y, linreg.stable_lr(X, 1.1), 2000)
@@ -165,7 +165,7 @@ def test_C6_too_large_a_rate_diverges_cleanly():
 
 
 def test_C7_the_relu_slice_has_a_kink_with_different_one_sided_derivatives():
-    from trainlib.lessons.learning_problem.figures import kink_slopes
+    from trainlib.lessons.learning_problem.experiments import kink_slopes
 
     w0, left, right = kink_slopes(0.5)  # the figure's default slice, b = 0.5
     # the jump is (2/N)·|yᵢ·xᵢ| ≈ 1.9; one-sided difference quotients are O(h) = 1e-7 accurate
@@ -244,7 +244,7 @@ def test_landscape_bad_input_raises_value_error():
     with pytest.raises(ValueError, match="values"):
         ls.convexity_gap([1.0, 2.0])
     with pytest.raises(ValueError, match="depth"):
-        ls.forward_bytes(0, 1, 1)
+        memory.forward_bytes(0, 1, 1)
 
 
 # --- lessons.learning_problem.linreg --------------------------------------------------------------
@@ -259,6 +259,36 @@ def test_gradient_is_the_least_squares_gradient():
     _, g = least_squares(theta0, X, y)
     np.testing.assert_allclose(run.thetas[1], theta0 - 0.01 * g, rtol=1e-13, atol=1e-15)
     assert run.losses[0] == pytest.approx(least_squares(theta0, X, y)[0], rel=1e-13)
+
+
+def test_gradient_descent_is_the_core_loop_with_the_full_batch():
+    # The O(d²) form is kept for the closed-form figure's latency; it is the same rule as
+    # trainlib.train.minibatch_gd with B = n, unshuffled, for every one of 300 steps.
+    from trainlib.lessons.learning_problem.experiments import linreg_problem
+    from trainlib.train import minibatch_gd
+
+    X, y = linreg_problem(100.0)
+    lr = linreg.stable_lr(X, 0.5)
+    run = linreg.gradient_descent(X, y, lr, 300)
+    ref = minibatch_gd(least_squares, np.zeros(3), X, y, batch_size=len(X), epochs=300, lr=lr,
+                       rng=None, shuffle=False)  # fmt: skip
+    # M·θ + α·c vs θ − α·∇L(θ): the same sums in another order, rounding only (θ ~ 1)
+    np.testing.assert_allclose(run.thetas, ref.thetas, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(run.losses, ref.update_losses, rtol=1e-10)
+
+
+def test_steps_to_tolerance_is_the_core_first_arrival_rule():
+    from trainlib.lessons.learning_problem.experiments import linreg_problem
+    from trainlib.train import steps_to_tolerance
+
+    X, y = linreg_problem(10.0)
+    lr = linreg.stable_lr(X, 0.5)
+    theta_star = linreg.normal_equation(X, y)
+    run = linreg.gradient_descent(X, y, lr, 1000)  # no early stop: the whole path
+    err = np.max(np.abs(run.thetas - theta_star), axis=1)
+    assert linreg.steps_to_tolerance(X, y, lr, tol=1e-6) == steps_to_tolerance(err, 1e-6) == 125
+    assert linreg.steps_to_tolerance(X, y, lr, tol=1e-6, max_steps=100) is None
+    assert linreg.steps_to_tolerance(X, y, linreg.stable_lr(X, 1.1), tol=1e-6) is None
 
 
 def test_normal_equation_and_its_errors():

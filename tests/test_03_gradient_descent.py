@@ -140,7 +140,7 @@ def test_C17_the_figure_reports_divergence_as_text():
 
 @pytest.fixture(scope="module")
 def study():
-    from trainlib.lessons.gradient_descent.figures import BATCH_SIZES, variants_data
+    from trainlib.lessons.gradient_descent.experiments import BATCH_SIZES, variants_data
 
     X, y = variants_data()
     return gs.batch_size_study(X, y, BATCH_SIZES)  # what gd_batch_size() draws

@@ -16,14 +16,14 @@ from trainlib.lessons.saddle_points import experiments as hs
 
 @pytest.fixture(scope="module")
 def fractions():
-    from trainlib.lessons.saddle_points.figures import MC_DIMS, MC_SAMPLES
+    from trainlib.lessons.saddle_points.experiments import MC_DIMS, MC_SAMPLES
 
     # The notebook's visible cell, verbatim: n = 1 … 7, 10⁶ matrices each, seed 0.
     return hs.fraction_curve(MC_DIMS, MC_SAMPLES, rng=np.random.default_rng(0))
 
 
 def test_C21_the_figure_shows_the_notebook_numbers(fractions):
-    from trainlib.lessons.saddle_points.figures import goe_tables
+    from trainlib.lessons.saddle_points.experiments import goe_tables
 
     assert goe_tables()["fractions"] == fractions
 
@@ -72,7 +72,7 @@ def test_C21_large_deviation_law(fractions):
 
 
 def test_C21_most_critical_points_are_saddles():
-    from trainlib.lessons.saddle_points.figures import goe_tables
+    from trainlib.lessons.saddle_points.experiments import goe_tables
 
     index = goe_tables()["index"]
     for n, counts in index.items():
@@ -85,7 +85,7 @@ def test_C21_most_critical_points_are_saddles():
 
 
 def test_C22_exact_gd_stalls_on_the_stable_manifold():
-    from trainlib.lessons.saddle_points.figures import saddle_run
+    from trainlib.lessons.saddle_points.experiments import saddle_run
 
     path = saddle_run(0.0)
     # y stays on the axis: ∂L/∂y = y(y² − 2) is exactly 0 at y = 0, so this holds to the bit;
@@ -99,7 +99,7 @@ def test_C22_exact_gd_stalls_on_the_stable_manifold():
 
 @pytest.mark.parametrize("seed", range(10))
 def test_C22_noisy_gd_escapes_to_a_minimum(seed):
-    from trainlib.lessons.saddle_points.figures import escape_step, saddle_run
+    from trainlib.lessons.saddle_points.experiments import escape_step, saddle_run
 
     # Every non-zero value of the figure's noise slider (0.01 … 0.5) and every seed escapes.
     for noise in np.round(np.arange(0.01, 0.51, 0.01), 2):
@@ -119,7 +119,7 @@ def test_C22_noisy_gd_escapes_to_a_minimum(seed):
 
 
 def test_symmetric_point_is_a_saddle_of_the_network():
-    from trainlib.lessons.saddle_points.figures import network_saddle_runs
+    from trainlib.lessons.saddle_points.experiments import network_saddle_runs
 
     d = network_saddle_runs()
     theta, x, y = d["theta"], d["x"], d["y"]
@@ -136,7 +136,7 @@ def test_symmetric_point_is_a_saddle_of_the_network():
 
 
 def test_exact_symmetry_is_kept_and_a_nudge_breaks_it():
-    from trainlib.lessons.saddle_points.figures import network_saddle_runs
+    from trainlib.lessons.saddle_points.experiments import network_saddle_runs
 
     runs = network_saddle_runs()["runs"]
     stuck = runs[0.0]

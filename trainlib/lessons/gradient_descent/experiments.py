@@ -2,9 +2,9 @@
 
 Notebook 03 asks three questions that need a little more than one `descend` call:
 which regime a learning rate puts the parabola L(w) = (w − 3)² in, how a mini-batch run of
-linear least squares behaves for *many* shuffles at once (vectorised over repeats, so every
-batch size of a slider can be precomputed in a fraction of a second), and how noisy each
-batch size makes the loss curve. numpy only.
+linear least squares behaves for *many* shuffles at once (`trainlib.train.minibatch_gd`
+with one generator per run, vectorised over the runs), and how noisy each batch size makes
+the loss curve. numpy only.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trainlib.data import regression
 from trainlib.optim import sgd
 from trainlib.surfaces import parabola
-from trainlib.train import Path, descend, least_squares
+from trainlib.train import Path, descend, least_squares, minibatch_gd
 from trainlib.validation import as_array, check_int, check_positive
 
 __all__ = [
@@ -35,6 +36,9 @@ __all__ = [
     "seconds_per_epoch",
     "BatchSizeStudy",
     "batch_size_study",
+    "BATCH_SIZES",
+    "N_EXAMPLES",
+    "variants_data",
 ]
 
 Array = np.ndarray
@@ -86,6 +90,19 @@ def parabola_regime(lr: float, tol: float = 1e-9) -> str:
 # ---------------------------------------------------------------------------------------------
 # Mini-batches
 # ---------------------------------------------------------------------------------------------
+
+#: The batch sizes of the slider for n = 200 examples: 30 shows ⌈200/30⌉ = 7 updates.
+BATCH_SIZES = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200)
+N_EXAMPLES = 200
+
+
+def variants_data(n: int = N_EXAMPLES, seed: int = 3) -> tuple[Array, Array]:
+    """The batch-size problem: n points of a noisy line (`trainlib.data.regression`).
+
+    Shapes: returns X (n, 1), y (n,).
+    """
+    X, y, _ = regression(n, rng=np.random.default_rng(seed))
+    return X, y
 
 
 def batch_bounds(n: int, batch_size: int) -> Array:
@@ -160,13 +177,12 @@ def minibatch_runs(
     lr: float,
     rngs: Sequence[np.random.Generator],
 ) -> MinibatchRuns:
-    """Mini-batch GD on the MSE of a linear model, for many shuffles at once.
+    """Mini-batch GD on the MSE of a linear model, one run per shuffle generator, all at once.
 
     Shapes: X (n, d), y (n,), theta0 (d + 1,) = [intercept, weights]; one run per generator.
-    Each epoch, run r shuffles with ``rngs[r].permutation(n)`` and makes ⌈n/B⌉ updates
-    θ ← θ − lr·∇L_B(θ) with ∇L_B = (2/|B|)·[Σ eᵢ, X_Bᵀe] (the last batch possibly smaller):
-    the arithmetic of `trainlib.train.minibatch_gd` with `least_squares`, so R = 1 with the
-    same generator gives the same run, vectorised over the R runs instead of looping.
+    The runs of `trainlib.train.minibatch_gd(least_squares, …, rng=rngs)`: each epoch run r
+    shuffles with ``rngs[r]`` and makes ⌈n/B⌉ updates θ ← θ − lr·∇L_B(θ), the last batch
+    possibly smaller. If every run diverged before the end, the rest is +inf (θ held).
     """
     X = as_array("X", X, ndim=2)
     y = as_array("y", y, ndim=1)
@@ -176,40 +192,21 @@ def minibatch_runs(
     theta0 = as_array("theta0", theta0, ndim=1)
     if theta0.shape != (d + 1,):
         raise ValueError(f"theta0: expected shape ({d + 1},) for X {X.shape}, got {theta0.shape}")
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    if batch_size > n:
-        raise ValueError(f"batch_size: expected an integer <= n = {n}, got {batch_size}")
-    epochs = check_int("epochs", epochs, minimum=0)
-    lr = check_positive("lr", lr)
     rngs = list(rngs)
     if not rngs or not all(isinstance(g, np.random.Generator) for g in rngs):
         raise ValueError(f"rngs: expected a non-empty list of np.random.Generator, got {rngs!r}")
-
-    R = len(rngs)
-    bounds = batch_bounds(n, batch_size)
-    k = len(bounds)
-    thetas = np.empty((epochs * k + 1, R, d + 1))
-    thetas[0] = theta0
-    theta = np.repeat(theta0[None, :], R, axis=0)
-    t = 0
-    with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(epochs):
-            order = np.stack([g.permutation(n) for g in rngs])  # (R, n)
-            for start, stop in bounds:
-                idx = order[:, start:stop]  # (R, b)
-                Xb, yb = X[idx], y[idx]  # (R, b, d), (R, b)
-                e = theta[:, :1] + np.einsum("rbd,rd->rb", Xb, theta[:, 1:]) - yb
-                g0 = e.sum(axis=1, keepdims=True)
-                g1 = np.einsum("rbd,rb->rd", Xb, e)
-                theta = theta - lr * ((2.0 / (stop - start)) * np.concatenate([g0, g1], axis=1))
-                t += 1
-                thetas[t] = theta
-        e = thetas[..., :1] + thetas[..., 1:] @ X.T - y  # (T + 1, R, n)
-        losses = np.mean(e * e, axis=-1).T
-    bad = ~np.isfinite(losses)
-    bad = np.maximum.accumulate(bad, axis=1)
-    losses[bad] = np.inf
-    return MinibatchRuns(thetas, losses, n, batch_size, bad[:, -1])
+    one = len(rngs) == 1  # one run: the plain loop, no run axis (the same numbers, faster)
+    run = minibatch_gd(
+        least_squares, theta0, X, y, batch_size=batch_size, epochs=epochs, lr=lr,
+        rng=rngs[0] if one else rngs,
+    )  # fmt: skip
+    thetas, losses = run.thetas, run.update_losses
+    if one:
+        thetas, losses = thetas[:, None], losses[:, None]
+    missing = epochs * run.updates_per_epoch + 1 - len(thetas)  # > 0: all diverged early
+    thetas = np.concatenate([thetas, np.repeat(thetas[-1:], missing, axis=0)])
+    losses = np.concatenate([losses, np.full((missing, len(rngs)), np.inf)])
+    return MinibatchRuns(thetas, losses.T, n, batch_size, np.atleast_1d(run.diverged))
 
 
 def update_noise(losses: Array) -> float:
@@ -228,26 +225,21 @@ def update_noise(losses: Array) -> float:
 def seconds_per_epoch(
     X: Array, y: Array, batch_size: int, *, lr: float = 0.05, repeats: int = 3, seed: int = 0
 ) -> float:
-    """Wall-clock seconds of one epoch of mini-batch GD on least squares (best of `repeats`).
+    """Wall-clock seconds of one epoch of `trainlib.train.minibatch_gd` on least squares.
 
-    A measurement, not a computation: it changes from run to run and machine to machine.
-    Each update is a fixed overhead plus work ∝ B, so on small data time ∝ ⌈n/B⌉ updates.
-    Shapes: X (n, d), y (n,).
+    The best of `repeats` one-epoch runs from θ = 0. A measurement, not a computation: it
+    changes from run to run and machine to machine. Each update is a fixed overhead plus
+    work ∝ B, so on small data time ∝ ⌈n/B⌉ updates. Shapes: X (n, d), y (n,).
     """
     X = as_array("X", X, ndim=2)
     y = as_array("y", y, ndim=1)
     repeats = check_int("repeats", repeats, minimum=1)
-    n = len(X)
-    bounds = batch_bounds(n, batch_size)
     rng = np.random.default_rng(seed)
+    theta0 = np.zeros(X.shape[1] + 1)
     best = np.inf
     for _ in range(repeats):
-        theta = np.zeros(X.shape[1] + 1)
         t0 = time.perf_counter()
-        order = rng.permutation(n)
-        for start, stop in bounds:
-            idx = order[start:stop]
-            theta = theta - lr * least_squares(theta, X[idx], y[idx])[1]
+        minibatch_gd(least_squares, theta0, X, y, batch_size=batch_size, epochs=1, lr=lr, rng=rng)
         best = min(best, time.perf_counter() - t0)
     return best
 

@@ -16,14 +16,16 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib import ticker
 
-from trainlib.data import regression
 from trainlib.lessons.gradient_descent.experiments import (
+    BATCH_SIZES,
+    N_EXAMPLES,
     PARABOLA_MAX_LOSS,
     batch_size_study,
     parabola_descent,
     parabola_factor,
     parabola_regime,
     seconds_per_epoch,
+    variants_data,
 )
 from trainlib.live import LiveFigure, register
 from trainlib.plot import COLORS, OKABE_ITO, style_axes
@@ -251,9 +253,6 @@ class LearningRateRegimes(LiveFigure):
 # Batch, stochastic and mini-batch GD (C18–C20)
 # =============================================================================================
 
-#: The batch sizes of the slider for n = 200 examples: 30 shows ⌈200/30⌉ = 7 updates.
-BATCH_SIZES = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200)
-N_EXAMPLES = 200
 #: Loss-axis ticks of the batch-size figure (log scale, 0.2 … 20).
 LOSS_TICKS = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
 #: One colour per variant across the notebook; stochastic GD is the series' SGD blue.
@@ -262,15 +261,6 @@ VARIANT_COLORS = {
     "stochastic": COLORS["SGD"],
     "mini-batch": OKABE_ITO["reddish purple"],
 }
-
-
-def variants_data(n: int = N_EXAMPLES, seed: int = 3):
-    """The figure's regression problem: n points of a noisy line (`trainlib.data.regression`).
-
-    Shapes: returns X (n, 1), y (n,).
-    """
-    X, y, _ = regression(n, rng=np.random.default_rng(seed))
-    return X, y
 
 
 @register

@@ -18,7 +18,15 @@ import ipywidgets as widgets
 import numpy as np
 
 from trainlib.lessons.learning_problem import landscape as ls
-from trainlib.lessons.learning_problem import linreg
+from trainlib.lessons.learning_problem import linreg, memory
+from trainlib.lessons.learning_problem.experiments import (
+    B_SPAN,
+    SLICE_GRID,
+    W_SPAN,
+    kink_slopes,
+    linreg_problem,
+    loss_slices,
+)
 from trainlib.live import LiveFigure, divergence_step, register
 from trainlib.losses import mse
 from trainlib.plot import COLORS, OKABE_ITO, style_axes
@@ -198,8 +206,6 @@ class TrainValFigure(LiveFigure):
 # C3: slices of a real loss landscape
 # =========================================================================================
 
-#: The slice grid: α, β ∈ [−1.5, 1.5] in units of the weights' own size.
-SLICE_GRID = np.linspace(-1.5, 1.5, 25)
 SLICE_SEEDS = (30, 19, 2)
 
 
@@ -212,21 +218,6 @@ def _upsample(Z: np.ndarray, f: int) -> np.ndarray:
     fine_c = np.linspace(0, Z.shape[1] - 1, f * (Z.shape[1] - 1) + 1)
     Zc = np.array([np.interp(fine_c, cols, z) for z in Z])
     return np.array([np.interp(fine_r, rows, z) for z in Zc.T]).T
-
-
-def loss_slices(seed: int) -> np.ndarray:
-    """The 2-D slice of the trained sine network's training loss for one direction pair.
-
-    Shapes: returns (25, 25); row j is the 1-D slice α ↦ L(θ* + α·d₁ + βⱼ·d₂).
-    """
-    run = ls.train_sine_net()
-    net = run.network()
-    theta = {k: v.copy() for k, v in net.params.items()}
-    f = ls.network_loss(net, mse, run.X_train, run.y_train)
-    rng = np.random.default_rng(seed)
-    d1 = ls.random_direction(theta, rng=rng)
-    d2 = ls.random_direction(theta, rng=rng)
-    return ls.slice_2d(f, theta, d1, d2, SLICE_GRID, SLICE_GRID)
 
 
 @register
@@ -371,16 +362,16 @@ class ForwardMemoryFigure(LiveFigure):
             kb = []
             for x in xs:
                 args = {**values, name: x}
-                kb.append(ls.forward_bytes(**args, d_in=D_IN) / 1e3)
+                kb.append(memory.forward_bytes(**args, d_in=D_IN) / 1e3)
             grid = np.array([lo, hi])
             self.formula[p].set_data(
                 grid,
-                [ls.forward_bytes_formula(**{**values, name: int(v)}, d_in=D_IN) / 1e3
+                [memory.forward_bytes_formula(**{**values, name: int(v)}, d_in=D_IN) / 1e3
                  for v in grid],
             )  # fmt: skip
             self.measured[p].set_data(xs, kb)
             self.current[p].set_data([values[name]], [kb[xs.index(values[name])]])
-        now = ls.forward_bytes(depth, batch, width, d_in=D_IN)
+        now = memory.forward_bytes(depth, batch, width, d_in=D_IN)
         self.readout.set_text(f"measured {now:,} B\n= 8·{batch}·({D_IN} + {depth}·{width})")
 
 
@@ -402,7 +393,7 @@ class CheckpointFigure(LiveFigure):
     """Left: peak bytes held vs k. Right: layer forward evaluations vs k. √L marked."""
 
     def __init__(self, depth, k) -> None:
-        self.sweeps = {d: ls.checkpoint_sweep(d) for d in CHECKPOINT_DEPTHS}  # k = 1 … L
+        self.sweeps = {d: memory.checkpoint_sweep(d) for d in CHECKPOINT_DEPTHS}  # k = 1 … L
         controls = {
             "depth": widgets.Dropdown(
                 options=[
@@ -474,16 +465,10 @@ class CheckpointFigure(LiveFigure):
 # C6: the closed form vs gradient descent
 # =========================================================================================
 
-LIN_N = 60
 MAX_GD_STEPS = 2000
 GD_TOL = 1e-6
 THETA_BOX = ((-0.5, 3.0), (-1.5, 2.0))  # (θ₁ range, θ₂ range) of the landscape panel
 SOLVE_DS = np.array([64, 128, 256, 512])
-
-
-def linreg_problem(kappa: float) -> tuple[np.ndarray, np.ndarray]:
-    """The figure's data: 60 samples, two features with κ(AᵀA) = kappa, θ* = (0.5, 1.5, 0.5)."""
-    return linreg.correlated_data(LIN_N, kappa, rng=np.random.default_rng(0))
 
 
 @register
@@ -615,23 +600,6 @@ class ClosedFormFigure(LiveFigure):
 # =========================================================================================
 # C7: ReLU makes the loss non-smooth
 # =========================================================================================
-
-W_SPAN = (-2.0, 2.5)
-B_SPAN = (-2.0, 2.0)
-
-
-def kink_slopes(b: float) -> tuple[float, float, float] | None:
-    """On the slice w ↦ L(w, b) of `relu_neuron_loss`: the kink (in the shown w range) with
-    the largest jump in slope, as (w, slope from the left, slope from the right), or None."""
-    x, y = ls.relu_neuron_data()
-    kinks = ls.relu_neuron_kinks(b, x)
-    kinks = kinks[(kinks > W_SPAN[0]) & (kinks < W_SPAN[1])]
-    best = None
-    for w in kinks:
-        left, right = ls.one_sided_derivatives(lambda v: ls.relu_neuron_loss(v, b, x, y), w)
-        if best is None or abs(right - left) > abs(best[2] - best[1]):
-            best = (float(w), left, right)
-    return best
 
 
 @register

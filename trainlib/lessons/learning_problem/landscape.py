@@ -6,8 +6,7 @@ through low-dimensional slices θ* + α·d₁ + β·d₂ along random directions
 `slice_1d`, `slice_2d`) and test a slice for convexity (`convexity_gap`). ReLU makes the
 landscape non-smooth: `relu_neuron_loss` is the loss of a 2-parameter ReLU neuron, whose
 surface has a crease for every data point, and `one_sided_derivatives` measures the jump.
-Finally the forward pass keeps activations for backprop: `forward_bytes` measures them and
-`checkpoint_sweep` measures what gradient checkpointing saves and what it costs.
+What the forward pass keeps for backprop is measured in `memory`.
 """
 
 from __future__ import annotations
@@ -22,19 +21,25 @@ import numpy as np
 from trainlib.data import train_val_split
 from trainlib.init import INITIALISERS
 from trainlib.layers import Dense, Sequential, mlp
+from trainlib.lessons.learning_problem.memory import (  # re-exported: `ls.checkpoint_sweep`
+    CheckpointSweep,
+    checkpoint_sweep,
+    forward_bytes,
+    forward_bytes_formula,
+)
 from trainlib.losses import mse
 from trainlib.optim import sgd
 from trainlib.train import fit
 from trainlib.validation import as_array, check_choice, check_int, check_positive
 
 __all__ = [
-    "CheckpointSweep",
-    "ChordViolation",
-    "TrainingRun",
+    "CheckpointSweep",  # from memory, as are the next three
     "checkpoint_sweep",
-    "convexity_gap",
     "forward_bytes",
     "forward_bytes_formula",
+    "ChordViolation",
+    "TrainingRun",
+    "convexity_gap",
     "network_loss",
     "one_sided_derivatives",
     "random_direction",
@@ -359,96 +364,3 @@ def one_sided_derivatives(f: Callable[[float], float], t: float, h: float = 1e-7
     t = float(t)
     f0 = float(f(t))
     return (f0 - float(f(t - h))) / h, (float(f(t + h)) - f0) / h
-
-
-# =========================================================================================
-# The forward pass's memory bill, and gradient checkpointing
-# =========================================================================================
-
-
-def _zeros_init(fan_in: int, fan_out: int, *, rng: np.random.Generator) -> np.ndarray:
-    return np.zeros((fan_in, fan_out))
-
-
-def forward_bytes(
-    depth: int, batch: int, width: int, *, d_in: int = 4, d_out: int = 1, seed: int = 0
-) -> int:
-    """Bytes a ReLU MLP holds for backprop after one training forward pass (measured).
-
-    Builds mlp([d_in] + [width]·depth + [d_out]), runs forward on a (batch, d_in) float64
-    input and returns `Sequential.stored_bytes()` — the distinct arrays the layers cache.
-    The weights are zeros: the bill depends on the shapes only, and zeros are fast to make.
-    """
-    depth = check_int("depth", depth, minimum=1)
-    batch = check_int("batch", batch, minimum=1)
-    width = check_int("width", width, minimum=1)
-    rng = np.random.default_rng(seed)
-    net = mlp([d_in] + [width] * depth + [d_out], "relu", rng=rng, init=_zeros_init)
-    net.forward(rng.standard_normal((batch, d_in)))
-    return net.stored_bytes()
-
-
-def forward_bytes_formula(depth: int, batch: int, width: int, *, d_in: int = 4) -> int:
-    """What `forward_bytes` should measure: 8·N·(d_in + L·H) bytes (float64).
-
-    The input x (N × d_in) and each hidden ReLU output (N × H), which is also the next
-    Dense layer's input and stored once; the pre-activations are not kept.
-    """
-    return 8 * batch * (d_in + depth * width)
-
-
-class CheckpointSweep(NamedTuple):
-    """What `checkpoint_sweep` measured. Shapes: ks, peak_bytes, forward_evals (K,)."""
-
-    n_layers: int
-    ks: np.ndarray
-    peak_bytes: np.ndarray
-    forward_evals: np.ndarray
-    plain_peak: int
-    plain_evals: int
-    grads_identical: bool
-
-
-def checkpoint_sweep(
-    depth: int,
-    *,
-    width: int = 32,
-    batch: int = 32,
-    d_in: int = 8,
-    d_out: int = 4,
-    ks: Sequence[int] | None = None,
-    seed: int = 0,
-) -> CheckpointSweep:
-    """One forward + backward of the same ReLU MLP for every checkpoint_every k (and without).
-
-    The net has L = 2·depth + 1 layers (Dense, ReLU, …, Dense). For each k: `peak_bytes`
-    (the most held at any moment of forward + backward — the number that decides whether a
-    run fits in memory) and `forward_evals` (layer forwards, L plus the recomputed ones).
-    `grads_identical`: every k gave bit-for-bit the gradients of the plain run.
-    """
-    depth = check_int("depth", depth, minimum=1)
-    rng = np.random.default_rng(seed)
-    net = mlp([d_in] + [width] * depth + [d_out], "relu", rng=rng)
-    x = rng.standard_normal((batch, d_in))
-    dout = rng.standard_normal((batch, d_out))
-    n_layers = len(net)
-    ks = np.arange(1, n_layers + 1) if ks is None else np.asarray(ks, dtype=int)
-
-    def run(k: int | None) -> tuple[int, int, dict[str, np.ndarray]]:
-        net.checkpoint_every = k
-        net.forward(x)
-        net.backward(dout)
-        grads = {name: g.copy() for name, g in net.grads.items()}
-        return net.peak_bytes, net.forward_evals, grads
-
-    plain_peak, plain_evals, plain_grads = run(None)
-    peaks, evals, same = [], [], True
-    for k in ks:
-        peak, ev, grads = run(check_int("ks", int(k), minimum=1))
-        peaks.append(peak)
-        evals.append(ev)
-        same = same and all(np.array_equal(grads[n], g) for n, g in plain_grads.items())
-    net.checkpoint_every = None
-    return CheckpointSweep(
-        n_layers, ks, np.array(peaks), np.array(evals), plain_peak, plain_evals, same
-    )

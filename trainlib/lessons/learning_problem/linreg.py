@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from trainlib import train
 from trainlib.validation import as_array, check_int, check_positive, check_range
 
 __all__ = [
@@ -142,10 +143,13 @@ def gradient_descent(
     """Full-batch gradient descent on the MSE of ŷ = θ₀ + X·θ₁..d.
 
     Shapes: X (n, d), y (n,), theta0 (d + 1,) (default zeros) → thetas (T + 1, d + 1).
-    Update: θ ← θ − α·∇L(θ), ∇L(θ) = (2/n)·Aᵀ(Aθ − y) = (2/n)·(AᵀA·θ − Aᵀy); AᵀA and Aᵀy
-    are formed once, so a step costs O(d²) (the same gradient as `train.least_squares`).
-    Stops at the first step with max|θ − theta_star| ≤ tol (when both are given), or when
-    an entry of θ exceeds max_abs in size (diverged=True, only the steps before kept).
+    Update: θ ← θ − α·∇L(θ), ∇L(θ) = (2/n)·Aᵀ(Aθ − y) = (2/n)·(AᵀA·θ − Aᵀy): the update of
+    `trainlib.train.minibatch_gd(least_squares, …, batch_size=n, shuffle=False)` (tests
+    prove the same iterates), with AᵀA and Aᵀy formed once so a step costs O(d²) — fast
+    enough for the closed-form figure to rerun 2000 steps on every slider move.
+    Stops at the first step with max|θ − theta_star| ≤ tol when both are given (found by
+    `trainlib.train.steps_to_tolerance`), or when an entry of θ exceeds max_abs in size
+    (diverged=True, only the steps before kept).
     """
     X, y = _xy(X, y)
     lr = check_positive("lr", lr)
@@ -173,18 +177,8 @@ def gradient_descent(
             thetas[t] = theta
             if t % 64 and t < steps:
                 continue  # look at the iterates in blocks of 64 steps: the loop stays cheap
-            block = thetas[: t + 1]
-            bad = np.flatnonzero(~np.all(np.abs(block) <= max_abs, axis=1))  # NaN counts too
-            done = (
-                np.flatnonzero(np.max(np.abs(block - target), axis=1) <= tol)
-                if target is not None
-                else np.empty(0, dtype=int)
-            )
-            if done.size and (not bad.size or done[0] < bad[0]):
-                last = int(done[0])
-                break
-            if bad.size:
-                last, diverged = int(bad[0]) - 1, True
+            last, diverged, stop = _first_stop(thetas[: t + 1], max_abs, target, tol, steps)
+            if stop:
                 break
     thetas = thetas[: last + 1]
     # L(θ) = (1/n)‖Aθ − y‖², for every iterate at once
@@ -192,18 +186,35 @@ def gradient_descent(
     return GDResult(thetas[-1].copy(), thetas, losses, diverged)
 
 
+def _first_stop(
+    block: np.ndarray, max_abs: float, target: np.ndarray | None, tol: float | None, steps: int
+) -> tuple[int, bool, bool]:
+    """(last step kept, diverged, stop now) for the iterates so far. Shapes: block (t + 1, p)."""
+    bad = np.flatnonzero(~np.all(np.abs(block) <= max_abs, axis=1))  # NaN counts too
+    first_bad = int(bad[0]) if bad.size else None
+    done = None
+    if target is not None:
+        done = train.steps_to_tolerance(np.max(np.abs(block - target), axis=1), tol)
+    if done is not None and (first_bad is None or done < first_bad):
+        return done, False, True
+    if first_bad is not None:
+        return first_bad - 1, True, True
+    return steps, False, False
+
+
 def steps_to_tolerance(
     X: Any, y: Any, lr: float, *, tol: float = 1e-6, max_steps: int = 100_000
 ) -> int | None:
     """GD steps from θ = 0 until max|θ − θ*| ≤ tol, θ* the closed form; None if never.
 
-    Shapes: X (n, d), y (n,). With α = 1/λ_max the slowest error component shrinks by
-    (1 − 1/κ) per step, so the count grows like κ·ln(1/tol).
+    Shapes: X (n, d), y (n,). Runs `gradient_descent` and applies the one first-arrival
+    rule, `trainlib.train.steps_to_tolerance`, to its distances max|θₜ − θ*|. With
+    α = 1/λ_max the slowest error component shrinks by (1 − 1/κ) per step, so the count
+    grows like κ·ln(1/tol).
     """
     theta_star = normal_equation(X, y)
     run = gradient_descent(X, y, lr, max_steps, tol=tol, theta_star=theta_star)
-    done = np.max(np.abs(run.theta - theta_star)) <= tol
-    return len(run.thetas) - 1 if done and not run.diverged else None
+    return train.steps_to_tolerance(np.max(np.abs(run.thetas - theta_star), axis=1), tol)
 
 
 def solve_flops(d: Any, n: Any = None) -> np.ndarray:

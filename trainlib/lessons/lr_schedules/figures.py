@@ -21,6 +21,12 @@ import ipywidgets as widgets
 import numpy as np
 
 from trainlib.lessons.lr_schedules import experiments as E
+from trainlib.lessons.lr_schedules.experiments import (
+    BATCH_SIZES,
+    PLAYGROUND,
+    SEED_BATCHES,
+    SEED_DATA,
+)
 from trainlib.live import LiveFigure, register
 from trainlib.plot import COLORS, OKABE_ITO, style_axes
 
@@ -36,9 +42,6 @@ SCHEDULE_COLORS: dict[str, str] = {
 #: The settling figure compares two runs: constant (black) and decayed (one colour whatever
 #: the decay, so its legend never has to be redrawn).
 _SETTLE_COLORS = {"constant": OKABE_ITO["black"], "decayed": OKABE_ITO["bluish green"]}
-PLAYGROUND = ("step decay", "cosine", "warmup + cosine", "one-cycle", "reduce on plateau")
-BATCH_SIZES = (2, 4, 8, 16, 80)
-SEED_DATA, SEED_BATCHES = 0, 1  # the notebook's problem and batch order
 _FLOOR = 1e-12  # an excess loss below this is drawn at this value (log axes)
 _LOSS_LIM = (1e-6, 1e2)
 _BAR_LEFT = 1e-7  # bars of the final-loss chart start here (log axis)

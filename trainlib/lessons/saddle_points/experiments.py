@@ -18,12 +18,16 @@ numpy only; randomness only through an explicit `rng`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
+from trainlib.optim import sgd
+from trainlib.surfaces import saddle
+from trainlib.train import Path, descend
 from trainlib.validation import as_array, check_int, check_positive
 
 __all__ = [
@@ -44,6 +48,12 @@ __all__ = [
     "tanh_net_loss_grad",
     "saddle_net_data",
     "symmetric_critical_point",
+    "MC_DIMS",
+    "MC_SAMPLES",
+    "goe_tables",
+    "saddle_run",
+    "escape_step",
+    "network_saddle_runs",
 ]
 
 Array = np.ndarray
@@ -298,3 +308,71 @@ def symmetric_critical_point(x: Array, y: Array, *, tol: float = 1e-10) -> Array
         )
     w, b, u = p
     return np.array([w, w, b, b, u / 2.0, u / 2.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# The numbers behind notebook 04's figures (shared with its cells and tests)
+# ---------------------------------------------------------------------------------------------
+
+MC_DIMS = range(1, 8)  # Monte-Carlo estimate of P(all eigenvalues > 0) for n = 1 … 7
+MC_SAMPLES = 1_000_000
+INDEX_DIMS = range(1, 13)  # the dimension slider and the index histograms: n = 1 … 12
+INDEX_SAMPLES = 4000
+
+
+@functools.lru_cache(maxsize=1)
+def goe_tables() -> dict:
+    """The seeded Monte Carlo behind `minima_fraction_figure` (computed once per process).
+
+    Returns {"fractions": [Fraction for n in MC_DIMS] (10⁶ matrices each, seed 0),
+    "a": the fitted linear correction of the large-n law,
+    "index": {n: counts (n + 1,) of k negative eigenvalues among 4000 matrices} (seed 1)}.
+    """
+    fractions = fraction_curve(MC_DIMS, MC_SAMPLES, rng=np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    index = {n: index_counts(n, INDEX_SAMPLES, rng=rng) for n in INDEX_DIMS}
+    return {"fractions": fractions, "a": fit_correction(fractions), "index": index}
+
+
+SADDLE_START = np.array([1.5, 0.0])  # on the stable manifold y = 0
+SADDLE_LR = 0.1
+SADDLE_STEPS = 80
+
+
+def saddle_run(noise: float, seed: int = 0) -> Path:
+    """Gradient descent (lr 0.1, 80 steps) on `trainlib.surfaces.saddle` from (1.5, 0).
+
+    noise = 0 is exact gradient descent; otherwise gₜ = ∇L(xₜ) + noise·ξₜ, ξₜ ~ N(0, I)
+    from `np.random.default_rng(seed)`. Returns the `trainlib.train.Path`.
+    """
+    rng = np.random.default_rng(seed) if noise > 0 else None
+    return descend(saddle, SADDLE_START, sgd(lr=SADDLE_LR), SADDLE_STEPS, noise=noise, rng=rng)
+
+
+def escape_step(path: Path, threshold: float = 0.5) -> int | None:
+    """First step at which |y| > threshold (the path left the saddle's axis), else None."""
+    away = np.flatnonzero(np.abs(path.xs[:, 1]) > threshold)
+    return int(away[0]) if away.size else None
+
+
+NET_LR = 0.5
+NET_STEPS = 1500
+NUDGES = (0.0, 1e-8, 1e-5, 1e-2)
+
+
+@functools.lru_cache(maxsize=1)
+def network_saddle_runs() -> dict:
+    """The symmetric critical point θ*, its Hessian eigen-decomposition, and one GD run
+    (lr 0.5, 1500 steps) from θ* + ε·u₁ for each ε in NUDGES (u₁: the negative-curvature
+    eigenvector). Computed once per process.
+    """
+    x, y = saddle_net_data()
+    theta = symmetric_critical_point(x, y)
+    eigvals, eigvecs = np.linalg.eigh(hessian_fd(lambda t: tanh_net_grad(t, x, y), theta))
+    u = eigvecs[:, 0] * np.sign(eigvecs[0, 0])  # a fixed sign: unit 1's weight grows
+
+    def f(t: Array) -> tuple[float, Array]:
+        return tanh_net_loss_grad(t, x, y)
+
+    runs = {eps: descend(f, theta + eps * u, sgd(lr=NET_LR), NET_STEPS) for eps in NUDGES}
+    return {"x": x, "y": y, "theta": theta, "eigvals": eigvals, "u": u, "runs": runs}

@@ -14,38 +14,26 @@ All Monte Carlo and every training run of the third figure happen once, at const
 
 from __future__ import annotations
 
-import functools
-
 import ipywidgets as widgets
 import numpy as np
 
 from trainlib.lessons.saddle_points import experiments as hs
+from trainlib.lessons.saddle_points.experiments import (
+    INDEX_DIMS,
+    INDEX_SAMPLES,
+    MC_DIMS,
+    NET_STEPS,
+    SADDLE_STEPS,
+    escape_step,
+    goe_tables,
+    network_saddle_runs,
+    saddle_run,
+)
 from trainlib.live import LiveFigure, register
-from trainlib.optim import sgd
 from trainlib.plot import COLORS, OKABE_ITO, style_axes
 from trainlib.surfaces import saddle
-from trainlib.train import descend
 
 # --- figure 1: how rare minima are --------------------------------------------------------
-
-MC_DIMS = range(1, 8)  # Monte-Carlo estimate of P(all eigenvalues > 0) for n = 1 … 7
-MC_SAMPLES = 1_000_000
-INDEX_DIMS = range(1, 13)  # the dimension slider and the index histograms: n = 1 … 12
-INDEX_SAMPLES = 4000
-
-
-@functools.lru_cache(maxsize=1)
-def goe_tables() -> dict:
-    """The seeded Monte Carlo behind `minima_fraction_figure` (computed once per process).
-
-    Returns {"fractions": [Fraction for n in MC_DIMS] (10⁶ matrices each, seed 0),
-    "a": the fitted linear correction of the large-n law,
-    "index": {n: counts (n + 1,) of k negative eigenvalues among 4000 matrices} (seed 1)}.
-    """
-    fractions = hs.fraction_curve(MC_DIMS, MC_SAMPLES, rng=np.random.default_rng(0))
-    rng = np.random.default_rng(1)
-    index = {n: hs.index_counts(n, INDEX_SAMPLES, rng=rng) for n in INDEX_DIMS}
-    return {"fractions": fractions, "a": hs.fit_correction(fractions), "index": index}
 
 
 def _one_in(p: float) -> str:
@@ -168,26 +156,6 @@ class MinimaFractionFigure(LiveFigure):
 
 # --- figure 2: exact vs noisy gradient descent at a saddle ------------------------------------
 
-SADDLE_START = np.array([1.5, 0.0])  # on the stable manifold y = 0
-SADDLE_LR = 0.1
-SADDLE_STEPS = 80
-
-
-def saddle_run(noise: float, seed: int = 0):
-    """Gradient descent (lr 0.1, 80 steps) on `trainlib.surfaces.saddle` from (1.5, 0).
-
-    noise = 0 is exact gradient descent; otherwise gₜ = ∇L(xₜ) + noise·ξₜ, ξₜ ~ N(0, I)
-    from `np.random.default_rng(seed)`. Returns the `trainlib.train.Path`.
-    """
-    rng = np.random.default_rng(seed) if noise > 0 else None
-    return descend(saddle, SADDLE_START, sgd(lr=SADDLE_LR), SADDLE_STEPS, noise=noise, rng=rng)
-
-
-def escape_step(path, threshold: float = 0.5) -> int | None:
-    """First step at which |y| > threshold (the path left the saddle's axis), else None."""
-    away = np.flatnonzero(np.abs(path.xs[:, 1]) > threshold)
-    return int(away[0]) if away.size else None
-
 
 @register
 def saddle_escape_figure(noise: float = 0.05, seed: int = 0):
@@ -267,28 +235,6 @@ class SaddleEscapeFigure(LiveFigure):
 
 
 # --- figure 3: a saddle inside a tiny network --------------------------------------------------
-
-NET_LR = 0.5
-NET_STEPS = 1500
-NUDGES = (0.0, 1e-8, 1e-5, 1e-2)
-
-
-@functools.lru_cache(maxsize=1)
-def network_saddle_runs() -> dict:
-    """The symmetric critical point θ*, its Hessian eigen-decomposition, and one GD run
-    (lr 0.5, 1500 steps) from θ* + ε·u₁ for each ε in NUDGES (u₁: the negative-curvature
-    eigenvector). Computed once per process.
-    """
-    x, y = hs.saddle_net_data()
-    theta = hs.symmetric_critical_point(x, y)
-    eigvals, eigvecs = np.linalg.eigh(hs.hessian_fd(lambda t: hs.tanh_net_grad(t, x, y), theta))
-    u = eigvecs[:, 0] * np.sign(eigvecs[0, 0])  # a fixed sign: unit 1's weight grows
-
-    def f(t):
-        return hs.tanh_net_loss_grad(t, x, y)
-
-    runs = {eps: descend(f, theta + eps * u, sgd(lr=NET_LR), NET_STEPS) for eps in NUDGES}
-    return {"x": x, "y": y, "theta": theta, "eigvals": eigvals, "u": u, "runs": runs}
 
 
 @register
