@@ -81,7 +81,7 @@ def _dropout_ps() -> list[float]:
 
 @pytest.mark.parametrize("p", _dropout_ps())
 def test_C41_dropout_mean_equals_input_in_train_mode(p):
-    from trainlib.lessons.regularisation.figures import _UNITS as h
+    h = R.DROPOUT_UNITS
 
     n = R.DROPOUT_SAMPLES
     many = R.dropout_samples(h, p, n, rng=np.random.default_rng(2))  # the figure's draw
@@ -103,7 +103,7 @@ def test_C41_dropout_is_the_identity_in_eval_mode(p):
 
 
 def test_C41_one_pass_zeroes_some_units_and_scales_the_rest():
-    from trainlib.lessons.regularisation.figures import _UNITS as h
+    h = R.DROPOUT_UNITS
 
     one = R.dropout_samples(h, 0.5, 1, rng=np.random.default_rng([1, 0]))[0]  # figure, pass 0
     kept = one != 0

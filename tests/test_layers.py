@@ -633,3 +633,24 @@ def test_sequential_in_place_relu_changes_no_number_and_no_input(checkpoint_ever
         for k, g in layer.grads.items():
             assert np.array_equal(seq.grads[f"{i}.{k}"], g), (i, k)
     assert np.array_equal(x, x0) and np.array_equal(dout, dout0)
+
+
+# =========================================================================================
+# A model's arrays: buffers and load_params (the one way to set weights)
+# =========================================================================================
+
+
+def test_load_params_writes_into_the_layers_own_arrays():
+    from trainlib.layers import buffers, load_params
+
+    model = mlp([3, 4, 4, 2], rng=np.random.default_rng(0), batchnorm=True, residual=True)
+    held = {**model.params, **buffers(model)}
+    assert set(buffers(model)) == {"1.running_mean", "1.running_var",
+                                   "3.block.1.running_mean", "3.block.1.running_var"}  # fmt: skip
+    new = {k: np.full_like(v, i) for i, (k, v) in enumerate(held.items())}
+    load_params(model, new)
+    for k, v in {**model.params, **buffers(model)}.items():
+        assert v is held[k]  # the same objects: every layer sees the new values
+        np.testing.assert_array_equal(v, new[k])
+    with pytest.raises(ValueError, match="values"):
+        load_params(model, {"9.W": np.zeros(1)})

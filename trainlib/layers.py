@@ -12,7 +12,7 @@ update them in place (`p[...] = new`); the layers here also write their gradient
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,8 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Tanh",
+    "buffers",
+    "load_params",
     "mlp",
 ]
 
@@ -648,6 +650,42 @@ def mlp(
         if dropout > 0:
             layers.append(Dropout(dropout, rng=rng))
     return Sequential(*layers, checkpoint_every=checkpoint_every)
+
+
+# --- a model's arrays ----------------------------------------------------------------------
+
+
+def buffers(model: Any, prefix: str = "") -> dict[str, np.ndarray]:
+    """Non-trainable state that belongs with the weights (BatchNorm running statistics).
+
+    Keys follow `params` ("1.running_mean", "0.block.1.running_var", …); the arrays are the
+    model's own (not copies).
+    """
+    out: dict[str, np.ndarray] = {}
+    for attr in ("running_mean", "running_var"):
+        if isinstance(getattr(model, attr, None), np.ndarray):
+            out[f"{prefix}{attr}"] = getattr(model, attr)
+    for i, layer in enumerate(getattr(model, "layers", [])):
+        out.update(buffers(layer, f"{prefix}{i}."))
+    if hasattr(model, "block"):
+        out.update(buffers(model.block, f"{prefix}block."))
+    return out
+
+
+def load_params(model: Any, values: Mapping[str, Any]) -> None:
+    """Write `values` into the model's own arrays, in place: θₖ[...] ← valuesₖ for each key.
+
+    Shapes: values {key of `model.params` or of `buffers(model)`: array of that shape}.
+    This is the one way to set a model's weights: every layer holding an array sees the new
+    values (an optimiser's `InPlace` does the same for a bare dict of arrays).
+    """
+    own = model.params
+    if not own.keys() >= values.keys():  # buffers only when asked: the walk costs a step ~1%
+        own = {**own, **buffers(model)}
+    for k, v in values.items():
+        if k not in own:
+            raise ValueError(f"values: expected keys of the model's arrays, got {k!r}")
+        own[k][...] = v
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -157,6 +157,19 @@ def race_paths(surface: str, lrs: Mapping[str, float], steps: int = RACE_STEPS) 
     return {name: _RACE_CACHE[key] for name, key in keys.items()}
 
 
+@functools.lru_cache(maxsize=8)
+def log_landscape(surface: str, n: int = 120) -> tuple[np.ndarray, tuple[float, ...]]:
+    """log₁₀(L − L_min + 10⁻³) on an n×n grid over a race surface's window, and its extent.
+
+    Shapes: (n, n) and (x0, x1, y0, y1). `surface` is a key of RACE_SURFACES or any other
+    name for STRETCHED_BOWL (the AdamW figure's). Cached: figures share one grid.
+    """
+    surf = RACE_SURFACES[surface] if surface in RACE_SURFACES else STRETCHED_BOWL
+    _, _, Z = surf.grid(n)
+    (x0, x1), (y0, y1) = surf.window
+    return np.log10(Z - surf.min_value + 1e-3), (x0, x1, y0, y1)
+
+
 def race_leaderboard(
     paths: Mapping[str, Path], surface: str, tol: float = RACE_TOL
 ) -> list[LeaderboardEntry]:
@@ -486,36 +499,18 @@ def _ce(model, X: np.ndarray, y: np.ndarray) -> float:
 
 def _train_digits(opt: optim.Optimizer, X: np.ndarray, y: np.ndarray, epochs: int,
                   batch_size: int, seed: int):  # fmt: skip
-    """Mini-batch training of a fresh MLP 64→32→10; the model, or None if it diverged.
+    """Mini-batch training of a fresh MLP 64→32→10 with `fit`; the model, or None if it diverged.
 
-    The loop of `trainlib.train.fit` without its bookkeeping (norms, histories, early
-    stopping), which the sweep does not read: forward, loss, backward, one optimiser step.
+    The sweep reads only the final model, so `fit` keeps no per-step record or accuracy.
     """
-    from trainlib.data import minibatches
+    from trainlib.fit import fit
     from trainlib.layers import mlp
     from trainlib.losses import cross_entropy
 
     model = mlp([64, 32, 10], rng=np.random.default_rng(seed + 1))
-    params, rng = model.params, np.random.default_rng(seed + 2)
-    state = opt.init(params)
-    with np.errstate(all="ignore"):
-        for _ in range(epochs):
-            for Xb, yb in minibatches(X, y, batch_size, rng=rng):
-                try:  # a layer refuses an overflowed (non-finite) input: the run diverged
-                    value, dout = cross_entropy(model.forward(Xb), yb)
-                    if not np.isfinite(value):
-                        return None
-                    model.backward(dout)
-                except ValueError as err:
-                    if "finite" not in str(err):
-                        raise
-                    return None
-                new, state = opt.step(params, model.grads, state)
-                if not all(np.all(np.isfinite(v)) for v in new.values()):
-                    return None
-                for k, p in params.items():
-                    p[...] = new[k]
-    return model
+    hist = fit(model, cross_entropy, opt, X, y, epochs=epochs, batch_size=batch_size,
+               rng=np.random.default_rng(seed + 2), accuracy=False, record_steps=False)  # fmt: skip
+    return None if hist.diverged else model
 
 
 @functools.lru_cache(maxsize=4)

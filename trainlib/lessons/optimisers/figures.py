@@ -45,15 +45,6 @@ _SURFACE_LABELS = {
 _BELOW = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "frameon": False}
 
 
-@functools.lru_cache(maxsize=8)
-def _log_landscape(surface: str, n: int = 120) -> tuple[np.ndarray, tuple[float, ...]]:
-    """log₁₀(L − L_min + 10⁻³) on an n×n grid over the surface's window, and its extent."""
-    surf = E.RACE_SURFACES[surface] if surface in E.RACE_SURFACES else E.STRETCHED_BOWL
-    _, _, Z = surf.grid(n)
-    (x0, x1), (y0, y1) = surf.window
-    return np.log10(Z - surf.min_value + 1e-3), (x0, x1, y0, y1)
-
-
 # =========================================================================================
 # The race
 # =========================================================================================
@@ -198,7 +189,7 @@ class RaceFigure(LiveFigure):
         board = E.race_leaderboard(paths, surface)
 
         # Left: the surface (static layer) and the paths up to step k.
-        Z, extent = _log_landscape(surface)
+        Z, extent = E.log_landscape(surface)
         if self._image_of != surface:
             self.image.set_data(Z)
             self.image.set_extent(extent)
@@ -573,7 +564,7 @@ class AdamWFigure(LiveFigure):
 
     def _build(self, ax_path, ax_norm) -> None:
         surf = E.STRETCHED_BOWL
-        Z, extent = _log_landscape("Stretched bowl")
+        Z, extent = E.log_landscape("Stretched bowl")
         ax_path.imshow(Z, origin="lower", extent=extent, aspect="auto", cmap="Greys_r",
                        alpha=0.75, interpolation="bilinear")  # fmt: skip
         mins = ax_path.plot(*surf.minima.T, "*", color="white", mec="black", ms=15,

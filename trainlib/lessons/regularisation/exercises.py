@@ -205,5 +205,5 @@ early_stop_exercise = Exercise(
             example=_no_restore,
         ),
     ],
-    success="Correct! This is the rule trainlib.train.fit applies after every epoch.",
+    success="Correct! This is the rule trainlib.fit.fit applies after every epoch.",
 )

@@ -9,7 +9,7 @@ experiment with each regulariser of notebook 09 (claims C40–C44):
 - batch normalisation: `preactivations` (per-layer pre-activations with and without BN),
   `batch_dependence` (the batch noise behind its mild regularising effect);
 - data augmentation on the 8×8 digits: `shift_images`, `augment_digits`, `digits_run`;
-- early stopping: `early_stopping_point` (the rule of `trainlib.train.fit`, on a list of
+- early stopping: `early_stopping_point` (the rule of `trainlib.fit.fit`, on a list of
   validation losses) and `early_stopping_run` (fit with `patience`, weights restored).
 
 Training runs are cached (same arguments → the same result object, computed once), so a
@@ -27,9 +27,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from trainlib import data, losses, optim
+from trainlib.fit import History, fit
 from trainlib.init import he_normal
 from trainlib.layers import BatchNorm, Dense, Dropout, Sequential, mlp
-from trainlib.train import History, fit
 from trainlib.validation import as_array, check_int, check_positive, check_range
 
 __all__ = [
@@ -299,6 +299,8 @@ def _early_stopping_run(patience: int, epochs: int, seed: int) -> EarlyStopRun:
 
 #: Forward passes averaged in the notebook's Monte-Carlo estimate of E[dropout(h)].
 DROPOUT_SAMPLES = 2000
+#: The activations of one hidden layer for one input (the dropout figure's 10 units), fixed.
+DROPOUT_UNITS = np.round(np.random.default_rng(3).uniform(0.3, 2.0, 10), 2)
 
 
 def dropout_samples(
@@ -491,10 +493,11 @@ def _digits_run(augment: bool, seed: int, epochs: int) -> DigitsRun:
 
 
 def train_digits(augment: bool, seed: int = 0, *, epochs: int = DIGITS_EPOCHS) -> DigitsRun:
-    """The training loop behind `digits_run` (not cached): fresh augmentation every epoch.
+    """The training behind `digits_run` (not cached): `fit` with fresh augmentation each epoch.
 
     Per epoch: Xe = augment_digits(X) (or X); per mini-batch: out = model(Xb),
-    (L, ∂L/∂out) = cross_entropy(out, yb), model.backward, Adam step; then the accuracies.
+    (L, ∂L/∂out) = cross_entropy(out, yb), model.backward, Adam step; then the accuracies
+    (fit's `on_epoch` hook).
     """
     augment = bool(augment)
     seed = check_int("seed", seed)
@@ -502,19 +505,19 @@ def train_digits(augment: bool, seed: int = 0, *, epochs: int = DIGITS_EPOCHS) -
     X, y, Xv, yv, Xv_shifted = digits_problem(seed)
     r_init, r_order, r_aug = np.random.default_rng(seed + 1).spawn(3)
     model = mlp([64, DIGITS_HIDDEN, 10], rng=r_init)
-    opt = optim.InPlace(optim.adam(DIGITS_LR), model.params)
     curves: dict[str, list[float]] = {"train": [], "val": [], "shifted": [], "loss": []}
-    for _ in range(epochs):
-        Xe = augment_digits(X, rng=r_aug) if augment else X
-        for Xb, yb in data.minibatches(Xe, y, DIGITS_BATCH, rng=r_order):
-            _, dout = losses.cross_entropy(model.forward(Xb, train=True), yb)
-            model.backward(dout)
-            opt.step(model.grads)
+
+    def evaluate(epoch: int, model: Any) -> None:
         out = predict(model, Xv, chunk=100)
         curves["train"].append(_accuracy(model, X, y))
         curves["val"].append(float(np.mean(np.argmax(out, axis=1) == yv)))
         curves["shifted"].append(_accuracy(model, Xv_shifted, yv))
         curves["loss"].append(losses.cross_entropy(out, yv)[0])
+
+    fit(model, losses.cross_entropy, optim.adam(DIGITS_LR), X, y, epochs=epochs,
+        batch_size=DIGITS_BATCH, rng=r_order, accuracy=False, record_steps=False,
+        augment=(lambda Xe: augment_digits(Xe, rng=r_aug)) if augment else None,
+        on_epoch=evaluate)  # fmt: skip
     arrays = {k: np.array(v) for k, v in curves.items()}
     return DigitsRun(
         augment, seed, arrays["train"], arrays["val"], arrays["shifted"], arrays["loss"]

@@ -181,9 +181,6 @@ class WeightDecayFigure(LiveFigure):
 # C41: dropout
 # =========================================================================================
 
-#: The activations of one hidden layer for one input: 10 units, fixed.
-_UNITS = np.round(np.random.default_rng(3).uniform(0.3, 2.0, 10), 2)
-
 
 @register
 def dropout_figure(p: float = 0.5, inverted: bool = True, draw: int = 0):
@@ -207,14 +204,15 @@ class DropoutFigure(LiveFigure):
         super().__init__(controls, ncols=2, figsize=(10.5, 4.0))
 
     def _build(self, ax_one, ax_avg) -> None:
-        units = np.arange(1, len(_UNITS) + 1)
+        h = R.DROPOUT_UNITS
+        units = np.arange(1, len(h) + 1)
         w = 0.4
         eval_one = ax_one.bar(
-            units - w / 2, _UNITS, w, color=COLORS["reference"], label="eval mode: h (unchanged)"
+            units - w / 2, h, w, color=COLORS["reference"], label="eval mode: h (unchanged)"
         )
         # one collection of thick vertical segments: far cheaper to redraw than 10 bars
         self.one = ax_one.vlines(
-            units + w / 2, 0, _UNITS, color=COLORS["train"], lw=11, label="train mode: one pass"
+            units + w / 2, 0, h, color=COLORS["train"], lw=11, label="train mode: one pass"
         )
         (self.dropped,) = ax_one.plot(
             [], [], "x", color=COLORS["highlight"], ms=9, mew=2.5, label="dropped (set to 0)"
@@ -226,12 +224,12 @@ class DropoutFigure(LiveFigure):
         style_axes(ax_one, "One forward pass: eval vs train mode", "hidden unit", "activation")
 
         eval_avg = ax_avg.bar(
-            units, _UNITS, 0.7, color=COLORS["reference"], alpha=0.5, label="eval mode: h"
+            units, h, 0.7, color=COLORS["reference"], alpha=0.5, label="eval mode: h"
         )
         self.avg = ax_avg.errorbar(
             units,
-            _UNITS,
-            yerr=0 * _UNITS,
+            h,
+            yerr=0 * h,
             fmt="o",
             color=COLORS["train"],
             ms=7,
@@ -246,10 +244,9 @@ class DropoutFigure(LiveFigure):
         style_axes(ax_avg, "Train mode on average", "hidden unit", "activation")
 
     def _draw(self, p: float, inverted: bool, draw: int) -> None:
-        one = R.dropout_samples(
-            _UNITS, p, 1, rng=np.random.default_rng([1, draw]), inverted=inverted
-        )[0]
-        units = np.arange(1, len(_UNITS) + 1)
+        h = R.DROPOUT_UNITS
+        one = R.dropout_samples(h, p, 1, rng=np.random.default_rng([1, draw]), inverted=inverted)[0]
+        units = np.arange(1, len(h) + 1)
         x = units + 0.2
         self.one.set_segments(np.stack([np.column_stack([x, 0 * x]), np.column_stack([x, one])], 1))
         gone = one == 0
@@ -259,12 +256,12 @@ class DropoutFigure(LiveFigure):
         self.one_text.set_text(f"{len(one) - kept} dropped, rest {factor}")
 
         many = R.dropout_samples(
-            _UNITS, p, R.DROPOUT_SAMPLES, rng=np.random.default_rng(2), inverted=inverted
+            h, p, R.DROPOUT_SAMPLES, rng=np.random.default_rng(2), inverted=inverted
         )
         mean = many.mean(axis=0)
         se = many.std(axis=0) / np.sqrt(len(many))
         _set_errorbar(self.avg, units, mean, 2 * se)
-        ratio = mean.sum() / _UNITS.sum()
+        ratio = mean.sum() / h.sum()
         self.avg_text.set_text(f"average = {ratio:.3f} × h")
 
 

@@ -22,8 +22,8 @@ import numpy as np
 
 from trainlib import init as _init
 from trainlib import losses, optim
+from trainlib.fit import fit
 from trainlib.layers import Dense, Residual, Sequential, mlp
-from trainlib.train import fit
 from trainlib.validation import as_array, check_choice, check_int, check_positive
 
 __all__ = [
@@ -259,7 +259,7 @@ def clipping_run(
 
     The network: `mlp([8, width·(depth−1), 1], "relu")` with He init × `init_scale` (> 1:
     every layer amplifies its input, so the output and the gradients start huge), full-batch
-    SGD on `clipping_data()`, MSE, `steps` updates through `trainlib.train.fit`.
+    SGD on `clipping_data()`, MSE, `steps` updates through `trainlib.fit.fit`.
     Clipping (threshold c, None = off): g ← g·c/‖g‖ when ‖g‖ > c, so ‖g‖ ≤ c after it and
     the step ‖Δθ‖ = lr·‖g‖ ≤ lr·c. Results are cached: the same arguments give the same run.
     """
