@@ -6,6 +6,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: no display, and the same renderer as the benchmark
 
+import importlib
+import importlib.metadata
 import inspect
 import warnings
 
@@ -16,6 +18,9 @@ import pytest
 
 from trainlib.lessons import all_figures
 from trainlib.live import LiveFigure, divergence_step, sweep_values
+from trainlib.live.display import PRIVATE_ATTRIBUTES
+from trainlib.live.drawcache import _hidden
+from trainlib.live.inspection import option_values
 
 REGISTRY = all_figures()
 
@@ -54,7 +59,7 @@ def _differs(a: dict, b: dict) -> bool:
 
 def _pixels(live: LiveFigure, *, cached: bool) -> np.ndarray:
     if not cached:
-        live.fig._layer = None  # force the full two-layer render
+        live.fig.forget_static()  # force the full two-layer render
     live.fig.canvas.draw()
     return np.asarray(live.fig.canvas.buffer_rgba()).copy()
 
@@ -90,7 +95,7 @@ def test_control_sweep(name, control):
 def test_figure_conventions(name):
     live = REGISTRY[name]()
     fig = live.fig
-    has_suptitle = fig._suptitle is not None and fig._suptitle.get_text()
+    has_suptitle = fig.get_suptitle()
     for i, ax in enumerate(fig.axes):
         if not ax.get_visible():
             continue
@@ -236,3 +241,96 @@ def test_sweep_values():
     assert sweep_values(widgets.IntSlider(value=3, min=0, max=10), n=3) == [0, 5, 10, 3]
     log = sweep_values(widgets.FloatLogSlider(value=0.1, min=-3, max=0), n=4)
     assert log[0] == pytest.approx(1e-3) and log[-1] == pytest.approx(1.0) and 0.1 in log
+
+
+# --- what the machinery relies on in matplotlib, ipympl and ipywidgets --------------------------
+
+
+def _owner(dotted: str):
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def _check_ipympl_canvas_size(canvas_class) -> None:
+    plt.switch_backend("module://ipympl.backend_nbagg")  # a live figure as the notebook has it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # ipympl's toolbar vs traitlets
+        toy = _Toy()
+    canvas = toy.fig.canvas
+    assert isinstance(canvas, canvas_class), f"the canvas is a {type(canvas).__name__}"
+    assert canvas.class_traits()["_size"].metadata.get("sync"), "it is not synced to the browser"
+    assert tuple(canvas.get_state()["_size"]) == tuple(toy.fig.bbox.size), "not in the state"
+    toy.close()
+
+
+#: How each private attribute is used, checked on the installed version (by attribute name).
+_BEHAVIOUR = {"_size": _check_ipympl_canvas_size}
+
+
+@pytest.mark.parametrize(
+    "owner, attribute, where, why", PRIVATE_ATTRIBUTES, ids=[a[1] for a in PRIVATE_ATTRIBUTES]
+)
+def test_private_attributes_still_exist_and_behave_as_used(owner, attribute, where, why):
+    library = owner.split(".")[0]
+    version = importlib.metadata.version(library)
+    broken = f"{library} {version} no longer has {owner}.{attribute}, which {where} uses {why}"
+    assert attribute in _BEHAVIOUR, f"{owner}.{attribute}: add a behaviour check to _BEHAVIOUR"
+    backend = matplotlib.get_backend()  # importing ipympl switches pyplot to its backend
+    try:
+        cls = _owner(owner)
+        assert hasattr(cls, attribute), "the attribute is gone"
+        _BEHAVIOUR[attribute](cls)
+    except Exception as exc:  # noqa: BLE001 - any failure means the attribute changed
+        pytest.fail(f"{broken} ({type(exc).__name__}: {exc})")
+    finally:
+        plt.switch_backend(backend)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["a", "b"], [0.1, 1.0], [("slow", 0.1), ("fast", 1.0)], {"slow": 0.1, "fast": 1.0}],
+    ids=["labels", "values", "pairs", "dict"],
+)
+def test_option_values_are_what_the_widget_selects(options):
+    values = option_values(widgets.Dropdown(options=options))
+    for cls in (widgets.Dropdown, widgets.ToggleButtons, widgets.SelectionSlider):
+        control = cls(options=options)
+        for i, value in enumerate(values):
+            control.index = i  # the widget's own label → value mapping, through public API
+            assert control.value == value, (
+                f"ipywidgets {widgets.__version__}: {cls.__name__} option {i} selects "
+                f"{control.value!r}, trainlib.live.inspection.option_values says {value!r}"
+            )
+    assert option_values(widgets.FloatSlider()) is None
+
+
+def test_hiding_the_live_layer_marks_nothing_stale():
+    toy = _Toy()
+    toy.fig.canvas.draw()
+    requests = []
+    toy.fig.stale_callback = lambda fig, stale: requests.append(stale)  # what pyplot hooks
+    live = toy.fig.live_artists()
+    with _hidden(live):  # what a full draw does around the static layer
+        assert not any(a.get_visible() for a in live)
+    assert not requests, "hiding the live layer marked the figure stale: a redraw loop"
+    assert all(a.get_visible() for a in live)
+
+
+def test_every_draw_ends_fresh_and_fires_draw_event():
+    toy = _Toy()
+    events = []
+    toy.fig.canvas.mpl_connect("draw_event", events.append)
+    toy.fig.forget_static()
+    toy.fig.canvas.draw()  # full: static layer (Figure.draw fires one), live artists on top
+    assert events and not toy.fig.stale
+    events.clear()
+    toy.fig.canvas.draw()  # cached: the background restored, the live artists on top
+    assert len(events) == 1 and not toy.fig.stale
+
+
+def test_savefig_draws_everything_and_forgets_the_cache():
+    toy = _Toy()
+    toy.update(rate=1.2)
+    cached = _pixels(toy, cached=True)
+    toy.png_base64()  # a savefig: not cacheable, so the next canvas draw is a full one
+    assert np.array_equal(_pixels(toy, cached=True), cached)
