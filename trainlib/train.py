@@ -1,4 +1,4 @@
-"""Training loops: descend a surface, race optimisers, run GD variants, fit a network.
+"""Training loops: descend a surface, race optimisers, run GD variants (networks: `fit`).
 
 Every loop here treats divergence as a result, not a crash: when a loss or a parameter
 overflows, the loop stops (or freezes that starting point) and says `diverged=True`, keeping
@@ -11,13 +11,16 @@ Optimisers are the pure pairs of `trainlib.optim`: `state = opt.init(params)` an
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from trainlib import optim
+
+# fit, History and gradient clipping live in trainlib.fit; re-exported for older imports.
+from trainlib.fit import History, clip_grad_norm, clip_grad_value, fit, global_norm
 from trainlib.validation import NonFiniteError, as_array, check_int, check_positive
 
 __all__ = [
@@ -108,20 +111,9 @@ def descend(
     x = np.array(as_array("x0", x0), copy=True)
 
     with np.errstate(**_QUIET):
-        v, g = f(x)
-        v, g = np.asarray(v), np.asarray(g)
-        if g.shape != x.shape:
-            raise ValueError(f"f: expected a gradient of shape {x.shape} (like x0), got {g.shape}")
+        v, g = _start_point(f, x)
         nb = v.ndim  # number of batch axes S
-        if x.shape[:nb] != v.shape:
-            raise ValueError(
-                f"f: expected a value whose shape {v.shape} is a prefix of x0's {x.shape}"
-            )
-        if not (np.all(np.isfinite(v)) and np.all(np.isfinite(g))):
-            raise ValueError("x0: expected a starting point with finite loss and gradient")
-
         expand = (...,) + (None,) * (x.ndim - nb)  # mask (S) → broadcastable to x (S + E)
-        per_point = (*v.shape, -1)  # x, g (S + E) → (S, #E) to reduce over the event axes
         alive = np.ones(v.shape, dtype=bool)
         all_alive = True
         diverged_at = np.full(v.shape, -1, dtype=np.int64)
@@ -137,20 +129,15 @@ def descend(
                 g = g + (noise * rng.standard_normal(g.shape)).astype(g.dtype, copy=False)
             if not all_alive:  # frozen points get no gradient, so their state stays finite
                 g = np.where(alive[expand], g, 0.0).astype(x.dtype, copy=False)
-            if inplace:
-                x_new, state = opt.step(x, g, state, inplace=True)  # x_new is x, updated
-            else:
-                x_new, state = opt.step(x, g, state)
+            # in place, x_new is x, updated
+            x_new, state = opt.step(x, g, state, inplace=True) if inplace else opt.step(x, g, state)
             x_new = np.asarray(x_new)
             v_new, g_new = f(x_new)
             v_new, g_new = np.asarray(v_new), np.asarray(g_new)
             if all_alive and _all_within(v_new, max_value, x_new, max_abs, g_new):
                 x, v, g = x_new, v_new, g_new  # the common case: nobody diverged
             else:
-                # NaN fails every comparison, so `|v| ≤ max_value` also rejects NaN and ±inf.
-                ok = np.abs(v_new) <= max_value
-                bounded = (np.abs(x_new) <= max_abs) & (np.abs(g_new) < np.inf)
-                ok &= bounded.reshape(per_point).all(axis=-1) if x.ndim > nb else bounded
+                ok = _within(v_new, max_value, x_new, max_abs, g_new)
                 newly = alive & ~ok
                 diverged_at[newly] = t
                 alive &= ok
@@ -165,10 +152,32 @@ def descend(
 
     if done < steps:  # stopped early: keep only the steps taken
         xs, losses = xs[: done + 1].copy(), losses[: done + 1].copy()
-    diverged = ~alive
-    if nb == 0:
-        return Path(xs, losses, bool(diverged), int(diverged_at) if diverged else None)
-    return Path(xs, losses, diverged, diverged_at)
+    if nb == 0:  # one point: a bool and a step (or None)
+        return Path(xs, losses, not alive, int(diverged_at) if not alive else None)
+    return Path(xs, losses, ~alive, diverged_at)
+
+
+def _start_point(f: Callable[[Array], tuple[Array, Array]], x: Array) -> tuple[Array, Array]:
+    """f(x0) = (value (S), grad like x0), checked: shapes agree and both are finite."""
+    v, g = f(x)
+    v, g = np.asarray(v), np.asarray(g)
+    if g.shape != x.shape:
+        raise ValueError(f"f: expected a gradient of shape {x.shape} (like x0), got {g.shape}")
+    if x.shape[: v.ndim] != v.shape:
+        raise ValueError(f"f: expected a value whose shape {v.shape} is a prefix of x0's {x.shape}")
+    if not (np.all(np.isfinite(v)) and np.all(np.isfinite(g))):
+        raise NonFiniteError("x0: expected a starting point with finite loss and gradient")
+    return v, g
+
+
+def _within(v: Array, max_value: float, x: Array, max_abs: float, g: Array) -> Array:
+    """Per point (S): |v| ≤ max_value, |x| ≤ max_abs everywhere and g finite.
+
+    NaN fails every comparison, so `|v| ≤ max_value` also rejects NaN and ±inf.
+    """
+    ok = np.abs(v) <= max_value
+    bounded = (np.abs(x) <= max_abs) & (np.abs(g) < np.inf)
+    return ok & (bounded.reshape(*v.shape, -1).all(axis=-1) if x.ndim > v.ndim else bounded)
 
 
 def _all_within(v: Array, max_value: float, x: Array, max_abs: float, g: Array) -> bool:
@@ -213,17 +222,21 @@ def race(
     }
 
 
-def steps_to_tolerance(path: Path, tol: float, min_value: float = 0.0) -> int | None | Array:
+def steps_to_tolerance(path: Path | Any, tol: float, min_value: float = 0.0) -> int | None | Array:
     """First step t with losses[t] − min_value ≤ tol (first arrival; it may leave again).
 
+    `path` is a `Path` (its losses are used) or any per-step sequence of errors, e.g. the
+    distance max|θₜ − θ*| of a gradient-descent run to the closed-form answer.
     With a constant lr, adaptive methods (Adam, RMSProp) keep taking steps of size ~lr near
     a minimum, so their loss can rise above the tolerance after arriving.
 
-    Shapes: a single-point path gives an int (None if never); a many-point path an int
-    array (S), −1 where never.
+    Shapes: losses (T + 1, *S). A single-point path gives an int (None if never); a
+    many-point path an int array (S), −1 where never. NaN never counts as arrived.
     """
     tol = check_positive("tol", tol, strict=False)
-    hit = (path.losses - min_value) <= tol
+    losses = path.losses if isinstance(path, Path) else np.asarray(path, dtype=float)
+    with np.errstate(invalid="ignore"):
+        hit = (losses - min_value) <= tol
     first = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
     if first.ndim == 0:
         return None if first < 0 else int(first)
@@ -276,107 +289,195 @@ def leaderboard(
 # =========================================================================================
 
 
-def least_squares(theta: Any, X: Any, y: Any) -> tuple[float, Array]:
+def least_squares(theta: Any, X: Any, y: Any) -> tuple[float | Array, Array]:
     """Mean squared error of the linear model ŷ = θ₀ + X·θ₁..d, and its gradient in θ.
 
     Shapes: theta (d + 1,) = [intercept, weights] (the layout of `trainlib.data.regression`),
-    X (n, d), y (n,); grad (d + 1,).
+    X (n, d), y (n,); grad (d + 1,). Leading axes broadcast (many runs at once): theta
+    (…, d + 1), X (…, n, d), y (…, n) give L (…) and grad (…, d + 1).
     L = (1/n)·Σ (ŷᵢ − yᵢ)²,  ∇L = (2/n)·[Σ eᵢ, Xᵀe] with e = ŷ − y.
     """
-    X = as_array("X", X, ndim=2)
-    theta = as_array("theta", theta, ndim=1)
-    y = as_array("y", y, ndim=1)
-    if theta.shape != (X.shape[1] + 1,):
+    X = as_array("X", X)
+    theta = as_array("theta", theta)
+    y = as_array("y", y)
+    if X.ndim < 2 or theta.ndim < 1 or theta.shape[-1] != X.shape[-1] + 1:
         raise ValueError(
-            f"theta: expected shape ({X.shape[1] + 1},) for X {X.shape}, got {theta.shape}"
+            f"theta: expected shape (…, d + 1) for X (…, n, d) {X.shape}, got {theta.shape}"
         )
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"y: expected shape ({X.shape[0]},) to match X, got {y.shape}")
+    if y.shape[-1:] != X.shape[-2:-1] or y.ndim != X.ndim - 1:
+        raise ValueError(f"y: expected shape (…, {X.shape[-2]}) to match X, got {y.shape}")
+    n = X.shape[-2]
     with np.errstate(**_QUIET):
-        e = theta[0] + X @ theta[1:] - y
-        n = len(y)
-        return float(np.mean(e * e)), (2.0 / n) * np.concatenate([[e.sum()], X.T @ e])
+        if theta.ndim == 1 and X.ndim == 2:  # one model: plain matrix products
+            e = theta[0] + X @ theta[1:] - y
+            return float(np.mean(e * e)), (2.0 / n) * np.concatenate([[e.sum()], X.T @ e])
+        e = theta[..., :1] + np.einsum("...nd,...d->...n", X, theta[..., 1:]) - y
+        g = np.concatenate([e.sum(axis=-1)[..., None], np.einsum("...nd,...n->...d", X, e)], -1)
+        return np.mean(e * e, axis=-1), (2.0 / n) * g
 
 
 @dataclass(frozen=True, eq=False)
 class GDRun:
     """Result of `minibatch_gd`.
 
-    Shapes: `theta` like theta0 (the last finite parameters); `update_losses`
-    (n_updates + 1,) the full-data loss before any update and after each one;
-    `epoch_losses` (epochs_done + 1,) the full-data loss at the start and after each epoch.
+    Shapes (S = () for one run, (R,) for R runs): `theta` the last parameters (S + θ shape;
+    of a diverged run its last finite ones); `thetas` (k + 1, *S, *θ shape) the parameters
+    before any update and after each of the k updates made; `update_losses` (k + 1, *S) the
+    full-data loss at each of them (+inf for a run once it diverged); `epoch_losses`
+    (epochs_done + 1, *S) the full-data loss at the start and after each epoch.
     """
 
     theta: Array
+    thetas: Array
     update_losses: Array
     epoch_losses: Array
     updates_per_epoch: int
     batch_size: int
-    diverged: bool
+    diverged: bool | Array
+
+
+def _index_batches(n: int, batch_size: int, rng: Any, shuffle: bool) -> Iterator[Array]:
+    """One epoch of mini-batch indices: (B,) each for one generator, (R, B) for R of them.
+
+    The batching is `trainlib.data.minibatches` on the indices 0 … n − 1, run r reshuffled
+    by its own generator.
+    """
+    from trainlib.data import minibatches
+
+    idx = np.arange(n)
+    if isinstance(rng, np.random.Generator) or rng is None:
+        return (b for b, _ in minibatches(idx, idx, batch_size, rng=rng, shuffle=shuffle))
+    per_run = [minibatches(idx, idx, batch_size, rng=g, shuffle=shuffle) for g in rng]
+    return (np.stack([b for b, _ in bs]) for bs in zip(*per_run, strict=True))
+
+
+def _checked_rate(lr: float | Callable[[int], Any]) -> Callable[[int], Any]:
+    """A learning rate as a schedule t ↦ ηₜ (a float becomes a constant one)."""
+    if callable(lr):
+        return lr
+    lr = check_positive("lr", lr)
+    return lambda t: lr
+
+
+def _checked_runs(rng: Any) -> tuple[Any, int | None]:
+    """(rng, R): one generator or None (R = None: one run, no run axis), or a list of R."""
+    if rng is None or isinstance(rng, np.random.Generator):
+        return rng, None
+    rngs = list(rng) if isinstance(rng, (list, tuple)) else None
+    if not rngs or not all(isinstance(g, np.random.Generator) for g in rngs):
+        raise ValueError(
+            f"rng: expected a np.random.Generator or a non-empty list of them, got {rng!r}"
+        )
+    return rngs, len(rngs)
 
 
 def minibatch_gd(
-    loss_and_grad: Callable[[Array, Array, Array], tuple[float, Array]],
+    loss_and_grad: Callable[[Array, Array, Array], tuple[Any, Array]],
     theta0: Any,
     X: Any,
     y: Any,
     *,
     batch_size: int,
     epochs: int,
-    lr: float,
-    rng: np.random.Generator,
+    lr: float | Callable[[int], Any],
+    rng: np.random.Generator | Sequence[np.random.Generator] | None,
     shuffle: bool = True,
 ) -> GDRun:
     """Mini-batch gradient descent: batch_size = n is batch GD, 1 is SGD.
 
     Shapes: theta0 any shape; X (n, …), y (n, …); loss_and_grad(θ, Xb, yb) → (L, ∇L like θ).
-    Each epoch reshuffles the data with `rng` (seeded, reproducible) and makes ⌈n/B⌉ updates
-    θ ← θ − lr·∇L_B(θ), the last batch possibly smaller. Losses are recorded on the full data
-    after every update. A non-finite loss stops the run with diverged=True.
+    Each epoch reshuffles the data with `rng` (seeded, reproducible; None only with
+    shuffle=False, which keeps the order) and makes ⌈n/B⌉ updates
+    θ ← θ − ηₜ·∇L_B(θ), the last batch possibly smaller; ηₜ = lr, or lr(t) for a schedule
+    (t = 0, 1, … counts updates). Losses are recorded on the full data after every update.
+    R runs at once: `rng` a list of R generators, run r shuffled by rng[r]; θ then has a
+    leading run axis (R, *theta0.shape), a batch is (R, B, …) and loss_and_grad must return
+    L (R,) (`least_squares` does). A non-finite loss or θ, or a `NonFiniteError` raised by
+    loss_and_grad, is divergence: that run keeps its last finite θ, its loss is +inf from
+    then on, and the loop stops when every run diverged (one run: only finite steps kept).
     """
-    from trainlib.data import minibatches
+    X, y, batch_size = _checked_batches(X, y, batch_size)
+    n = len(X)
+    epochs = check_int("epochs", epochs, minimum=0)
+    eta, (rng, R) = _checked_rate(lr), _checked_runs(rng)
+    theta = np.array(as_array("theta0", theta0), copy=True)
+    if R is not None:
+        theta = np.repeat(theta[None], R, axis=0)
+    first = _start_loss(loss_and_grad, theta, X, y)
+    alive = np.ones(np.shape(first), dtype=bool)
+    thetas, losses, ends = [theta], [first], [0]
+    t = 0
+    with np.errstate(**_QUIET):
+        for _ in range(epochs):
+            for idx in _index_batches(n, batch_size, rng, shuffle):
+                theta, loss, alive = _update(loss_and_grad, theta, X, y, idx, eta(t), alive)
+                if not alive.any():
+                    break
+                thetas.append(theta)
+                losses.append(loss)
+                t += 1
+            if not alive.any():
+                break
+            ends.append(t)
+    losses = np.asarray(losses)
+    diverged = ~alive if R is not None else bool(not alive)
+    return GDRun(
+        theta, np.asarray(thetas), losses, losses[ends], -(-n // batch_size), batch_size, diverged
+    )
 
+
+def _checked_batches(X: Any, y: Any, batch_size: int) -> tuple[Array, Array, int]:
+    """X, y as arrays with as many samples, and a batch size 1 ≤ B ≤ n."""
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim < 1 or y.ndim < 1 or len(X) != len(y):
         raise ValueError(f"y: expected as many samples as X ({len(X)}), got shape {y.shape}")
-    n = len(X)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    if batch_size > n:
-        raise ValueError(f"batch_size: expected an integer <= n = {n}, got {batch_size}")
-    epochs = check_int("epochs", epochs, minimum=0)
-    lr = check_positive("lr", lr)
-    theta = np.array(as_array("theta0", theta0), copy=True)
+    if batch_size > len(X):
+        raise ValueError(f"batch_size: expected an integer <= n = {len(X)}, got {batch_size}")
+    return X, y, batch_size
 
-    def full_loss(th: Array) -> float:
-        return float(loss_and_grad(th, X, y)[0])
 
-    with np.errstate(**_QUIET):
-        first = full_loss(theta)
-        if not np.isfinite(first):
-            raise ValueError("theta0: expected a starting point with a finite loss")
-        update_losses, epoch_losses = [first], [first]
-        diverged = False
-        for _ in range(epochs):
-            for Xb, yb in minibatches(X, y, batch_size, rng=rng, shuffle=shuffle):
-                _, g = loss_and_grad(theta, Xb, yb)
-                new = theta - lr * np.asarray(g)
-                loss = full_loss(new) if np.all(np.isfinite(new)) else np.inf
-                if not np.isfinite(loss):
-                    diverged = True
-                    break
-                theta = new
-                update_losses.append(loss)
-            if diverged:
-                break
-            epoch_losses.append(update_losses[-1])
-    return GDRun(
-        theta,
-        np.asarray(update_losses),
-        np.asarray(epoch_losses),
-        -(-n // batch_size),
-        batch_size,
-        diverged,
-    )
+def _start_loss(loss_and_grad: Callable, theta: Array, X: Array, y: Array) -> Array:
+    """The full-data loss at the start; a non-finite one is a NonFiniteError (bad θ₀)."""
+    try:
+        with np.errstate(**_QUIET):
+            first = _full_loss(loss_and_grad, theta, X, y)
+    except NonFiniteError:
+        first = np.inf
+    if not np.all(np.isfinite(first)):
+        raise NonFiniteError("theta0: expected a starting point with a finite loss")
+    return first
+
+
+def _full_loss(loss_and_grad: Callable, theta: Array, X: Array, y: Array) -> Array:
+    """The full-data loss at θ (one per run); +inf where it is not finite."""
+    loss = np.asarray(loss_and_grad(theta, X, y)[0], dtype=float)
+    return np.where(np.isfinite(loss), loss, np.inf)
+
+
+def _update(
+    loss_and_grad: Callable, theta: Array, X: Array, y: Array, idx: Array, lr: Any, alive: Array
+) -> tuple[Array, Array, Array]:
+    """One update θ ← θ − η·∇L_B(θ) on the batch idx; a run that diverges keeps its old θ.
+
+    Shapes: theta (*S, *θ shape), idx (B,) or (R, B), alive (S); returns θ, L (S), alive.
+    """
+    try:
+        g = np.asarray(loss_and_grad(theta, X[idx], y[idx])[1])
+        new = theta - lr * g
+        if alive.all() and np.isfinite(new.sum()):  # the common case: every run moves on
+            loss = _full_loss(loss_and_grad, new, X, y)
+            if np.isfinite(loss.sum()):
+                return new, loss, alive
+        ok = np.isfinite(new).reshape(*alive.shape, -1).all(axis=-1) & alive
+        new = np.where(ok.reshape(ok.shape + (1,) * (theta.ndim - ok.ndim)), new, theta)
+        loss = np.where(ok, _full_loss(loss_and_grad, new, X, y), np.inf)
+    except NonFiniteError:
+        return theta, np.full(alive.shape, np.inf), np.zeros_like(alive)
+    ok &= np.isfinite(loss)
+    if not ok.all():
+        new = np.where(ok.reshape(ok.shape + (1,) * (theta.ndim - ok.ndim)), new, theta)
+    return new, loss, ok
 
 
 def gd_variants(
@@ -412,299 +513,3 @@ def gd_variants(
         )
         for (name, b), r in zip(batch_sizes.items(), children, strict=True)
     }
-
-
-# =========================================================================================
-# Gradient clipping
-# =========================================================================================
-
-
-def _leaves(grads: Any) -> list[Array]:
-    return list(grads.values()) if isinstance(grads, Mapping) else [np.asarray(grads)]
-
-
-def global_norm(grads: Any) -> float:
-    """‖g‖ over every array together: √(Σₖ Σᵢ gₖᵢ²). Shapes: one array or a dict of arrays."""
-    with np.errstate(**_QUIET):
-        return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in _leaves(grads))))
-
-
-def clip_grad_norm(grads: Any, max_norm: float) -> tuple[Any, float]:
-    """Rescale all gradients together so that their global norm is at most `max_norm`.
-
-    Shapes: grads one array or a dict of arrays; returns (clipped grads, same structure —
-    new arrays, the input is not modified —, total norm before clipping).
-    As torch.nn.utils.clip_grad_norm_: c = max_norm / (‖g‖ + 1e-6); g ← c·g if c < 1.
-    The direction is kept; only the length changes, and ‖g_clipped‖ ≤ max_norm.
-    """
-    max_norm = check_positive("max_norm", max_norm)
-    total = global_norm(grads)
-    coef = max_norm / (total + 1e-6)
-    scale = coef if coef < 1.0 else 1.0  # a non-finite total is left for the caller to see
-    if isinstance(grads, Mapping):
-        return {k: np.asarray(g) * scale for k, g in grads.items()}, total
-    return np.asarray(grads) * scale, total
-
-
-def clip_grad_value(grads: Any, clip_value: float) -> Any:
-    """Clip every gradient entry into [−clip_value, clip_value] (torch clip_grad_value_).
-
-    Shapes: grads one array or a dict of arrays; returns new arrays of the same structure.
-    Unlike norm clipping this can change the direction of the gradient.
-    """
-    c = check_positive("clip_value", clip_value)
-    if isinstance(grads, Mapping):
-        return {k: np.clip(g, -c, c) for k, g in grads.items()}
-    return np.clip(grads, -c, c)
-
-
-# =========================================================================================
-# fit: mini-batch training of a network
-# =========================================================================================
-
-
-@dataclass(eq=False)
-class History:
-    """What `fit` recorded. Epochs are 0-based indices into the epoch arrays.
-
-    Per step (one per mini-batch update): `loss` (training loss of the batch, before the
-    update), `lr` (the rate that update used), `grad_norm` (global gradient norm before
-    clipping), `clipped_norm` (after clipping; equal when not clipping), `layer_grad_norms`
-    {layer name ("0", "2", …, the prefix of the parameter keys): norms before clipping}.
-    Per epoch: `train_loss` (sample-weighted mean of the batch losses of that epoch),
-    `val_loss`, `train_acc`, `val_acc` (empty when not computed).
-    `best_epoch`: epoch with the lowest validation loss (None without validation data);
-    `stopped_epoch`: the last epoch run; `stopped_early`: patience ran out;
-    `restored`: the best weights were written back; `diverged`: a non-finite loss,
-    gradient or parameter stopped training (the model keeps its last finite parameters).
-    """
-
-    loss: Array = field(default_factory=lambda: np.empty(0))
-    lr: Array = field(default_factory=lambda: np.empty(0))
-    grad_norm: Array = field(default_factory=lambda: np.empty(0))
-    clipped_norm: Array = field(default_factory=lambda: np.empty(0))
-    layer_grad_norms: dict[str, Array] = field(default_factory=dict)
-    train_loss: Array = field(default_factory=lambda: np.empty(0))
-    val_loss: Array = field(default_factory=lambda: np.empty(0))
-    train_acc: Array = field(default_factory=lambda: np.empty(0))
-    val_acc: Array = field(default_factory=lambda: np.empty(0))
-    best_epoch: int | None = None
-    stopped_epoch: int | None = None
-    stopped_early: bool = False
-    restored: bool = False
-    diverged: bool = False
-
-
-def _layer_of(key: str) -> str:
-    return key.rsplit(".", 1)[0] if "." in key else key
-
-
-def _buffers(model: Any, prefix: str = "") -> dict[str, Array]:
-    """Non-trainable state that belongs with the weights (BatchNorm running statistics)."""
-    out: dict[str, Array] = {}
-    for attr in ("running_mean", "running_var"):
-        if isinstance(getattr(model, attr, None), np.ndarray):
-            out[f"{prefix}{attr}"] = getattr(model, attr)
-    for i, layer in enumerate(getattr(model, "layers", [])):
-        out.update(_buffers(layer, f"{prefix}{i}."))
-    if hasattr(model, "block"):
-        out.update(_buffers(model.block, f"{prefix}block."))
-    return out
-
-
-def _accuracy_fn(loss: Callable, y: Array) -> Callable[[Array, Array], Array] | None:
-    """How to count correct predictions for this loss and these targets, or None."""
-    from trainlib import losses as L
-
-    if y.ndim == 1 and y.dtype.kind in "iu":
-        return lambda out, yb: (np.argmax(out, axis=-1) == yb) if out.ndim == 2 else None
-    if loss in (L.bce_with_logits, L.focal_loss):
-        return lambda out, yb: (out.reshape(yb.shape) > 0) == (yb > 0.5)
-    if loss is L.bce:
-        return lambda out, yb: (out.reshape(yb.shape) > 0.5) == (yb > 0.5)
-    return None
-
-
-def _checked_xy(xname: str, X: Any, yname: str, y: Any) -> tuple[Array, Array]:
-    """Inputs as a finite float array, targets finite (labels keep their integer dtype)."""
-    X = as_array(xname, X)
-    y = np.asarray(y)
-    if y.dtype.kind == "f" or y.dtype.kind not in "biu":
-        y = as_array(yname, y)
-    if X.ndim < 1 or y.ndim < 1 or len(X) != len(y):
-        raise ValueError(
-            f"{yname}: expected as many samples as {xname} ({len(X) if X.ndim else 0}), "
-            f"got shape {y.shape}"
-        )
-    return X, y
-
-
-def _is_divergence(err: ValueError) -> bool:
-    """A layer or loss refusing an overflowed (non-finite) input: the run diverged."""
-    return isinstance(err, NonFiniteError)
-
-
-def fit(
-    model: Any,
-    loss: Callable[[Array, Array], tuple[float, Array]],
-    opt: Any,
-    X: Any,
-    y: Any,
-    *,
-    epochs: int,
-    batch_size: int,
-    rng: np.random.Generator,
-    val: tuple[Any, Any] | None = None,
-    clip_norm: float | None = None,
-    clip_value: float | None = None,
-    patience: int | None = None,
-    min_delta: float = 0.0,
-    restore_best: bool = True,
-    accuracy: bool | None = None,
-    shuffle: bool = True,
-) -> History:
-    """Train `model` on (X, y) with mini-batches; return a `History`.
-
-    Shapes: X (n, …), y (n, …) as `loss(model.forward(X), y)` expects; val = (X_val, y_val).
-    `model` has forward(x, train) / backward(dout) / params / grads (a `layers.Sequential`),
-    `loss(out, y) -> (value, ∂value/∂out)` (a `trainlib.losses` function), `opt` a pure
-    `trainlib.optim` optimiser (its lr may be a schedule; the rate of every step is recorded).
-    Per update: g = ∇L_B(θ); g ← clip_value(g) then g ← clip_norm(g) if asked;
-    (θ, state) ← opt.step(θ, g, state), written into the model's arrays in place.
-    Early stopping (`patience` set, needs `val`): after each epoch, the validation loss
-    improves if it is < best − min_delta; training stops after `patience` epochs in a row
-    without improvement (patience = 0: at the first one), and with `restore_best` the
-    weights (and BatchNorm running statistics) of `best_epoch` are written back.
-    `accuracy`: None computes it for integer labels and for bce / bce_with_logits / focal.
-    """
-    from trainlib.data import minibatches
-
-    X, y = _checked_xy("X", X, "y", y)
-    epochs = check_int("epochs", epochs, minimum=0)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a np.random.Generator, got {rng!r}")
-    if clip_norm is not None:
-        clip_norm = check_positive("clip_norm", clip_norm)
-    if clip_value is not None:
-        clip_value = check_positive("clip_value", clip_value)
-    if patience is not None:
-        patience = check_int("patience", patience, minimum=0)
-        if val is None:
-            raise ValueError("val: expected validation data (X_val, y_val) with patience, got None")
-    min_delta = check_positive("min_delta", min_delta, strict=False)
-    if val is not None:
-        if not isinstance(val, tuple | list) or len(val) != 2:
-            raise ValueError(f"val: expected a pair (X_val, y_val), got {type(val).__name__}")
-        Xv, yv = _checked_xy("X_val", val[0], "y_val", val[1])
-    params = model.params
-    if not params:
-        raise ValueError("model: expected a model with parameters, got none")
-    acc_fn = _accuracy_fn(loss, y) if accuracy in (None, True) else None
-    if accuracy and acc_fn is None:
-        raise ValueError("accuracy: expected integer labels or a binary loss for accuracy")
-
-    layer_names = list(dict.fromkeys(_layer_of(k) for k in params))
-    steps: dict[str, list] = {"loss": [], "lr": [], "grad_norm": [], "clipped_norm": []}
-    layer_norms: dict[str, list] = {name: [] for name in layer_names}
-    ep: dict[str, list] = {"train_loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
-    hist = History()
-    state = opt.init(params)
-    best, best_epoch, best_state, wait = np.inf, None, None, 0
-
-    def snapshot() -> dict[str, Array]:
-        return {k: v.copy() for k, v in {**model.params, **_buffers(model)}.items()}
-
-    def evaluate(Xe: Array, ye: Array) -> tuple[float, float]:
-        out = model.forward(Xe, train=False)
-        value = float(loss(out, ye)[0])
-        correct = acc_fn(out, ye) if acc_fn is not None else None
-        return value, (np.nan if correct is None else float(np.mean(correct)))
-
-    with np.errstate(**_QUIET):
-        for epoch in range(epochs):
-            hist.stopped_epoch = epoch
-            total, count, n_correct = 0.0, 0, 0.0
-            for Xb, yb in minibatches(X, y, batch_size, rng=rng, shuffle=shuffle):
-                try:
-                    out = model.forward(Xb, train=True)
-                    value, dout = loss(out, yb)
-                    if not np.isfinite(value):
-                        raise NonFiniteError("loss: expected a finite value")
-                    model.backward(dout)
-                except ValueError as err:
-                    if not _is_divergence(err):
-                        raise
-                    hist.diverged = True
-                    break
-                grads = {k: np.array(g, copy=True) for k, g in model.grads.items()}
-                for name in layer_names:
-                    sub = {k: g for k, g in grads.items() if _layer_of(k) == name}
-                    layer_norms[name].append(global_norm(sub))
-                norm = global_norm(grads)
-                if clip_value is not None:
-                    grads = clip_grad_value(grads, clip_value)
-                if clip_norm is not None:
-                    grads, _ = clip_grad_norm(grads, clip_norm)
-                clipped = global_norm(grads)
-                lr_t = float(opt.lr(state.t))
-                new, new_state = opt.step(params, grads, state)
-                finite = np.isfinite(norm) and np.isfinite(clipped)
-                if not (finite and all(np.all(np.isfinite(v)) for v in new.values())):
-                    hist.diverged = True
-                    for name in layer_names:
-                        layer_norms[name].pop()
-                    break
-                for k, p in params.items():
-                    p[...] = new[k]
-                state = new_state
-                steps["loss"].append(value)
-                steps["lr"].append(lr_t)
-                steps["grad_norm"].append(norm)
-                steps["clipped_norm"].append(clipped)
-                total += value * len(Xb)
-                count += len(Xb)
-                if acc_fn is not None:
-                    correct = acc_fn(out, yb)
-                    n_correct += 0.0 if correct is None else float(np.sum(correct))
-            if hist.diverged:
-                break
-            ep["train_loss"].append(total / count)
-            if acc_fn is not None:
-                ep["train_acc"].append(n_correct / count)
-            if val is None:
-                continue
-            try:
-                vl, va = evaluate(Xv, yv)
-            except ValueError as err:
-                if not _is_divergence(err):
-                    raise
-                vl, va = np.inf, np.nan
-            ep["val_loss"].append(vl)
-            if acc_fn is not None:
-                ep["val_acc"].append(va)
-            if vl < best - min_delta:
-                best, best_epoch, wait = vl, epoch, 0
-                if patience is not None and restore_best:
-                    best_state = snapshot()
-            else:
-                wait += 1
-                if patience is not None and wait >= max(patience, 1):
-                    hist.stopped_early = True
-                    break
-
-    if best_state is not None:
-        current = {**model.params, **_buffers(model)}
-        for k, v in best_state.items():
-            current[k][...] = v
-        hist.restored = True
-
-    hist.loss = np.asarray(steps["loss"], dtype=float)
-    hist.lr = np.asarray(steps["lr"], dtype=float)
-    hist.grad_norm = np.asarray(steps["grad_norm"], dtype=float)
-    hist.clipped_norm = np.asarray(steps["clipped_norm"], dtype=float)
-    hist.layer_grad_norms = {k: np.asarray(v, dtype=float) for k, v in layer_norms.items()}
-    for k, v in ep.items():
-        setattr(hist, k, np.asarray(v, dtype=float))
-    hist.best_epoch = best_epoch
-    return hist
