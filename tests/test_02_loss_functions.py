@@ -1,6 +1,6 @@
 """Notebook 02 (loss functions): one test per claim C8–C15, computed with the functions the
 notebook calls (lessons.loss_functions.experiments, trainlib.losses), plus unit tests of
-lessons.loss_functions.experiments."""
+lessons.loss_functions.experiments and of figure_data (the numbers the live figures draw)."""
 
 import itertools
 import warnings
@@ -11,10 +11,10 @@ import pytest
 
 from trainlib import losses as L
 from trainlib.lessons.loss_functions import experiments as R
+from trainlib.lessons.loss_functions import figure_data as F
 
 # The figures' settings, as the notebook uses them.
-FIG_WEIGHTS = (1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0)
-FIG_GAMMAS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
+FIG_WEIGHTS, FIG_GAMMAS = F.IMBALANCE_WEIGHTS, F.IMBALANCE_GAMMAS
 
 
 @contextmanager
@@ -26,7 +26,7 @@ def no_warnings():
 
 def _line(outlier):
     """The outlier figure's data: seed 0, as `outlier_fit` and the notebook draw it."""
-    return R.outlier_line(outlier, rng=np.random.default_rng(0))
+    return F.outlier_data(outlier)
 
 
 def _slopes(outlier, delta=1.0):
@@ -37,7 +37,7 @@ def _slopes(outlier, delta=1.0):
 @pytest.fixture(scope="module")
 def grid():
     """The imbalance figure's grid, trained once for the whole module."""
-    return R.imbalance_grid(FIG_WEIGHTS, FIG_GAMMAS, rng=np.random.default_rng(0))
+    return F.imbalance_figure_grid()
 
 
 # ---------------------------------------------------------------------------------------
@@ -319,6 +319,61 @@ def test_train_logistic_reaches_the_weighted_optimum():
     assert recall[1] >= recall[0]
 
 
+def test_train_logistic_is_adam_written_out():
+    """trainlib.optim.adam gives the trajectory of Adam's update written out by hand."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((50, 2))
+    y = (X[:, 0] + rng.standard_normal(50) > 1.0).astype(float)
+    gamma, w = np.array([0.0, 2.0, 1.0]), np.array([1.0, 1.0, 4.0])
+    theta = R.train_logistic(X, y, gamma=gamma, pos_weight=w, steps=100, lr=0.1)
+    A = np.column_stack([X, np.ones(50)])
+    ref = np.zeros((3, 3))
+    m, v = np.zeros_like(ref), np.zeros_like(ref)
+    for t in range(1, 101):
+        _, dz = R.binary_terms(ref @ A.T, y, gamma=gamma[:, None], pos_weight=w[:, None])
+        g = dz @ A / 50
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g**2
+        ref = ref - 0.1 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    # the same update; (1 − 0.9) is not the float 0.1, so the two differ by rounding, which
+    # 100 steps of a convex problem do not amplify beyond ~1e-13
+    np.testing.assert_allclose(theta, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_explorer_curves_are_the_lesson_functions():
+    """Every view of the loss explorer draws what experiments.py computes (stable and naive)."""
+    for loss, name in enumerate(F.EXPLORER_LOSSES):
+        for stable in (True, False):
+            with no_warnings():
+                view, x, curves = F.explorer_curves(loss, 0.7, 1.5, 4.0, stable)
+            assert len(curves) == (1 if loss < 3 else 2) and view in (
+                "regression",
+                "probability",
+                "logit",
+                "KL",
+            )
+            for v, g, _ in curves:
+                assert v.shape == g.shape == x.shape, name
+    _, z, curves = F.explorer_curves(6, 1.0, 1.5, 5.0, True)  # focal, γ = 1.5
+    np.testing.assert_array_equal(curves[0][0], R.binary_terms(z, 1.0, gamma=1.5)[0])
+    z = F.symlog_grid(1000.0, 401)
+    assert z.shape == (401,) and z[200] == 0.0
+    np.testing.assert_allclose(z[[0, -1]], [-1000.0, 1000.0], rtol=1e-14)  # sinh(asinh(a))
+    assert np.all(np.diff(z) > 0)
+
+
+def test_explorer_table_prices_the_notebook_example():
+    huber, wbce, foc, big, ce = F.explorer_table(1.0, 2.0, 5.0, stable=True)
+    assert huber == 1.5  # δ(|e| − δ/2) = 1·(2 − 0.5)
+    assert wbce == pytest.approx(5 * np.log1p(np.exp(3.0)), rel=1e-14)  # w·log(1 + e³)
+    assert big == 1000.0 and ce == 1000.0  # log(1 + e^1000) and 1000 + log(1 + 2e⁻¹⁰⁰⁰)
+    p = 1 / (1 + np.exp(3.0))
+    assert foc == pytest.approx((1 - p) ** 2 * np.log1p(np.exp(3.0)), rel=1e-13)
+    with no_warnings():
+        naive = F.explorer_table(1.0, 2.0, 5.0, stable=False)
+    assert naive[3] == np.inf and np.isnan(naive[4])  # e^1000 overflows; 0·log 0 is nan
+
+
 def test_recall_precision_by_hand():
     X = np.array([[-1.0], [1.0], [2.0], [3.0]])
     y = np.array([0.0, 1.0, 0.0, 1.0])
@@ -346,3 +401,11 @@ def test_recall_precision_by_hand():
 def test_bad_input_is_a_value_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_exercise_sigmoid_is_the_library_sigmoid():
+    """The BCE exercise's reference carries its own σ (pasted into the instructor edition)."""
+    from trainlib.lessons.loss_functions.exercises import _sigmoid
+
+    z = np.concatenate([np.linspace(-800.0, 800.0, 1601), [0.0, -0.0, 1e-300, -1e-300]])
+    np.testing.assert_array_equal(_sigmoid(z), L.sigmoid(z))

@@ -97,12 +97,9 @@ def test_C23_students_gradient_check_passes_a_correct_derivation_and_fails_a_wro
 )
 def test_C24_product_of_local_gradients_is_the_end_to_end_derivative(x, w1, y):
     """The figure's numbers: each edge's grad = local × upstream; the product = ∂L/∂x."""
-    from trainlib.lessons.backpropagation.figures import (
-        CHAIN_B1,
-        CHAIN_B2,
-        CHAIN_W2,
-        chain_rule_figure,
-    )
+    from trainlib.lessons.backpropagation.figures import chain_rule_figure
+
+    CHAIN_B1, CHAIN_B2, CHAIN_W2 = bv.CHAIN_B1, bv.CHAIN_B2, bv.CHAIN_W2
 
     ex = twolayer.chain_example(x, y, w1=w1, b1=CHAIN_B1, w2=CHAIN_W2, b2=CHAIN_B2)
     # two exact routes to the same number: rounding only
@@ -123,8 +120,7 @@ def test_C24_product_of_local_gradients_is_the_end_to_end_derivative(x, w1, y):
 
 
 def test_C24_product_holds_over_the_whole_slider_range():
-    from trainlib.lessons.backpropagation.figures import CHAIN_B1, CHAIN_B2, CHAIN_W2
-
+    CHAIN_B1, CHAIN_B2, CHAIN_W2 = bv.CHAIN_B1, bv.CHAIN_B2, bv.CHAIN_W2
     for x in np.arange(-3.0, 3.01, 0.1):
         for w1 in np.arange(-2.0, 2.01, 0.1):
             for y in (0.0, 1.0):
@@ -242,3 +238,16 @@ def test_entry_errors_max_is_rel_error():
     errs = bv.entry_errors(fd, manual)
     assert errs.shape == (sum(v.size for v in params.values()),)
     assert errs.max() == max(rel_error(fd[k], manual[k]) for k in manual)
+
+
+def test_chain_constants_are_the_example_defaults_and_the_figure_problem_the_notebooks():
+    """The figure's fixed b1, w2, b2 are `chain_example`'s defaults; its problem is seed 0's."""
+    ex = twolayer.chain_example(1.5, 1.0, b1=bv.CHAIN_B1, w2=bv.CHAIN_W2, b2=bv.CHAIN_B2)
+    assert ex == twolayer.chain_example()
+    assert abs(float(bv.autodiff_chain()["L"].data) - ex["nodes"]["L"]) < EXACT_TOL
+    for a, b in zip(bv.error_problem(), notebook_problem(), strict=True):
+        if isinstance(a, dict):
+            for k in a:
+                np.testing.assert_array_equal(a[k], b[k])
+        else:
+            np.testing.assert_array_equal(a, b)

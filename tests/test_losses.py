@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from trainlib import losses as L
-from trainlib.gradcheck import check_loss
+from trainlib.gradcheck import check_loss, gradcheck
 
 REFS = Path(__file__).parent / "data" / "loss_refs.npz"
 GRAD_TOL = 1e-7  # central differences at h=1e-6 in float64 are good to ~1e-10 (gradcheck.py)
@@ -615,3 +615,103 @@ def test_cross_entropy_labels_equal_one_hot_rows(dtype):
     assert g_lab.dtype == dtype and g_lab.shape == z.shape
     assert abs(v_lab - v_rows) <= 8 * eps * abs(v_rows)
     np.testing.assert_allclose(g_lab, g_rows, rtol=0, atol=8 * eps)
+
+
+# ---------------------------------------------------------------------------------------
+# reduction="none" / "sum": the terms the mean averages
+# ---------------------------------------------------------------------------------------
+
+
+def _reducible(name):
+    """(loss(x, reduction=r), x, the mean's denominator, the mean's reduction name) of a case."""
+    fn, (x, *rest), kwargs = GRAD_CASES[name]
+    if name == "kl":  # kl_div(p, q) differentiates in q, its second argument
+        q, pk = x, rest[0]
+        return (lambda xx, r: L.kl_div(pk, xx, reduction=r)), q, q.shape[0], "batchmean"
+    if fn in (L.cross_entropy, L.cross_entropy_naive):
+        y, w = rest[0], kwargs.get("weight")
+        denom = float(np.sum(w[y])) if (w is not None and y.ndim == 1) else x.shape[0]
+    else:
+        denom = x.size
+    return (lambda xx, r: fn(xx, *rest, reduction=r, **kwargs)), x, denom, "mean"
+
+
+@pytest.mark.parametrize("name", list(GRAD_CASES))
+def test_reduction_none_terms_average_to_the_mean(name):
+    loss, x, denom, mean = _reducible(name)
+    value, grad = loss(x, mean)
+    terms, dterms = loss(x, "none")
+    total, dsum = loss(x, "sum")
+    # The mean is computed as Σ terms / n and its gradient as the terms' derivatives / n from
+    # the very same arrays: bit for bit, except that a row-wise loss with weights or
+    # probability rows sums all C·N products at once for the mean but row by row for the
+    # terms, a different order of one float sum: ~1e-16 relative, 1e-15 allowed.
+    np.testing.assert_array_equal(dterms / denom, grad)
+    np.testing.assert_array_equal(dsum, dterms)
+    assert value == pytest.approx(np.sum(terms) / denom, rel=1e-15, abs=0)
+    assert total == pytest.approx(np.sum(terms), rel=1e-15, abs=0)
+    assert isinstance(value, float) and isinstance(total, float)
+    expected = x.shape[:1] if name.startswith("cross_entropy") else x.shape
+    assert terms.shape == expected and dterms.shape == x.shape
+
+
+@pytest.mark.parametrize("name", list(GRAD_CASES))
+def test_reduction_none_derivatives_match_central_differences(name):
+    """Each term's derivative, checked through Σᵢ uᵢ·ℓᵢ with a random upstream u."""
+    loss, x, _, _ = _reducible(name)
+    x = np.array(x, dtype=np.float64)
+    rng = np.random.default_rng(3)
+    terms, dterms = loss(x, "none")
+    u = rng.uniform(0.5, 2.0, size=terms.shape) * rng.choice([-1.0, 1.0], size=terms.shape)
+    analytic = u[:, None] * dterms if terms.ndim < dterms.ndim else u * dterms
+    h = 1e-7 if name == "kl" else 1e-6  # as in test_gradient_matches_central_differences
+    err = gradcheck(lambda: np.asarray(loss(x, "none")[0]), {"x": x}, {"x": analytic}, u, h)
+    assert err["x"] < GRAD_TOL, f"{name}: relative error {err['x']:.2e}"
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_reduction_none_matches_pytorch(refs, case):
+    """The terms and their derivatives reproduce torch's mean and its gradient."""
+    fn, argnames = PARITY[case.split("_")[0]]
+    args = [refs[f"{case}.{a}"] for a in argnames]
+    prefix = f"{case}.kw."
+    kwargs = {k[len(prefix) :]: refs[k] for k in refs if k.startswith(prefix)}
+    kwargs = {k: (v.item() if v.ndim == 0 else v) for k, v in kwargs.items()}
+    terms, dterms = fn(*args, reduction="none", **kwargs)
+    if fn is L.kl_div:
+        denom = args[0].shape[0]
+    elif fn is L.cross_entropy:
+        y, w = args[1], kwargs.get("weight")
+        denom = float(np.sum(w[y])) if (w is not None and y.ndim == 1) else y.shape[0]
+    else:
+        denom = terms.size
+    np.testing.assert_allclose(np.sum(terms) / denom, refs[f"{case}.value"], rtol=TORCH_RTOL)
+    np.testing.assert_allclose(dterms / denom, refs[f"{case}.grad"], rtol=TORCH_RTOL, atol=0)
+
+
+def test_focal_gamma_grid_equals_one_gamma_at_a_time():
+    z = np.linspace(-6.0, 6.0, 13)
+    gammas = np.array([0.0, 0.5, 2.0, 5.0])[:, None]
+    Z, Y, G = np.broadcast_arrays(z, 1.0, gammas)
+    terms, dterms = L.focal_loss(Z, Y, gamma=G, reduction="none")
+    for k, g in enumerate(gammas[:, 0]):
+        t, d = L.focal_loss(z, np.ones_like(z), gamma=float(g), reduction="none")
+        # m**γ with γ a float or an array element may round differently (one pow call vs a
+        # scalar fast path), then a few products: a few ulps
+        np.testing.assert_allclose(terms[k], t, rtol=1e-14, atol=0)
+        np.testing.assert_allclose(dterms[k], d, rtol=1e-14, atol=1e-300)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: L.mse([1.0], [0.0], reduction="batchmean"),
+        lambda: L.bce_with_logits([1.0], [0.0], reduction="avg"),
+        lambda: L.cross_entropy([[1.0, 0.0]], [0], reduction=None),
+        lambda: L.kl_div([0.5, 0.5], [0.5, 0.5], reduction="mean"),  # torch's name: batchmean
+        lambda: L.focal_loss([1.0], [0.0], gamma=[1.0, 2.0]),
+    ],
+)
+def test_bad_reduction_or_gamma_grid_raises(call):
+    with pytest.raises(ValueError, match=r"^(reduction|gamma): expected"):
+        call()

@@ -14,6 +14,7 @@ by autograd.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -45,20 +46,19 @@ def focal_torch(z, y, gamma, alpha):
     return loss.mean()
 
 
-def main() -> None:
-    rng = np.random.default_rng(20250101)
-    refs: dict[str, np.ndarray] = {}
+def _add(refs: dict, name: str, fn, inputs: dict[str, np.ndarray], **kwargs) -> None:
+    """Store case `name`: its inputs, keyword arguments, torch's value and gradient."""
+    value, grad = value_and_grad(fn, *inputs.values())
+    for k, v in inputs.items():
+        refs[f"{name}.{k}"] = v
+    for k, v in kwargs.items():
+        refs[f"{name}.kw.{k}"] = np.asarray(v)
+    refs[f"{name}.value"] = np.array(value)
+    refs[f"{name}.grad"] = grad
 
-    def add(name: str, fn, inputs: dict[str, np.ndarray], **kwargs) -> None:
-        arrays = list(inputs.values())
-        value, grad = value_and_grad(fn, *arrays)
-        for k, v in inputs.items():
-            refs[f"{name}.{k}"] = v
-        for k, v in kwargs.items():
-            refs[f"{name}.kw.{k}"] = np.asarray(v)
-        refs[f"{name}.value"] = np.array(value)
-        refs[f"{name}.grad"] = grad
 
+def regression_cases(rng: np.random.Generator, add) -> None:
+    """MSE, MAE and Huber for three δ."""
     shape = (6, 4)
     yhat, y = rng.normal(size=shape), rng.normal(size=shape)
     add("mse", lambda a, b: F.mse_loss(a, b), {"yhat": yhat, "y": y})
@@ -73,6 +73,10 @@ def main() -> None:
             delta=delta,
         )
 
+
+def binary_cases(rng: np.random.Generator, add) -> tuple[np.ndarray, np.ndarray]:
+    """BCE from probabilities and from logits; returns the logits and hard labels (for focal)."""
+    shape = (6, 4)
     p = rng.uniform(0.02, 0.98, size=shape)
     y_hard = rng.integers(0, 2, size=shape).astype(np.float64)
     y_soft = rng.uniform(0, 1, size=shape)
@@ -93,27 +97,28 @@ def main() -> None:
         {"z": z, "y": y_hard},
         pos_weight=pw,
     )
+    return z, y_hard
 
-    n, c = 7, 5
+
+def cross_entropy_cases(rng: np.random.Generator, add, n: int, c: int) -> None:
+    """Cross-entropy with labels and probability rows, unweighted and class-weighted."""
     zc = 3 * rng.normal(size=(n, c))
     labels = rng.integers(0, c, size=n)
     probs = rng.dirichlet(np.ones(c), size=n)
     w = rng.uniform(0.1, 3.0, size=c)
     add("ce_int", lambda a, b: F.cross_entropy(a, b), {"z": zc, "y": labels})
     add("ce_prob", lambda a, b: F.cross_entropy(a, b), {"z": zc, "y": probs})
-    add(
-        "ce_int_w",
-        lambda a, b: F.cross_entropy(a, b, weight=torch.tensor(w)),
-        {"z": zc, "y": labels},
-        weight=w,
-    )
-    add(
-        "ce_prob_w",
-        lambda a, b: F.cross_entropy(a, b, weight=torch.tensor(w)),
-        {"z": zc, "y": probs},
-        weight=w,
-    )
+    for tag, y in (("ce_int_w", labels), ("ce_prob_w", probs)):
+        add(
+            tag,
+            lambda a, b: F.cross_entropy(a, b, weight=torch.tensor(w)),
+            {"z": zc, "y": y},
+            weight=w,
+        )
 
+
+def focal_cases(add, z: np.ndarray, y_hard: np.ndarray) -> None:
+    """Focal loss for three γ, with and without α."""
     for gamma in (0.0, 0.5, 2.0):
         for alpha in (None, 0.25):
             tag = f"focal_g{gamma:g}_a{'none' if alpha is None else f'{alpha:g}'}".replace(".", "p")
@@ -125,7 +130,9 @@ def main() -> None:
                 **kw,
             )
 
-    # KL: P with exact zeros, Q strictly positive; differentiate with respect to q
+
+def kl_case(rng: np.random.Generator, add, n: int, c: int) -> None:
+    """KL: P with exact zeros, Q strictly positive; differentiate with respect to q."""
     pk = rng.dirichlet(np.ones(c), size=n)
     pk[rng.uniform(size=(n, c)) < 0.3] = 0.0
     pk[:, 0] += 1e-3  # no all-zero row
@@ -136,6 +143,18 @@ def main() -> None:
         lambda qq, pp: F.kl_div(qq.log(), pp, reduction="batchmean"),
         {"q": qk, "p": pk},
     )
+
+
+def main() -> None:
+    rng = np.random.default_rng(20250101)  # the cases draw from it in this order
+    refs: dict[str, np.ndarray] = {}
+    add = functools.partial(_add, refs)
+    regression_cases(rng, add)
+    z, y_hard = binary_cases(rng, add)
+    n, c = 7, 5
+    cross_entropy_cases(rng, add, n, c)
+    focal_cases(add, z, y_hard)
+    kl_case(rng, add, n, c)
 
     # building blocks (values only)
     zs = 5 * rng.normal(size=(4, 6))

@@ -5,6 +5,9 @@ with respect to the first argument (prediction, probabilities or logits), comput
 The exception is `kl_div(p, q)`, which keeps the textbook order D(P‖Q) and differentiates
 with respect to the model's distribution q. Reductions follow ``torch.nn``: regression and
 binary losses average over all elements, `cross_entropy` averages over the rows of the batch.
+``reduction="none"`` returns the terms ℓᵢ instead (an array) and each term's derivative with
+respect to its own input, ∂ℓᵢ/∂(input)ᵢ; ``"sum"`` returns Σℓᵢ and the same derivatives.
+The mean is the sum of the terms over n, and its gradient the terms' derivatives over n.
 
 `softmax`, `log_softmax`, `logsumexp` and the deliberately naive `logsumexp_naive` /
 `cross_entropy_naive` are the building blocks the notebooks use to show why stability matters.
@@ -18,6 +21,7 @@ import numpy as np
 
 from trainlib.validation import (
     as_array,
+    check_choice,
     check_int,
     check_positive,
     check_range,
@@ -47,6 +51,7 @@ BCE_LOG_FLOOR = -100.0  # torch.nn.BCELoss clamps log p and log(1−p) at −100
 # there (9.99999996e-13), reproduced here so the p = 0 and p = 1 gradients match it exactly
 BCE_GRAD_EPS = float(np.float32(1e-12))
 DIST_ATOL = 1e-6  # how far from 1 a row of a probability distribution may sum
+REDUCTIONS = ("mean", "sum", "none")  # torch.nn's names (kl_div: "batchmean" for "mean")
 
 
 # ---------------------------------------------------------------------------------------
@@ -139,38 +144,73 @@ def _logits_2d(z: Any) -> np.ndarray:
     return z
 
 
+def _broadcastable(name: str, a: Any, shape: tuple) -> np.ndarray:
+    """`a` as a non-negative array that broadcasts to `shape` without growing it."""
+    a = as_array(name, a)
+    try:
+        ok = np.broadcast_shapes(a.shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"{name}: expected a scalar or a shape broadcastable to {shape}, got {a.shape}"
+        )
+    check_positive(name, float(np.min(a)), strict=False)
+    return a
+
+
+def _reduce(loss: np.ndarray, dloss: np.ndarray, reduction: str):
+    """Elementwise terms ℓᵢ, ∂ℓᵢ/∂xᵢ reduced: mean (Σℓᵢ/n, ℓ'/n), sum (Σℓᵢ, ℓ'), none (ℓ, ℓ')."""
+    if reduction == "none":
+        return loss, dloss
+    if reduction == "sum":
+        return float(np.sum(loss)), dloss
+    return float(np.mean(loss)), dloss / loss.size
+
+
+def _reduce_rows(reduction: str, terms: np.ndarray, total: float, grad: np.ndarray, denom):
+    """Row terms (N,), their sum and ∂/∂z reduced: none (terms, grad), sum, or mean (÷ denom)."""
+    if reduction == "none":
+        return terms, grad
+    if reduction == "sum":
+        return total, grad
+    return total / denom, grad / denom
+
+
 # ---------------------------------------------------------------------------------------
 # Regression losses: mean over all elements
 # ---------------------------------------------------------------------------------------
 
 
-def mse(yhat: Any, y: Any) -> tuple[float, np.ndarray]:
+def mse(yhat: Any, y: Any, reduction: str = "mean") -> tuple[Any, np.ndarray]:
     """Mean squared error, averaged over all elements.
 
-    Shapes: yhat, y: any shape, the same; grad like yhat.
-    L = (1/n)·Σ (ŷᵢ − yᵢ)²,  ∂L/∂ŷᵢ = 2(ŷᵢ − yᵢ)/n
+    Shapes: yhat, y: any shape, the same; grad like yhat (and the terms, if reduction="none").
+    L = (1/n)·Σ (ŷᵢ − yᵢ)²,  ∂L/∂ŷᵢ = 2(ŷᵢ − yᵢ)/n;  terms ℓᵢ = (ŷᵢ − yᵢ)², ℓᵢ' = 2(ŷᵢ − yᵢ)
     """
+    check_choice("reduction", reduction, REDUCTIONS)
     yhat, y = _pair("yhat", yhat, "y", y)
     e = yhat - y
-    return float(np.mean(e**2)), 2 * e / e.size
+    return _reduce(e**2, 2 * e, reduction)
 
 
-def mae(yhat: Any, y: Any) -> tuple[float, np.ndarray]:
+def mae(yhat: Any, y: Any, reduction: str = "mean") -> tuple[Any, np.ndarray]:
     """Mean absolute error (L1), averaged over all elements.
 
-    Shapes: yhat, y: any shape, the same; grad like yhat.
-    L = (1/n)·Σ |ŷᵢ − yᵢ|,  ∂L/∂ŷᵢ = sign(ŷᵢ − yᵢ)/n
+    Shapes: yhat, y: any shape, the same; grad like yhat (and the terms, if reduction="none").
+    L = (1/n)·Σ |ŷᵢ − yᵢ|,  ∂L/∂ŷᵢ = sign(ŷᵢ − yᵢ)/n;  terms ℓᵢ = |eᵢ|, ℓᵢ' = sign(eᵢ)
     |e| has no derivative at e = 0; the subgradient used there is 0 (as in torch).
     """
+    check_choice("reduction", reduction, REDUCTIONS)
     yhat, y = _pair("yhat", yhat, "y", y)
     e = yhat - y
-    return float(np.mean(np.abs(e))), np.sign(e) / e.size
+    return _reduce(np.abs(e), np.sign(e), reduction)
 
 
-def huber(yhat: Any, y: Any, delta: float = 1.0) -> tuple[float, np.ndarray]:
+def huber(yhat: Any, y: Any, delta: float = 1.0, reduction: str = "mean") -> tuple[Any, np.ndarray]:
     """Huber loss (torch.nn.HuberLoss): quadratic near zero, linear beyond δ.
 
-    Shapes: yhat, y: any shape, the same; grad like yhat.
+    Shapes: yhat, y: any shape, the same; grad like yhat (and the terms, if reduction="none").
     ℓ(e) = ½e² if |e| ≤ δ, else δ·(|e| − ½δ);  L = (1/n)·Σ ℓ(ŷᵢ − yᵢ)
     ∂L/∂ŷᵢ = eᵢ/n if |eᵢ| ≤ δ, else δ·sign(eᵢ)/n
     The source text writes "MSE" for the quadratic branch; it is ½e², and the ½ is what
@@ -178,12 +218,12 @@ def huber(yhat: Any, y: Any, delta: float = 1.0) -> tuple[float, np.ndarray]:
     as δ → 0 it approaches δ·MAE.
     """
     delta = check_positive("delta", delta)
+    check_choice("reduction", reduction, REDUCTIONS)
     yhat, y = _pair("yhat", yhat, "y", y)
     e = yhat - y
     small = np.abs(e) <= delta
     loss = np.where(small, 0.5 * e**2, delta * (np.abs(e) - 0.5 * delta))
-    grad = np.where(small, e, delta * np.sign(e)) / e.size
-    return float(np.mean(loss)), grad
+    return _reduce(loss, np.where(small, e, delta * np.sign(e)), reduction)
 
 
 # ---------------------------------------------------------------------------------------
@@ -196,21 +236,32 @@ def sigmoid(z: Any) -> np.ndarray:
 
     Shapes: z: any shape; result like z.
     """
-    z = as_array("z", z)
+    return _sigmoid_pair(as_array("z", z))[0]
+
+
+def _sigmoid_pair(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """σ(z), σ(−z) = 1 − σ(z) without cancellation, and e^{−|z|}, from one exp.
+
+    σ(z) = 1/(1 + e^{−|z|}) for z ≥ 0, e^{−|z|}/(1 + e^{−|z|}) for z < 0; σ(−z) the other one.
+    """
     ez = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-    return np.where(z >= 0, 1 / (1 + ez), ez / (1 + ez))
+    one_plus = 1 + ez
+    big, small = 1 / one_plus, ez / one_plus
+    pos = z >= 0
+    return np.where(pos, big, small), np.where(pos, small, big), ez
 
 
-def bce(p: Any, y: Any) -> tuple[float, np.ndarray]:
+def bce(p: Any, y: Any, reduction: str = "mean") -> tuple[Any, np.ndarray]:
     """Binary cross-entropy from probabilities (torch.nn.BCELoss), averaged over all elements.
 
-    Shapes: p, y: any shape, the same; grad like p. p, y in [0, 1] (soft labels allowed).
+    Shapes: p, y: any shape, the same; grad (and terms) like p. p, y in [0, 1] (soft labels).
     L = −(1/n)·Σ [yᵢ·log pᵢ + (1 − yᵢ)·log(1 − pᵢ)],  ∂L/∂pᵢ = (pᵢ − yᵢ) / (pᵢ(1 − pᵢ)·n)
     This is the negative log-likelihood of y under a Bernoulli(p). It grows without bound as
     a confident prediction turns out wrong (p → 0 with y = 1); like torch, each log is clamped
     at −100, so p = 0 with y = 1 costs 100 rather than inf, and the gradient's denominator
     p(1 − p) is floored at 1e-12.
     """
+    check_choice("reduction", reduction, REDUCTIONS)
     p, y = _pair("p", p, "y", y)
     _in_unit_interval("p", p)
     _in_unit_interval("y", y)
@@ -218,66 +269,69 @@ def bce(p: Any, y: Any) -> tuple[float, np.ndarray]:
         log_p = np.maximum(np.log(p), BCE_LOG_FLOOR)
         log_1mp = np.maximum(np.log1p(-p), BCE_LOG_FLOOR)
     loss = -(y * log_p + (1 - y) * log_1mp)
-    grad = (p - y) / np.maximum(p * (1 - p), BCE_GRAD_EPS) / p.size
-    return float(np.mean(loss)), grad
+    return _reduce(loss, (p - y) / np.maximum(p * (1 - p), BCE_GRAD_EPS), reduction)
 
 
-def _bce_logits_terms(z: np.ndarray, y: np.ndarray, pos_weight=1.0):
-    """Elementwise BCE-with-logits loss and its derivative ∂ℓ/∂z (no reduction)."""
-    softplus_neg = np.log1p(np.exp(-np.abs(z))) + np.maximum(-z, 0)  # −log σ(z), stable
-    loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-    loss = loss + (pos_weight - 1) * y * softplus_neg  # 0 when pos_weight = 1
-    dloss = (1 + (pos_weight - 1) * y) * sigmoid(z) - pos_weight * y
+def _bce_logits_terms(z: np.ndarray, y: np.ndarray, pos_weight=1.0, pair=None):
+    """Elementwise BCE-with-logits loss and its derivative ∂ℓ/∂z (no reduction).
+
+    `pair`: `_sigmoid_pair(z)` if the caller has it already.
+    """
+    p, _, ez = _sigmoid_pair(z) if pair is None else pair
+    log1p_ez = np.log1p(ez)
+    loss = np.maximum(z, 0) - z * y + log1p_ez
+    if isinstance(pos_weight, float) and pos_weight == 1.0:  # the terms below would be 0
+        return loss, p - y
+    softplus_neg = log1p_ez + np.maximum(-z, 0)  # −log σ(z), stable
+    loss = loss + (pos_weight - 1) * y * softplus_neg
+    dloss = (1 + (pos_weight - 1) * y) * p - pos_weight * y
     return loss, dloss
 
 
-def bce_with_logits(z: Any, y: Any, pos_weight: Any = None) -> tuple[float, np.ndarray]:
+def bce_with_logits(
+    z: Any, y: Any, pos_weight: Any = None, reduction: str = "mean"
+) -> tuple[Any, np.ndarray]:
     """Binary cross-entropy from logits (torch.nn.BCEWithLogitsLoss), averaged over all elements.
 
     Shapes: z, y: any shape, the same; pos_weight: scalar or broadcastable to z (e.g. (C,)).
     ℓ = max(z, 0) − z·y + log(1 + e^{−|z|})  (= BCE(σ(z), y), never exp of a large number)
     with pos_weight w: ℓ = −[w·y·log σ(z) + (1 − y)·log(1 − σ(z))]
     ∂L/∂zᵢ = (σ(zᵢ) − yᵢ)/n, or ((1 + (w − 1)yᵢ)·σ(zᵢ) − w·yᵢ)/n with pos_weight.
+    reduction="none": the terms ℓᵢ and ∂ℓᵢ/∂zᵢ (n times the mean's gradient).
     """
+    check_choice("reduction", reduction, REDUCTIONS)
     z, y = _pair("z", z, "y", y)
     _in_unit_interval("y", y)
-    pw = 1.0
-    if pos_weight is not None:
-        pw = as_array("pos_weight", pos_weight)
-        try:
-            ok = np.broadcast_shapes(pw.shape, z.shape) == z.shape
-        except ValueError:
-            ok = False
-        if not ok:
-            raise ValueError(
-                f"pos_weight: expected a scalar or a shape broadcastable to {z.shape}, "
-                f"got {pw.shape}"
-            )
-        check_positive("pos_weight", float(np.min(pw)), strict=False)
-    loss, dloss = _bce_logits_terms(z, y, pw)
-    return float(np.mean(loss)), dloss / z.size
+    pw = 1.0 if pos_weight is None else _broadcastable("pos_weight", pos_weight, z.shape)
+    return _reduce(*_bce_logits_terms(z, y, pw), reduction)
 
 
 def focal_loss(
-    z: Any, y: Any, gamma: float = 2.0, alpha: float | None = None
-) -> tuple[float, np.ndarray]:
+    z: Any, y: Any, gamma: Any = 2.0, alpha: float | None = None, reduction: str = "mean"
+) -> tuple[Any, np.ndarray]:
     """Binary focal loss from logits (Lin et al. 2017), averaged over all elements.
 
-    Shapes: z, y: any shape, the same; grad like z. y in [0, 1].
+    Shapes: z, y: any shape, the same; grad like z. y in [0, 1]. gamma: a scalar or an array
+    broadcastable to z (a grid of γ, one per element).
     p = σ(z),  p_t = p·y + (1 − p)(1 − y),  α_t = α·y + (1 − α)(1 − y)  (α_t = 1 if α is None)
     ℓ = α_t·(1 − p_t)^γ·BCE(z, y),  L = (1/n)·Σ ℓᵢ
     Same as torchvision.ops.sigmoid_focal_loss(reduction="mean"), except that α defaults to
     None (no class weighting) instead of 0.25. γ = 0, α = None gives `bce_with_logits`.
     The factor (1 − p_t)^γ shrinks the loss of examples that are already right, so the rare,
-    hard ones dominate the gradient.
+    hard ones dominate the gradient. reduction="none": the terms ℓᵢ and ∂ℓᵢ/∂zᵢ.
     """
-    gamma = check_positive("gamma", gamma, strict=False)
+    check_choice("reduction", reduction, REDUCTIONS)
     if alpha is not None:
         alpha = check_range("alpha", alpha, 0.0, 1.0, hi_closed=True)
     z, y = _pair("z", z, "y", y)
+    if np.ndim(gamma) == 0:
+        gamma = check_positive("gamma", gamma, strict=False)  # a float: m**2.0 is m·m
+    else:
+        gamma = _broadcastable("gamma", gamma, z.shape)
     _in_unit_interval("y", y)
-    ce, dce = _bce_logits_terms(z, y)
-    p, q = sigmoid(z), sigmoid(-z)  # q = 1 − p without cancellation
+    pair = _sigmoid_pair(z)
+    p, q, _ = pair  # q = 1 − p without cancellation
+    ce, dce = _bce_logits_terms(z, y, 1.0, pair)
     m = p * (1 - y) + q * y  # 1 − p_t
     mg = m**gamma  # (1 − p_t)^γ
     # ∂(m^γ)/∂z = γ·m^γ·(∂m/∂z)/m with ∂m/∂z = p·q·(1 − 2y); where m = 0 the product is 0
@@ -285,7 +339,7 @@ def focal_loss(
     a = 1.0 if alpha is None else alpha * y + (1 - alpha) * (1 - y)
     loss = a * mg * ce
     grad = a * (mg * dce + gamma * mg * dm_over_m * ce)
-    return float(np.mean(loss)), grad / z.size
+    return _reduce(loss, grad, reduction)
 
 
 # ---------------------------------------------------------------------------------------
@@ -347,7 +401,9 @@ def _log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 
 
-def cross_entropy(z: Any, y: Any, weight: Any = None) -> tuple[float, np.ndarray]:
+def cross_entropy(
+    z: Any, y: Any, weight: Any = None, reduction: str = "mean"
+) -> tuple[Any, np.ndarray]:
     """Categorical cross-entropy from logits (torch.nn.functional.cross_entropy).
 
     Shapes: z: (N, C) logits; y: (N,) integer labels or (N, C) probability rows;
@@ -357,7 +413,10 @@ def cross_entropy(z: Any, y: Any, weight: Any = None) -> tuple[float, np.ndarray
     ∂L/∂z_{ic} = (Σₖ w_k·y_{ik}·s_{ic} − w_c·y_{ic}) / D, D the denominator above;
     unweighted this is (softmax(zᵢ) − yᵢ)/N. With one-hot labels the loss of a row is
     −log p[correct]. Computed through `log_softmax`, so logits of ±1e4 are fine.
+    reduction="none": the rows' losses ℓᵢ = −Σ_c w_c·y_{ic}·log softmax(zᵢ)_c (N,) and
+    ∂ℓᵢ/∂zᵢ (N, C); "sum": Σᵢ ℓᵢ and the same gradient (as torch).
     """
+    check_choice("reduction", reduction, REDUCTIONS)
     z = _logits_2d(z)
     y = np.asarray(y)
     if weight is None and y.ndim == 1:  # the common case: labels, w = 1, D = N
@@ -365,38 +424,40 @@ def cross_entropy(z: Any, y: Any, weight: Any = None) -> tuple[float, np.ndarray
         rows, labels = np.arange(n), _labels(z, y)
         logp = _log_softmax(z)
         grad = np.exp(logp)
-        grad[rows, labels] -= 1.0
-        grad /= n  # (softmax(zᵢ) − yᵢ)/N, yᵢ one-hot
-        return -float(logp[rows, labels].sum()) / n, grad
+        grad[rows, labels] -= 1.0  # softmax(zᵢ) − yᵢ, yᵢ one-hot
+        terms = -logp[rows, labels]
+        return _reduce_rows(reduction, terms, -float(logp[rows, labels].sum()), grad, n)
     t, from_labels = _class_targets(z, y)
     w = _class_weight(weight, z.shape[1], z.dtype)
     wt = t * w  # w_c·y_ic
     row_w = np.sum(wt, axis=1, keepdims=True)
     denom = float(np.sum(row_w)) if from_labels else z.shape[0]
-    if denom == 0:
+    if denom == 0 and reduction == "mean":
         raise ValueError("weight: expected a positive total weight over the labels in y, got 0")
     logp = _log_softmax(z)
-    value = -float(np.sum(wt * logp)) / denom
-    grad = (row_w * np.exp(logp) - wt) / denom
-    return value, grad
+    terms = -np.sum(wt * logp, axis=1)
+    total = -float(np.sum(wt * logp))
+    return _reduce_rows(reduction, terms, total, row_w * np.exp(logp) - wt, denom)
 
 
-def cross_entropy_naive(z: Any, y: Any) -> tuple[float, np.ndarray]:
+def cross_entropy_naive(z: Any, y: Any, reduction: str = "mean") -> tuple[Any, np.ndarray]:
     """Cross-entropy the literal way, softmax by e^z / Σe^z then log: overflows for big logits.
 
     Shapes: z: (N, C) logits; y: (N,) integer labels or (N, C) probability rows; grad: (N, C).
     L = −(1/N)·Σᵢ Σ_c y_{ic}·log(e^{z_{ic}} / Σⱼ e^{z_{ij}}),  ∂L/∂zᵢ = (sᵢ − yᵢ)/N
+    reduction as in `cross_entropy`.
     Kept for the stable-vs-naive comparison: with logits around ±1000, e^z is inf or 0 and the
     result is honestly inf or nan (without RuntimeWarnings). Use `cross_entropy`.
     """
+    check_choice("reduction", reduction, REDUCTIONS)
     z = _logits_2d(z)
     t, _ = _class_targets(z, y)
-    n = z.shape[0]
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         ez = np.exp(z)
         s = ez / np.sum(ez, axis=1, keepdims=True)
-        value = -float(np.sum(t * np.log(s))) / n
-    return value, (s - t) / n
+        tlog = t * np.log(s)  # literally: 0·log 0 is nan here, as naive code gives
+        terms, total = -np.sum(tlog, axis=1), -float(np.sum(tlog))
+    return _reduce_rows(reduction, terms, total, s - t, z.shape[0])
 
 
 # ---------------------------------------------------------------------------------------
@@ -404,7 +465,7 @@ def cross_entropy_naive(z: Any, y: Any) -> tuple[float, np.ndarray]:
 # ---------------------------------------------------------------------------------------
 
 
-def kl_div(p: Any, q: Any) -> tuple[float, np.ndarray]:
+def kl_div(p: Any, q: Any, reduction: str = "batchmean") -> tuple[Any, np.ndarray]:
     """Kullback–Leibler divergence D(P‖Q), averaged over rows; gradient with respect to q.
 
     Shapes: p, q: (C,) or (N, C), the same; each row a distribution; grad like q.
@@ -414,7 +475,10 @@ def kl_div(p: Any, q: Any) -> tuple[float, np.ndarray]:
     a single (C,) distribution counts as N = 1. P is the reference (data), Q the model.
     D ≥ 0, with equality iff P = Q, and D(P‖Q) ≠ D(Q‖P) in general. If Q_c = 0 where
     P_c > 0 the divergence is infinite: value inf and gradient −inf there, without warnings.
+    reduction="none" (as torch): the terms P_{ic}·log(P_{ic}/Q_{ic}) and −P_{ic}/Q_{ic}, like q;
+    "sum": Σ of the terms, and −P/Q.
     """
+    check_choice("reduction", reduction, ("batchmean", "sum", "none"))
     p = _distribution_rows("p", p)
     q = _distribution_rows("q", q)
     check_same_shape("q", q, "p", p)
@@ -426,7 +490,9 @@ def kl_div(p: Any, q: Any) -> tuple[float, np.ndarray]:
     terms = np.multiply(p, log_p - log_q, out=np.zeros_like(p), where=pos)
     with np.errstate(divide="ignore", over="ignore"):  # Q = 0 (or subnormal) under P > 0
         grad = np.divide(-p, q, out=np.zeros_like(q), where=pos)
-    return float(np.sum(terms)) / n, grad / n
+    if reduction == "none":
+        return terms, grad
+    return _reduce_rows(reduction, terms, float(np.sum(terms)), grad, n)
 
 
 LOSSES = {

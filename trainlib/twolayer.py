@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trainlib.losses import bce_with_logits, sigmoid
 from trainlib.validation import as_array, check_int, check_positive, check_same_shape
 
 PARAM_KEYS = ("W1", "b1", "W2", "b2")
@@ -38,12 +39,6 @@ def init_params(D: int, H: int, *, rng: np.random.Generator, scale: float | None
         "W2": s2 * rng.standard_normal((H, 1)),
         "b2": np.zeros(1),
     }
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """σ(z) = 1/(1 + e⁻ᶻ), evaluated without overflow for any z."""
-    e = np.exp(-np.abs(z))  # ≤ 1, never overflows
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _check(params: dict, x, y) -> tuple[dict, np.ndarray, np.ndarray]:
@@ -81,10 +76,10 @@ def forward(params: dict, x, y) -> dict:
     z1 = x @ p["W1"] + p["b1"]  # z1 = W1·x + b1     pre-activation, layer 1
     a1 = np.maximum(z1, 0.0)  # a1 = ReLU(z1)      activation, layer 1
     z2 = a1 @ p["W2"] + p["b2"]  # z2 = W2·a1 + b2    pre-activation, layer 2
-    yhat = _sigmoid(z2)  # ŷ = sigmoid(z2)      prediction
-    # L = −[y·log ŷ + (1−y)·log(1−ŷ)] rewritten with log ŷ = −log(1+e^−z2), log(1−ŷ) = −log(1+e^z2)
-    # as log(1 + e^z2) − y·z2, whose log-sum-exp is finite for any z2 (no log(0)).
-    loss = float(np.mean(np.logaddexp(0.0, z2) - y * z2))
+    yhat = sigmoid(z2)  # ŷ = sigmoid(z2)      prediction
+    # L = −[y·log ŷ + (1−y)·log(1−ŷ)] computed from the logit z2 (`losses.bce_with_logits`):
+    # max(z2, 0) − y·z2 + log(1 + e^−|z2|), finite for any z2 (no log(0)).
+    loss, _ = bce_with_logits(z2, y)
     return {"x": x, "y": y, "z1": z1, "a1": a1, "z2": z2, "yhat": yhat, "loss": loss}
 
 
@@ -99,7 +94,7 @@ def backward(params: dict, cache: dict) -> dict:
     W2 = as_array("params['W2']", params["W2"])
     x, y, z1, a1, z2, yhat = (cache[k] for k in ("x", "y", "z1", "a1", "z2", "yhat"))
     N = x.shape[0]
-    one_minus_yhat = _sigmoid(-z2)  # 1 − ŷ = σ(−z2), accurate even where ŷ rounds to 1
+    one_minus_yhat = sigmoid(-z2)  # 1 − ŷ = σ(−z2), accurate even where ŷ rounds to 1
     with np.errstate(divide="ignore", over="ignore"):  # inf only if ŷ saturates; shown as is
         # ∂L/∂ŷ = (ŷ − y) / [ŷ·(1−ŷ)]             derivative of BCE wrt ŷ (÷N for the mean)
         # (computed as the equal −y/ŷ + (1−y)/(1−ŷ): exact also where ŷ rounds to 1)

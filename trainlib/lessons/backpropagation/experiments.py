@@ -18,6 +18,7 @@ from trainlib import twolayer
 from trainlib.autodiff import Tensor
 from trainlib.data import moons
 from trainlib.gradcheck import numerical_gradient, rel_error
+from trainlib.losses import bce, bce_with_logits, sigmoid
 from trainlib.validation import as_array, check_int, check_positive
 
 #: What each name of `twolayer.forward` / `twolayer.backward` stands for (rows of the table).
@@ -48,6 +49,10 @@ MEANINGS: dict[str, str] = {
 PARAM_GRADS = ("dW1", "db1", "dW2", "db2")  # checked through the whole forward pass
 TAIL_GRADS = ("dyhat", "dz2", "da1", "dz1")  # checked through the rest of the net from there
 LOCAL_GRADS = ("dyhat_dz2", "da1_dz1")  # elementwise local derivatives
+
+# The scalar chain of `twolayer.chain_example` (C24): the parameters that stay fixed while
+# the figure's sliders move x and w1.
+CHAIN_B1, CHAIN_W2, CHAIN_B2 = -0.2, -1.3, 0.4
 
 
 def example_problem(
@@ -102,19 +107,9 @@ def summary_table(arrays: Mapping[str, object], *, digits: int = 4) -> str:
     return "\n".join(lines)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """σ(z) = exp(−log(1 + e⁻ᶻ)), without overflow for any z."""
-    return np.exp(-np.logaddexp(0.0, -z))
-
-
-def _bce_from_logits(z2: np.ndarray, y: np.ndarray) -> float:
-    """mean [log(1 + e^z2) − y·z2], the mean BCE of σ(z2) (as in `twolayer.forward`)."""
-    return float(np.mean(np.logaddexp(0.0, z2) - y * z2))
-
-
-def _bce(yhat: np.ndarray, y: np.ndarray) -> float:
-    """The text's loss literally: mean −[y·log ŷ + (1−y)·log(1−ŷ)]."""
-    return float(np.mean(-(y * np.log(yhat) + (1 - y) * np.log(1 - yhat))))
+def error_problem() -> tuple[dict, np.ndarray, np.ndarray]:
+    """The notebook's two-layer problem (seed 0): 6 two-moons points, 2 → 4 → 1 network."""
+    return example_problem(rng=np.random.default_rng(0))
 
 
 def check_gradients(
@@ -149,12 +144,12 @@ def check_gradients(
     z1, a1, z2, yhat = (cache[k].copy() for k in ("z1", "a1", "z2", "yhat"))
     W2, b2 = p["W2"], p["b2"]
     tails = {  # the loss as a function of one intermediate, the rest held fixed
-        "dyhat": (yhat, lambda: _bce(yhat, Y)),
-        "dz2": (z2, lambda: _bce_from_logits(z2, Y)),
-        "da1": (a1, lambda: _bce_from_logits(a1 @ W2 + b2, Y)),
-        "dz1": (z1, lambda: _bce_from_logits(np.maximum(z1, 0.0) @ W2 + b2, Y)),
+        "dyhat": (yhat, lambda: bce(yhat, Y)[0]),
+        "dz2": (z2, lambda: bce_with_logits(z2, Y)[0]),
+        "da1": (a1, lambda: bce_with_logits(a1 @ W2 + b2, Y)[0]),
+        "dz1": (z1, lambda: bce_with_logits(np.maximum(z1, 0.0) @ W2 + b2, Y)[0]),
     }
-    locals_ = {"dyhat_dz2": (z2, lambda: _sigmoid(z2)), "da1_dz1": (z1, lambda: np.maximum(z1, 0))}
+    locals_ = {"dyhat_dz2": (z2, lambda: sigmoid(z2)), "da1_dz1": (z1, lambda: np.maximum(z1, 0))}
     errors = {}
     for name, g in grads.items():
         g = as_array(f"grads['{name}']", g, finite=False)
@@ -198,9 +193,9 @@ def autodiff_chain(
     y: float = 1.0,
     *,
     w1: float = 0.8,
-    b1: float = -0.2,
-    w2: float = -1.3,
-    b2: float = 0.4,
+    b1: float = CHAIN_B1,
+    w2: float = CHAIN_W2,
+    b2: float = CHAIN_B2,
 ) -> dict[str, Tensor]:
     """`twolayer.chain_example`'s scalar chain x → z1 → a1 → z2 → ŷ → L, built from Tensors.
 
@@ -225,11 +220,12 @@ def autodiff_chain(
 def chain_loss(xs, y: float, *, w1: float, b1: float, w2: float, b2: float) -> np.ndarray:
     """L(x) of `chain_example` for many inputs x at once (the curve whose slope is ∂L/∂x).
 
-    Shapes: xs (M,) → (M,).  L = log(1 + e^z2) − y·z2,  z2 = w2·ReLU(w1·x + b1) + b2.
+    Shapes: xs (M,) → (M,).  L = BCE(σ(z2), y) (`losses.bce_with_logits`, one term per x),
+    z2 = w2·ReLU(w1·x + b1) + b2.
     """
     xs = as_array("xs", xs)
     z2 = w2 * np.maximum(w1 * xs + b1, 0.0) + b2
-    return np.logaddexp(0.0, z2) - y * z2
+    return bce_with_logits(z2, np.full_like(z2, y), reduction="none")[0]
 
 
 def fd_gradients(params: dict, x, y, h: float) -> dict[str, np.ndarray]:

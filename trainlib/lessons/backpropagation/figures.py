@@ -16,7 +16,14 @@ import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
 from trainlib import twolayer
-from trainlib.lessons.backpropagation.experiments import chain_loss, example_problem, fd_error_curve
+from trainlib.lessons.backpropagation.experiments import (
+    CHAIN_B1,
+    CHAIN_B2,
+    CHAIN_W2,
+    chain_loss,
+    error_problem,
+    fd_error_curve,
+)
 from trainlib.live import LiveFigure, register
 from trainlib.plot import COLORS, OKABE_ITO, style_axes
 
@@ -24,14 +31,23 @@ from trainlib.plot import COLORS, OKABE_ITO, style_axes
 # C24: the chain rule as local × upstream on a graph
 # ---------------------------------------------------------------------------------------------
 
-# The fixed parameters of the example (those without a slider), as in `chain_example`.
-CHAIN_B1, CHAIN_W2, CHAIN_B2 = -0.2, -1.3, 0.4
 NODES = ("x", "z1", "a1", "z2", "yhat", "L")
 LABELS = {"x": "x", "z1": "z₁", "a1": "a₁", "z2": "z₂", "yhat": "ŷ", "L": "L"}
 OPS = ("·w₁ + b₁", "ReLU", "·w₂ + b₂", "σ", "BCE(ŷ, y)")
 X_RANGE = (-3.0, 3.0)
+TOP, MID, BOTTOM = 0.80, 0.50, 0.20  # rows of the graph: values, edge texts, gradients
 LOCAL_COLOR = OKABE_ITO["blue"]
 UPSTREAM_COLOR = OKABE_ITO["vermillion"]
+
+
+def _box(ax, static: list, cx: float, cy: float, name: str, face: str, edge: str):
+    """A rounded box named `name` at (cx, cy) (static); returns its live number text."""
+    static.append(ax.add_patch(FancyBboxPatch(
+        (cx - 0.3, cy - 0.085), 0.6, 0.17, boxstyle="round,pad=0,rounding_size=0.06",
+        facecolor=face, edgecolor=edge, lw=1.5, mutation_aspect=0.3,
+    )))  # fmt: skip
+    static.append(ax.text(cx, cy + 0.04, name, ha="center", va="center"))
+    return ax.text(cx, cy - 0.04, "", ha="center", va="center", fontsize=11)
 
 
 @register
@@ -62,84 +78,8 @@ class ChainRuleFigure(LiveFigure):
         )
 
     def _build(self, ax_graph, ax_curve) -> None:
-        n = len(NODES)
-        ax_graph.set_xlim(0.0, n)
-        ax_graph.set_ylim(0.0, 1.0)
-        ax_graph.set_xticks([])
-        ax_graph.set_yticks([])
-        for side in ("top", "right", "bottom", "left"):
-            ax_graph.spines[side].set_visible(False)
-        style_axes(
-            ax_graph,
-            "Backward pass: ∂L/∂(left node) = local × upstream, edge by edge",
-            "forward pass → (values, top row)      ← backward pass (gradients, bottom row)",
-            "values / gradients",
-            grid=False,
-        )
-        top, mid, bottom = 0.80, 0.50, 0.20
         # Only numbers are live; names, boxes and arrows sit in the cached static layer.
-        static = []
-        self.value_nums, self.grad_nums, self.local_nums, self.upstream_nums = [], [], [], []
-
-        def box(cx, cy, name, face, edge):
-            static.append(ax_graph.add_patch(FancyBboxPatch(
-                (cx - 0.3, cy - 0.085), 0.6, 0.17, boxstyle="round,pad=0,rounding_size=0.06",
-                facecolor=face, edgecolor=edge, lw=1.5, mutation_aspect=0.3,
-            )))  # fmt: skip
-            static.append(ax_graph.text(cx, cy + 0.04, name, ha="center", va="center"))
-            return ax_graph.text(cx, cy - 0.04, "", ha="center", va="center", fontsize=11)
-
-        arrow = {"arrowstyle": "-|>", "lw": 1.5, "shrinkA": 0, "shrinkB": 0}
-        for i, node in enumerate(NODES):
-            cx = i + 0.5
-            self.value_nums.append(box(cx, top, LABELS[node], "white", COLORS["data"]))
-            grad = box(cx, bottom, f"∂L/∂{LABELS[node]}", "#FBE3D6", UPSTREAM_COLOR)
-            if i == n - 1:  # ∂L/∂L = 1 whatever the controls: static
-                grad.set_text("+1.000")
-                static.append(grad)
-                break
-            self.grad_nums.append(grad)
-            src, dst = LABELS[node], LABELS[NODES[i + 1]]
-            static += [
-                ax_graph.annotate("", xy=(cx + 0.7, top), xytext=(cx + 0.3, top),
-                                  arrowprops={**arrow, "color": COLORS["data"]}),
-                ax_graph.annotate("", xy=(cx + 0.3, bottom), xytext=(cx + 0.7, bottom),
-                                  arrowprops={**arrow, "color": UPSTREAM_COLOR}),
-                ax_graph.text(cx + 0.5, top + 0.09, OPS[i], ha="center", va="bottom", fontsize=9),
-                ax_graph.text(cx + 0.5, mid + 0.13, f"local ∂{dst}/∂{src}", ha="center",
-                              va="center", fontsize=9, color=LOCAL_COLOR),
-                ax_graph.text(cx + 0.5, mid - 0.03, f"× upstream ∂L/∂{dst}", ha="center",
-                              va="center", fontsize=9, color=UPSTREAM_COLOR),
-            ]  # fmt: skip
-            local = ax_graph.text(
-                cx + 0.5, mid + 0.06, "", ha="center", va="center", fontsize=9, color=LOCAL_COLOR
-            )
-            upstream = ax_graph.text(cx + 0.5, mid - 0.10, "", ha="center", va="center",
-                                     fontsize=9, color=UPSTREAM_COLOR)  # fmt: skip
-            if node == "a1":  # ∂z₂/∂a₁ = w₂, which has no slider: static
-                local.set_text(f"= {CHAIN_W2:+.3f}")
-                static.append(local)
-                local = None
-            self.local_nums.append(local)
-            if NODES[i + 1] == "L":  # ∂L/∂L = 1: static
-                upstream.set_text("= +1.000")
-                static.append(upstream)
-            else:
-                self.upstream_nums.append(upstream)
-        static += [
-            ax_graph.text(0.0, 0.0, "∂L/∂x = product of the 5 local gradients:",
-                          transform=ax_graph.transAxes, ha="left", va="bottom"),
-            ax_graph.text(0.56, 0.0, "closed form (ŷ−y)·w₂·1[z₁>0]·w₁:",
-                          transform=ax_graph.transAxes, ha="left", va="bottom"),
-        ]  # fmt: skip
-        self.product_num = ax_graph.text(
-            0.405, 0.0, "", transform=ax_graph.transAxes, ha="left", va="bottom"
-        )
-        self.closed_num = ax_graph.text(
-            0.87, 0.0, "", transform=ax_graph.transAxes, ha="left", va="bottom"
-        )
-        self.keep_static(*static)
-
+        self.keep_static(*self._build_graph(ax_graph))
         self.xs = np.linspace(*X_RANGE, 241)
         (self.curve,) = ax_curve.plot([], [], color=COLORS["model"], lw=2, label="loss L(x)")
         (self.tangent,) = ax_curve.plot(
@@ -152,6 +92,80 @@ class ChainRuleFigure(LiveFigure):
         ax_curve.set_ylim(-0.3, 8.5)
         ax_curve.legend(loc="upper center", fontsize=9)
         style_axes(ax_curve, "The product is the slope of L(x)", "input x", "loss L")
+
+    def _build_graph(self, ax) -> list:
+        """The graph: a box per node (value on top, gradient below), an edge between each pair.
+
+        Returns the static artists; keeps the live number texts in self.*_nums.
+        """
+        n = len(NODES)
+        ax.set_xlim(0.0, n)
+        ax.set_ylim(0.0, 1.0)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for side in ("top", "right", "bottom", "left"):
+            ax.spines[side].set_visible(False)
+        style_axes(
+            ax,
+            "Backward pass: ∂L/∂(left node) = local × upstream, edge by edge",
+            "forward pass → (values, top row)      ← backward pass (gradients, bottom row)",
+            "values / gradients",
+            grid=False,
+        )
+        static = []
+        self.value_nums, self.grad_nums, self.local_nums, self.upstream_nums = [], [], [], []
+        for i, node in enumerate(NODES):
+            cx = i + 0.5
+            self.value_nums.append(_box(ax, static, cx, TOP, LABELS[node], "white", COLORS["data"]))
+            grad = _box(ax, static, cx, BOTTOM, f"∂L/∂{LABELS[node]}", "#FBE3D6", UPSTREAM_COLOR)
+            if i == n - 1:  # ∂L/∂L = 1 whatever the controls: static
+                grad.set_text("+1.000")
+                static.append(grad)
+                break
+            self.grad_nums.append(grad)
+            static += self._build_edge(ax, i)
+        static += [
+            ax.text(0.0, 0.0, "∂L/∂x = product of the 5 local gradients:",
+                    transform=ax.transAxes, ha="left", va="bottom"),
+            ax.text(0.56, 0.0, "closed form (ŷ−y)·w₂·1[z₁>0]·w₁:",
+                    transform=ax.transAxes, ha="left", va="bottom"),
+        ]  # fmt: skip
+        self.product_num = ax.text(0.405, 0.0, "", transform=ax.transAxes, ha="left", va="bottom")
+        self.closed_num = ax.text(0.87, 0.0, "", transform=ax.transAxes, ha="left", va="bottom")
+        return static
+
+    def _build_edge(self, ax, i: int) -> list:
+        """Edge NODES[i] → NODES[i + 1]: arrows, the op, local × upstream; returns the static."""
+        cx, node, nxt = i + 0.5, NODES[i], NODES[i + 1]
+        src, dst = LABELS[node], LABELS[nxt]
+        arrow = {"arrowstyle": "-|>", "lw": 1.5, "shrinkA": 0, "shrinkB": 0}
+        static = [
+            ax.annotate("", xy=(cx + 0.7, TOP), xytext=(cx + 0.3, TOP),
+                        arrowprops={**arrow, "color": COLORS["data"]}),
+            ax.annotate("", xy=(cx + 0.3, BOTTOM), xytext=(cx + 0.7, BOTTOM),
+                        arrowprops={**arrow, "color": UPSTREAM_COLOR}),
+            ax.text(cx + 0.5, TOP + 0.09, OPS[i], ha="center", va="bottom", fontsize=9),
+            ax.text(cx + 0.5, MID + 0.13, f"local ∂{dst}/∂{src}", ha="center",
+                    va="center", fontsize=9, color=LOCAL_COLOR),
+            ax.text(cx + 0.5, MID - 0.03, f"× upstream ∂L/∂{dst}", ha="center",
+                    va="center", fontsize=9, color=UPSTREAM_COLOR),
+        ]  # fmt: skip
+        local = ax.text(
+            cx + 0.5, MID + 0.06, "", ha="center", va="center", fontsize=9, color=LOCAL_COLOR
+        )
+        upstream = ax.text(cx + 0.5, MID - 0.10, "", ha="center", va="center",
+                           fontsize=9, color=UPSTREAM_COLOR)  # fmt: skip
+        if node == "a1":  # ∂z₂/∂a₁ = w₂, which has no slider: static
+            local.set_text(f"= {CHAIN_W2:+.3f}")
+            static.append(local)
+            local = None
+        self.local_nums.append(local)
+        if nxt == "L":  # ∂L/∂L = 1: static
+            upstream.set_text("= +1.000")
+            static.append(upstream)
+        else:
+            self.upstream_nums.append(upstream)
+        return static
 
     def _draw(self, x: float, w1: float, y: float) -> None:
         ex = twolayer.chain_example(x, y, w1=w1, b1=CHAIN_B1, w2=CHAIN_W2, b2=CHAIN_B2)
@@ -184,11 +198,6 @@ ERROR_FLOOR = 1e-17  # an error of exactly 0 is drawn here (a log axis has no 0)
 GRADCHECK_BAR = 1e-7  # the project-wide bar for float64 gradient checks
 FD_COLOR = OKABE_ITO["orange"]
 AUTODIFF_COLOR = OKABE_ITO["blue"]
-
-
-def error_problem() -> tuple[dict, np.ndarray, np.ndarray]:
-    """The notebook's two-layer problem (seed 0): 6 two-moons points, 2 → 4 → 1 network."""
-    return example_problem(rng=np.random.default_rng(0))
 
 
 @register
@@ -227,6 +236,10 @@ class GradientErrorFigure(LiveFigure):
         return float(self.hs[k]), self.curve[k]
 
     def _build(self, ax_curve, ax_entries) -> None:
+        self.keep_static(*self._build_curve(ax_curve), *self._build_entries(ax_entries))
+
+    def _build_curve(self, ax_curve) -> list:
+        """Left: the largest error vs h, autodiff's level, the bar, the ε/h and h² guides."""
         worst = self.curve.max(axis=1)
         auto = max(float(self.auto.max()), ERROR_FLOOR)
         best = int(np.argmin(worst))
@@ -268,13 +281,15 @@ class GradientErrorFigure(LiveFigure):
             0.98, 0.97, "", transform=ax_curve.transAxes, ha="right", va="top", fontsize=9,
             bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"}, zorder=6,
         )  # fmt: skip
+        return static
 
-        # Right: one dot per gradient entry, grouped by parameter.
+    def _build_entries(self, ax_entries) -> list:
+        """Right: one dot per gradient entry, grouped by parameter."""
         sizes = [self.params[k].size for k in twolayer.PARAM_KEYS]
         idx = np.arange(sum(sizes))
         self.idx = idx
         starts = np.cumsum([0, *sizes])
-        static += [
+        static = [
             ax_entries.scatter(idx, np.maximum(self.auto, ERROR_FLOOR), color=AUTODIFF_COLOR,
                                marker="s", s=28, label="autodiff", zorder=3),
             ax_entries.axhline(GRADCHECK_BAR, color=COLORS["reference"], ls=":", lw=1.5,
@@ -296,7 +311,7 @@ class GradientErrorFigure(LiveFigure):
             "entry of ∂L/∂θ, by parameter",
             "relative error (0 drawn at 10⁻¹⁷)",
         )
-        self.keep_static(*static)
+        return static
 
     def _draw(self, h: float) -> None:
         h, errors = self._snap(h)

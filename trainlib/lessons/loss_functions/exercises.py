@@ -10,6 +10,9 @@ from trainlib.exercises import Exercise, Mistake
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # Part of the reference solution, not a second library sigmoid: tools/instructor_edition.py
+    # pastes it into the notebook with `_bce_logit_grad`, so it must stand on its own. It is
+    # `trainlib.losses.sigmoid`'s formula, bit for bit (tests/test_02_loss_functions.py).
     ez = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + ez), ez / (1 + ez))
 

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from trainlib import losses as L
+from trainlib.optim import adam
 from trainlib.validation import (
     as_array,
     check_choice,
@@ -76,18 +77,14 @@ def regression_terms(e: Any, loss: str, delta: float = 1.0) -> tuple[np.ndarray,
     Shapes: e any shape; both results like e.
     MSE: ℓ = e², ℓ' = 2e.   MAE: ℓ = |e|, ℓ' = sign(e) (0 at e = 0, as torch).
     Huber: ℓ = ½e² if |e| ≤ δ else δ(|e| − ½δ), ℓ' = e if |e| ≤ δ else δ·sign(e).
-    These are `trainlib.losses.mse/mae/huber` on one element each.
+    These are the terms of `trainlib.losses.mse/mae/huber` (reduction="none") at ŷ = e, y = 0.
     """
     e = as_array("e", e)
     check_choice("loss", loss, ("MSE", "MAE", "Huber"))
-    if loss == "MSE":
-        return e**2, 2 * e
-    if loss == "MAE":
-        return np.abs(e), np.sign(e)
-    delta = check_positive("delta", delta)
-    small = np.abs(e) <= delta
-    value = np.where(small, 0.5 * e**2, delta * (np.abs(e) - 0.5 * delta))
-    return value, np.where(small, e, delta * np.sign(e))
+    zero = np.zeros_like(e)  # ŷ − y = e − 0 = e exactly
+    if loss == "Huber":
+        return L.huber(e, zero, delta, reduction="none")
+    return {"MSE": L.mse, "MAE": L.mae}[loss](e, zero, reduction="none")
 
 
 def fit_line(
@@ -141,32 +138,35 @@ def binary_terms(
     Shapes: z, y, gamma, pos_weight broadcast together (γ and w may be grids); results
     broadcast. p = σ(z), p_t = p if y = 1 else 1 − p, a = w for y = 1 and 1 for y = 0:
     ℓ = a·(1 − p_t)^γ·CE,  CE = −log p_t = log(1 + e^{−z}) (y = 1) or log(1 + e^{z}) (y = 0)
-    γ = 0, w = 1 is BCE with logits; γ = 0 is `bce_with_logits(pos_weight=w)`; w = 1 is
-    `focal_loss(gamma=γ)` (each on one element). CE is a log-sum-exp, log(e⁰ + e^{∓z}):
-    `stable=True` computes it as max(0, ∓z) + log(1 + e^{−|z|}); `stable=False` literally,
-    so e^{1000} overflows and the value is inf (or nan), as a naive implementation gives.
+    that is a·ℓ_focal with ℓ_focal the terms of `losses.focal_loss(z, y, γ)`; γ = 0, w = 1 is
+    BCE with logits, γ = 0 is `bce_with_logits(pos_weight=w)` (each on one element).
+    CE is a log-sum-exp, log(e⁰ + e^{∓z}). `stable=False` also evaluates it literally
+    (`losses.logsumexp_naive`): where e^{∓z} overflows, the value is inf and the gradient nan,
+    as a naive implementation gives; elsewhere both agree.
     """
     z, y = as_array("z", z), as_array("y", y)
     gamma, w = as_array("gamma", gamma), as_array("pos_weight", pos_weight)
     check_positive("gamma", float(np.min(gamma)), strict=False)
     check_positive("pos_weight", float(np.min(w)), strict=False)
-    a = np.where(y == 1, w, 1.0)
-    if stable:
-        ce = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-        p, q = L.sigmoid(z), L.sigmoid(-z)  # q = 1 − p without cancellation
-    else:
-        with np.errstate(over="ignore", invalid="ignore"):
-            pos, neg = np.log(1 + np.exp(-z)), np.log(1 + np.exp(z))  # e^{±z} may be inf
-            ce = np.where(y == 1, pos, np.where(y == 0, neg, y * pos + (1 - y) * neg))
-            p = 1 / (1 + np.exp(-z))
-            q = 1 - p
-    m = p * (1 - y) + q * y  # 1 − p_t
-    with np.errstate(over="ignore", invalid="ignore"):
-        mg = m**gamma
-        dm_over_m = np.divide(p * q * (1 - 2 * y), m, out=np.zeros_like(m * gamma), where=m > 0)
-        value = a * mg * ce
-        grad = a * mg * ((p - y) + gamma * dm_over_m * ce)  # d CE/dz = p − y
+    shape = np.broadcast_shapes(z.shape, y.shape, gamma.shape, w.shape)
+    z, y, gamma = (np.broadcast_to(a, shape) for a in (z, y, gamma))
+    value, grad = L.focal_loss(z, y, gamma=gamma, reduction="none")
+    a = np.where(y == 1, w, 1.0)  # the weight w of class 1, as pos_weight does
+    value, grad = a * value, a * grad
+    if not stable:
+        ce = _naive_logit_ce(z, y)
+        bad = ~np.isfinite(ce)
+        value, grad = np.where(bad, a * ce, value), np.where(bad, np.nan, grad)
     return value, grad
+
+
+def _naive_logit_ce(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """CE = log(e⁰ + e^{−z}) (y = 1) or log(e⁰ + e^{z}) (y = 0), by the literal log-sum-exp."""
+    zero = np.zeros_like(z)
+    pos = L.logsumexp_naive(np.stack([zero, -z], axis=-1))  # inf where e^{−z} overflows
+    neg = L.logsumexp_naive(np.stack([zero, z], axis=-1))
+    with np.errstate(invalid="ignore"):  # 0·inf for a soft label: nan, as naive code gives
+        return np.where(y == 1, pos, np.where(y == 0, neg, y * pos + (1 - y) * neg))
 
 
 def logit_gradients(z: Any, y: float) -> tuple[np.ndarray, np.ndarray]:
@@ -179,32 +179,26 @@ def logit_gradients(z: Any, y: float) -> tuple[np.ndarray, np.ndarray]:
     """
     z = as_array("z", z)
     y = check_range("y", y, 0.0, 1.0, hi_closed=True)
-    flat = z.reshape(-1)
-    target = np.full_like(flat, y)
-    ce = L.bce_with_logits(flat, target)[1] * flat.size
-    s = L.sigmoid(flat)
-    mse = L.mse(s, target)[1] * flat.size * s * (1 - s)
-    return ce.reshape(z.shape), mse.reshape(z.shape)
+    target = np.full_like(z, y)
+    ce = L.bce_with_logits(z, target, reduction="none")[1]
+    s = L.sigmoid(z)
+    mse = L.mse(s, target, reduction="none")[1] * s * (1 - s)
+    return ce, mse
 
 
 def softmax_ce_terms(Z: Any, label: int, *, stable: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Cross-entropy −log softmax(z)[label] of every row, and its gradient softmax(z) − onehot.
 
-    Shapes: Z (N, C) logits; returns values (N,), grads (N, C). Row i is
-    `trainlib.losses.cross_entropy(Z[i:i+1], [label])` (stable) or `cross_entropy_naive`
-    (stable=False: e^z / Σe^z literally, which turns logits of ±1000 into inf or nan).
+    Shapes: Z (N, C) logits; returns values (N,), grads (N, C): the terms of
+    `trainlib.losses.cross_entropy(Z, labels, reduction="none")` (stable) or
+    `cross_entropy_naive` (stable=False: e^z / Σe^z literally, which turns logits of ±1000
+    into inf or nan), every row's label `label`.
     """
     Z = as_array("Z", Z, ndim=2)
     label = check_int("label", label)
     check_range("label", label, 0, Z.shape[1])
-    onehot = np.eye(Z.shape[1])[label]
-    if stable:
-        logp = L.log_softmax(Z)
-        return -logp[:, label], np.exp(logp) - onehot
-    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        ez = np.exp(Z)
-        s = ez / np.sum(ez, axis=1, keepdims=True)
-        return -np.log(s[:, label]), s - onehot
+    ce = L.cross_entropy if stable else L.cross_entropy_naive
+    return ce(Z, np.full(Z.shape[0], label), reduction="none")
 
 
 def bump(
@@ -262,14 +256,12 @@ def train_logistic(
     n, d = X.shape
     A = np.column_stack([X, np.ones(n)])  # (n, d + 1)
     theta = np.zeros((gamma.size, d + 1))
-    m, v = np.zeros_like(theta), np.zeros_like(theta)
+    opt = adam(lr=lr)  # torch's defaults: betas (0.9, 0.999), eps 1e-8
+    state = opt.init(theta)
     g_col, w_col = gamma[:, None], w[:, None]
-    for t in range(1, steps + 1):
+    for _ in range(steps):
         _, dz = binary_terms(theta @ A.T, y, gamma=g_col, pos_weight=w_col)  # (K, n)
-        grad = dz @ A / n
-        m = 0.9 * m + 0.1 * grad
-        v = 0.999 * v + 0.001 * grad**2
-        theta = theta - lr * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        theta, state = opt.step(theta, dz @ A / n, state)
     return theta
 
 
@@ -358,40 +350,41 @@ def imbalance_grid(
 def bce_terms(p: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Elementwise BCE ℓ(p) = −[y·log p + (1 − y)·log(1 − p)] and ∂ℓ/∂p = (p − y)/(p(1 − p)).
 
-    Shapes: p, y broadcast together, p in (0, 1); results broadcast. This is `losses.bce` on
-    one element, and −log of the Bernoulli likelihood p^y·(1 − p)^{1−y}.
+    Shapes: p, y broadcast together, p in (0, 1); results broadcast. These are the terms of
+    `losses.bce(p, y, reduction="none")`, and −log of the Bernoulli likelihood p^y·(1 − p)^{1−y}
+    (like torch, losses.bce clamps each log at −100: only p < e⁻¹⁰⁰ would notice).
     """
     p, y = as_array("p", p), as_array("y", y)
     check_range("p", float(np.min(p)), 0.0, 1.0, lo_closed=False)
     check_range("p", float(np.max(p)), 0.0, 1.0, lo_closed=False)
-    return -(y * np.log(p) + (1 - y) * np.log1p(-p)), (p - y) / (p * (1 - p))
+    return L.bce(*np.broadcast_arrays(p, y), reduction="none")
 
 
 def kl_rows(P: Any, Q: Any) -> np.ndarray:
     """D(Pᵢ‖Qᵢ) = Σ_c P_ic·log(P_ic/Q_ic) for every row, with 0·log 0 = 0.
 
-    Shapes: P, Q (N, C) or (C,), broadcast; returns (N,) or a scalar array. Row i equals
-    `trainlib.losses.kl_div(P[i], Q[i])[0]`; here Q must be positive where P is.
+    Shapes: P, Q (N, C) or (C,), broadcast; returns (N,) or a scalar array: the row sums of
+    the terms of `trainlib.losses.kl_div(P, Q, reduction="none")` (inf where Q_c = 0 < P_c).
     """
     P, Q = np.broadcast_arrays(as_array("P", P), as_array("Q", Q))
-    check_positive("Q", float(np.min(np.where(P > 0, Q, 1.0))))
-    ratio = np.log(np.where(P > 0, P, 1.0) / np.where(P > 0, Q, 1.0))
-    return np.sum(P * ratio, axis=-1)
+    return np.sum(L.kl_div(P, Q, reduction="none")[0], axis=-1)
 
 
 def kl_coin_terms(q: Any, p0: float) -> tuple[np.ndarray, ...]:
     """KL between two coins P = (p0, 1 − p0) and Q = (q, 1 − q), both ways, and d/dq of each.
 
-    Shapes: q any shape in (0, 1); returns D(P‖Q), d/dq D(P‖Q), D(Q‖P), d/dq D(Q‖P), like q.
-    d/dq D(P‖Q) = −p0/q + (1 − p0)/(1 − q);  d/dq D(Q‖P) = log(q/p0) − log((1 − q)/(1 − p0)).
+    Shapes: q scalar or (M,) in (0, 1); returns D(P‖Q), d/dq D(P‖Q), D(Q‖P), d/dq D(Q‖P),
+    like q. With g = ∂D(P‖Q)/∂Q = −P/Q from `losses.kl_div`, d/dq D(P‖Q) = g₀ − g₁
+    = −p0/q + (1 − p0)/(1 − q); the library differentiates in Q only, so the other direction
+    is written out: d/dq D(Q‖P) = log(q/p0) − log((1 − q)/(1 − p0)).
     """
     q = as_array("q", q)
+    if q.ndim > 1:
+        raise ValueError(f"q: expected a scalar or a 1-D array, got shape {q.shape}")
     check_range("q", float(np.min(q)), 0.0, 1.0, lo_closed=False)
     check_range("q", float(np.max(q)), 0.0, 1.0, lo_closed=False)
     p0 = check_range("p0", p0, 0.0, 1.0, lo_closed=False)
-    P = np.array([p0, 1 - p0])
-    Q = np.stack([q, 1 - q], axis=-1)
-    pq, qp = kl_rows(P, Q), kl_rows(Q, P)
-    dpq = -p0 / q + (1 - p0) / (1 - q)
+    P, Q = np.broadcast_arrays(np.array([p0, 1 - p0]), np.stack([q, 1 - q], axis=-1))
+    terms, g = L.kl_div(P, Q, reduction="none")
     dqp = np.log(q / p0) - np.log((1 - q) / (1 - p0))
-    return pq, dpq, qp, dqp
+    return np.sum(terms, axis=-1), g[..., 0] - g[..., 1], kl_rows(Q, P), dqp

@@ -9,6 +9,9 @@
 - `kl_asymmetry`: a two-bump P and a one-bump Q; KL in both directions (C13).
 - `class_weights_focal`: a logistic regression on rare positives, for a class weight w and a
   focal γ (all trained once, at construction), with the rare class's recall (C15).
+
+Every number drawn comes from `experiments.py` / `figure_data.py` (as R and F); this module
+only draws.
 """
 
 from __future__ import annotations
@@ -22,10 +25,17 @@ from matplotlib.transforms import Affine2D, ScaledTranslation, offset_copy
 
 from trainlib import losses as L
 from trainlib.lessons.loss_functions import experiments as R
+from trainlib.lessons.loss_functions import figure_data as F
+from trainlib.lessons.loss_functions.figure_data import (
+    EXPLORER_LOSSES,
+    FIT_LOSSES,
+    KL_P0,
+    OUTLIER_GRID,
+    SOFTMAX_MAX,
+)
 from trainlib.live import LiveFigure, register
 from trainlib.plot import COLORS, style_axes
 
-LOGIT_MAX = 5000.0  # the explorer's logit axis: well past |z| ≈ 709.8, where e^|z| overflows
 OVERFLOW_LABEL = "naive: e^z overflows,\nloss = inf/nan here"
 
 
@@ -36,26 +46,54 @@ def _finite_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _bad_spans(x: np.ndarray, *ys: np.ndarray) -> list[tuple[float, float]]:
-    """The x-intervals (at most one left, one right) where any curve is inf or nan."""
+    """The contiguous x-intervals (at most two) where any of the curves is inf or nan."""
     bad = np.zeros(x.shape, dtype=bool)
     for y in ys:
         bad |= ~np.isfinite(y)
-    spans = []
-    left = bad & (x < 0)
-    right = bad & (x > 0)
-    if left.any():
-        spans.append((float(x.min()), float(x[left].max())))
-    if right.any():
-        spans.append((float(x[right].min()), float(x.max())))
-    return spans
+    edges = np.flatnonzero(np.diff(np.r_[0, bad.astype(int), 0]))
+    return [(float(x[a]), float(x[b - 1])) for a, b in zip(edges[::2], edges[1::2], strict=True)][
+        :2
+    ]
+
+
+def _span_patches(*axes) -> list[Rectangle]:
+    """Two hidden full-height rectangles per axes, to shade where a naive curve is inf/nan."""
+    rects = []
+    for ax in axes:
+        for _ in range(2):
+            r = Rectangle((0, 0), 0, 1, color=COLORS["highlight"], alpha=0.15, lw=0)
+            r.set_transform(ax.get_xaxis_transform())
+            ax.add_patch(r)
+            rects.append(r)
+    return rects
+
+
+def _show_spans(rects: list[Rectangle], spans: list[tuple[float, float]]) -> None:
+    """Show spans[k % 2] in rectangle k (each axes has two), hide the rest."""
+    for k, rect in enumerate(rects):
+        span = spans[k % 2] if k % 2 < len(spans) else None
+        rect.set_visible(span is not None)
+        if span is not None:
+            rect.set_x(span[0])
+            rect.set_width(span[1] - span[0])
+
+
+def _set_pieces(pieces, x: np.ndarray, g: np.ndarray, masks) -> None:
+    """A derivative drawn as separate pieces (left and right of 0), so a jump stays a jump."""
+    for line, side in zip(pieces, masks, strict=True):
+        line.set_data(*_finite_xy(x[side], g[side]))
+
+
+def _mae_jump(ax, **kw) -> list:
+    """MAE's derivative at 0: the subgradient 0 (dot) between the open ends ±1 (holes)."""
+    jump = ax.plot([0.0], [0.0], "o", color=COLORS["MAE"], ms=7, **kw)
+    holes = ax.plot([0.0, 0.0], [-1.0, 1.0], "o", mfc="white", color=COLORS["MAE"], ms=7)
+    return [*jump, *holes]
 
 
 def _fmt(v: float) -> str:
     """A loss value for a readout: 4 significant digits, inf and nan spelled out."""
     return f"{v + 0.0:.4g}" if np.isfinite(v) else ("nan" if np.isnan(v) else "inf")
-
-
-BOX = {"facecolor": "white", "alpha": 0.85, "edgecolor": "none"}
 
 
 class Readout:
@@ -125,16 +163,6 @@ class Readout:
 # The loss explorer
 # =========================================================================================
 
-REGRESSION = ("MSE", "MAE", "Huber (δ)")
-BINARY = ("BCE with logits", "weighted BCE (w)", "focal (γ)")
-EXPLORER_LOSSES = (
-    *REGRESSION,
-    "BCE (from probability p)",
-    *BINARY,
-    "cross-entropy (softmax)",
-    "KL divergence",
-)
-KL_P0 = 0.25  # the explorer's reference coin P = (0.25, 0.75)
 TABLE = (  # the fields are the numbers a control changes; the rest is drawn once
     "One example, every loss:\n"
     "  regression, error e = 2:          MSE 4       MAE 2        Huber(δ) {:<6}\n"
@@ -181,6 +209,7 @@ VIEWS = {
         vlim=(-0.05, 2.0), glim=(-10, 10), scale="linear",
     ),
 }  # fmt: skip
+STYLES = ("-", "--")  # first curve solid (y = 1, P‖Q), second dashed (y = 0, Q‖P)
 
 
 class LossExplorer(LiveFigure):
@@ -205,12 +234,6 @@ class LossExplorer(LiveFigure):
                 description="log-sum-exp",
             ),
         }
-        # grids, built once
-        self.e = np.linspace(-3.0, 3.0, 601)
-        self.p = np.linspace(0.001, 0.999, 500)
-        u = np.linspace(-np.arcsinh(LOGIT_MAX), np.arcsinh(LOGIT_MAX), 801)
-        self.z = np.sinh(u)  # dense near 0, sparse near ±5000: made for a symlog axis
-        self.z[400] = 0.0
         self._view: str | None = None
         super().__init__(controls, ncols=2, figsize=(10.5, 5.4))
         # a fixed layout that fits every view's tick labels (linear and symmetric-log axes)
@@ -221,126 +244,62 @@ class LossExplorer(LiveFigure):
         self.ax_v, self.ax_g = ax_v, ax_g
         # no legend: the dropdown names the loss and the titles say solid/dashed, so the
         # static layer is shared by every loss of a view (see `LayeredFigure`)
-        self.v_lines = [ax_v.plot([], [], lw=2.5, label="_value")[0] for _ in range(2)]
+        self.v_lines = [ax_v.plot([], [], lw=2.5, label="_value")[0] for _ in STYLES]
         # a derivative is drawn as a left and a right piece so that a jump at 0 stays a jump
         self.g_lines = [
-            [ax_g.plot([], [], lw=2.5, label="_derivative")[0] for _ in range(2)] for _ in range(2)
+            [ax_g.plot([], [], lw=2.5, label="_derivative")[0] for _ in range(2)] for _ in STYLES
         ]
-        self.jump = ax_g.plot([], [], "o", color=COLORS["MAE"], ms=7, label="_at0")[0]
-        self.holes = ax_g.plot([], [], "o", mfc="white", color=COLORS["MAE"], ms=7)[0]
-        self.spans = []
-        for ax in (ax_v, ax_g):
-            for _ in range(2):
-                r = Rectangle((0, 0), 0, 1, color=COLORS["highlight"], alpha=0.15, lw=0)
-                r.set_transform(ax.get_xaxis_transform())
-                ax.add_patch(r)
-                self.spans.append(r)
+        self.jump = _mae_jump(ax_g, label="_at0")
+        self.spans = _span_patches(ax_v, ax_g)
         self.span_text = ax_v.text(
             0.03, 0.8, OVERFLOW_LABEL, transform=ax_v.transAxes, va="top",
             color=COLORS["highlight"], fontweight="bold", zorder=6,
         )  # fmt: skip
         self.table = Readout(self, self.fig, 0.01, 0.01, TABLE, fontsize=9.5, va="bottom")
 
-    # --- the curves of one loss ------------------------------------------------------------
-    def _curves(self, loss, delta, gamma, weight, stable):
-        """The view, x, and [(value, grad, colour, style)] of one loss."""
-        if loss in REGRESSION:
-            name = loss.split()[0]
-            v, g = R.regression_terms(self.e, name, delta)
-            return "regression", self.e, [(v, g, COLORS[name], "-")]
-        if loss == "BCE (from probability p)":
-            curves = []
-            for y, style in ((1.0, "-"), (0.0, "--")):
-                v, g = R.bce_terms(self.p, y)
-                curves.append((v, g, COLORS["BCE"], style))
-            return "probability", self.p, curves
-        if loss in BINARY:
-            g_, w_, key = {
-                "BCE with logits": (0.0, 1.0, "BCE"),
-                "weighted BCE (w)": (0.0, weight, "BCE"),
-                "focal (γ)": (gamma, 1.0, "focal"),
-            }[loss]
-            curves = []
-            for y, style in ((1.0, "-"), (0.0, "--")):
-                v, g = R.binary_terms(self.z, y, gamma=g_, pos_weight=w_, stable=stable)
-                curves.append((v, g, COLORS[key], style))
-            return "logit", self.z, curves
-        if loss == "cross-entropy (softmax)":
-            Z = np.column_stack([self.z, np.zeros_like(self.z), np.zeros_like(self.z)])
-            curves = []
-            for label, style in ((0, "-"), (1, "--")):  # the moved class right (y = 1) or not
-                v, g = R.softmax_ce_terms(Z, label, stable=stable)
-                curves.append((v, g[:, 0], COLORS["CE"], style))
-            return "logit", self.z, curves
-        pq, dpq, qp, dqp = R.kl_coin_terms(self.p, KL_P0)
-        curves = [(pq, dpq, COLORS["KL"], "-"), (qp, dqp, COLORS["KL"], "--")]
-        return "KL", self.p, curves
-
     def _draw(self, loss, delta, gamma, weight, stable) -> None:
-        loss = EXPLORER_LOSSES[loss]
-        view, x, curves = self._curves(loss, delta, gamma, weight, stable)
-        for i, v_line in enumerate(self.v_lines):
-            left, right = self.g_lines[i]
-            if i >= len(curves):
-                for line in (v_line, left, right):
+        view, x, curves = F.explorer_curves(loss, delta, gamma, weight, stable)
+        for i, (v_line, pieces) in enumerate(zip(self.v_lines, self.g_lines, strict=True)):
+            if i >= len(curves):  # a regression loss has one curve
+                for line in (v_line, *pieces):
                     line.set_data([], [])
                 continue
-            v, g, colour, style = curves[i]
+            v, g, key = curves[i]
             v_line.set_data(*_finite_xy(x, v))
-            v_line.set(color=colour, linestyle=style)
-            for line, side in ((left, x < 0), (right, x >= 0)):
-                line.set_data(*_finite_xy(x[side], g[side]))
-                line.set(color=colour, linestyle=style)
-        mae = loss == "MAE"
-        self.jump.set_data([0.0] if mae else [], [0.0] if mae else [])
-        self.holes.set_data([0.0, 0.0] if mae else [], [-1.0, 1.0] if mae else [])
-
+            _set_pieces(pieces, x, g, (x < 0, x >= 0))
+            for line in (v_line, *pieces):
+                line.set(color=COLORS[key], linestyle=STYLES[i])
+        mae = EXPLORER_LOSSES[loss] == "MAE"
+        self.jump[0].set_data([0.0] if mae else [], [0.0] if mae else [])
+        self.jump[1].set_data([0.0, 0.0] if mae else [], [-1.0, 1.0] if mae else [])
         # naive overflow: shade where any curve is inf or nan
         spans = _bad_spans(x, *(c[0] for c in curves), *(c[1] for c in curves))
-        for k, rect in enumerate(self.spans):
-            span = spans[k % 2] if k % 2 < len(spans) else None
-            rect.set_visible(span is not None)
-            if span is not None:
-                rect.set_x(span[0])
-                rect.set_width(span[1] - span[0])
+        _show_spans(self.spans, spans)
         self.span_text.set_visible(bool(spans))
-
         if view != self._view:
             self._view = view
-            spec = VIEWS[view]
-            for ax, lim, title, ylabel in (
-                (self.ax_v, spec["vlim"], spec["vtitle"], "loss ℓ"),
-                (self.ax_g, spec["glim"], spec["gtitle"], "derivative"),
-            ):
-                if spec["scale"] == "symlog":
-                    ax.set_xscale("symlog", linthresh=1.0)
-                    ax.set_yscale("symlog", linthresh=1.0)
-                else:
-                    ax.set_xscale("linear")
-                    ax.set_yscale("linear")
-                ax.set_xlim(x.min(), x.max())
-                ax.set_ylim(*lim)
-                style_axes(ax, title, spec["xlabel"], ylabel)
-        self.table.set(*self._table(delta, gamma, weight, stable))
+            self._set_view(VIEWS[view], x)
+        self.table.set(*(_fmt(v) for v in F.explorer_table(delta, gamma, weight, stable)))
 
-    @staticmethod
-    def _table(delta, gamma, weight, stable) -> tuple[str, ...]:
-        """One example priced by the losses the controls change (MSE, MAE, BCE are fixed)."""
-        huber = R.regression_terms(2.0, "Huber", delta)[0]
-        wbce = R.binary_terms(-3.0, 1.0, pos_weight=weight, stable=stable)[0]
-        foc = R.binary_terms(-3.0, 1.0, gamma=gamma, stable=stable)[0]
-        big = R.binary_terms(-1000.0, 1.0, stable=stable)[0]
-        ce = R.softmax_ce_terms(np.array([[1000.0, 0.0, 0.0]]), 2, stable=stable)[0][0]
-        return tuple(_fmt(v) for v in (huber, wbce, foc, big, ce))
+    def _set_view(self, spec: dict, x: np.ndarray) -> None:
+        """Scales, limits and titles of a view (the static layer a family of losses shares)."""
+        for ax, lim, title, ylabel in (
+            (self.ax_v, spec["vlim"], spec["vtitle"], "loss ℓ"),
+            (self.ax_g, spec["glim"], spec["gtitle"], "derivative"),
+        ):
+            scale = {"linthresh": 1.0} if spec["scale"] == "symlog" else {}
+            ax.set_xscale(spec["scale"], **scale)
+            ax.set_yscale(spec["scale"], **scale)
+            ax.set_xlim(x.min(), x.max())
+            ax.set_ylim(*lim)
+            style_axes(ax, title, spec["xlabel"], ylabel)
 
 
 # =========================================================================================
 # C8, C9, C12 — one outlier, three fits
 # =========================================================================================
 
-FIT_LOSSES = ("MSE", "MAE", "Huber")
 FIT_TABLE = "slope shift\n" + "\n".join(f"{k:<5}  {{:<6}}" for k in FIT_LOSSES)
-OUTLIER_GRID = np.arange(0.0, 51.0)  # the slider's values: fits precomputed for these
 OUTLIER_YMAX = 14.0  # top of the data axes; a bigger outlier is pinned there, with its value
 
 
@@ -363,27 +322,20 @@ class OutlierFit(LiveFigure):
             ),
         }
         self._fits: dict[tuple[str, float], np.ndarray] = {}
-        self.x, _, i = self.data(0.0)
-        self.Y = np.stack([self.data(o)[1] for o in OUTLIER_GRID])  # (51, n): one row per push
         self.e = np.linspace(-3.0, 3.0, 301)
         super().__init__(controls, ncols=3, figsize=(11.6, 4.2))
-
-    def data(self, outlier: float):
-        """The figure's points: `robust.outlier_line` with seed 0 (same noise for every push)."""
-        return R.outlier_line(outlier, rng=np.random.default_rng(0))
 
     def fits(self, outlier: float, delta: float) -> dict[str, np.ndarray]:
         """[slope, intercept] per loss: for every slider value at once, cached per δ."""
         k = int(round(outlier))
         if k != outlier or not 0 <= k < OUTLIER_GRID.size:  # off the grid (set from code)
-            x, y, _ = self.data(outlier)
+            x, y, _ = F.outlier_data(outlier)
             return {name: R.fit_line(x, y, name, delta=delta) for name in FIT_LOSSES}
-        if ("MSE", 0.0) not in self._fits:  # δ-free, once
-            for name in ("MSE", "MAE"):
-                self._fits[name, 0.0] = R.fit_line(self.x, self.Y, name)
-        if ("Huber", delta) not in self._fits:
-            self._fits["Huber", delta] = R.fit_line(self.x, self.Y, "Huber", delta=delta)
-        return {name: self._fits[name, 0.0 if name != "Huber" else delta][k] for name in FIT_LOSSES}
+        keys = {name: (name, delta if name == "Huber" else 0.0) for name in FIT_LOSSES}
+        for name, key in keys.items():
+            if key not in self._fits:  # MSE and MAE once, Huber once per δ
+                self._fits[key] = F.outlier_fits(name, delta)
+        return {name: self._fits[key][k] for name, key in keys.items()}
 
     def _build(self, ax_fit, ax_loss, ax_grad) -> None:
         self.xs = np.array([-0.3, 10.3])
@@ -403,27 +355,20 @@ class OutlierFit(LiveFigure):
         ax_fit.set_ylim(-2.0, OUTLIER_YMAX)
         ax_fit.legend(loc="lower right", fontsize="small")
         style_axes(ax_fit, "Fitted lines ŷ = w·x + b", "input x", "target y")
+        self._build_curves(ax_loss, ax_grad)
 
+    def _build_curves(self, ax_loss, ax_grad) -> None:
+        """ℓ(e) and ℓ'(e) of the three losses; MSE's and MAE's never change (static)."""
         self.loss_lines, self.grad_lines = {}, {}
+        static = []
         for k in FIT_LOSSES:
             self.loss_lines[k] = ax_loss.plot([], [], color=COLORS[k], lw=2.5, label=k)[0]
             neg = ax_grad.plot([], [], color=COLORS[k], lw=2.5, label=k)[0]
-            pos = ax_grad.plot([], [], color=COLORS[k], lw=2.5)[0]
-            self.grad_lines[k] = (neg, pos)
-        mae_loss, mae_g = R.regression_terms(self.e, "MAE")
-        mse_loss, mse_g = R.regression_terms(self.e, "MSE")
-        self.loss_lines["MAE"].set_data(self.e, mae_loss)
-        self.loss_lines["MSE"].set_data(self.e, mse_loss)
-        neg, pos = self.e < 0, self.e > 0
-        for k, g in (("MAE", mae_g), ("MSE", mse_g)):
-            self.grad_lines[k][0].set_data(self.e[neg], g[neg])
-            self.grad_lines[k][1].set_data(self.e[pos], g[pos])
-        jump = ax_grad.plot([0.0], [0.0], "o", color=COLORS["MAE"], ms=7)
-        holes = ax_grad.plot([0.0, 0.0], [-1.0, 1.0], "o", color=COLORS["MAE"], mfc="white", ms=7)
-        self.keep_static(
-            self.loss_lines["MAE"], self.loss_lines["MSE"], *self.grad_lines["MAE"],
-            *self.grad_lines["MSE"], *jump, *holes,
-        )  # fmt: skip
+            self.grad_lines[k] = (neg, ax_grad.plot([], [], color=COLORS[k], lw=2.5)[0])
+            if k != "Huber":
+                self._set_curves(k, *R.regression_terms(self.e, k))
+                static += [self.loss_lines[k], *self.grad_lines[k]]
+        static += _mae_jump(ax_grad)  # on top of the lines
         self.delta_marks = ax_loss.plot([], [], "|", color=COLORS["Huber"], ms=18, mew=2)[0]
         ax_loss.set_xlim(-3, 3)
         ax_loss.set_ylim(-0.2, 5.0)
@@ -431,16 +376,20 @@ class OutlierFit(LiveFigure):
         style_axes(ax_loss, "Cost of one error ℓ(e)", "error e = ŷ − y", "loss ℓ(e)")
         ax_grad.set_xlim(-3, 3)
         ax_grad.set_ylim(-4.0, 4.0)
-        note = ax_grad.annotate(
+        static.append(ax_grad.annotate(
             "MAE jumps\nfrom −1 to +1", (0.0, -1.0), (0.35, -3.2), fontsize=8.5,
             arrowprops={"arrowstyle": "->", "color": "0.3"},
-        )  # fmt: skip
-        self.keep_static(note)
+        ))  # fmt: skip
+        self.keep_static(*static)
         ax_grad.legend(loc="upper left", fontsize="small")
         style_axes(ax_grad, "Pull of one error ℓ'(e)", "error e = ŷ − y", "derivative dℓ/de")
 
+    def _set_curves(self, k: str, value: np.ndarray, grad: np.ndarray) -> None:
+        self.loss_lines[k].set_data(self.e, value)
+        _set_pieces(self.grad_lines[k], self.e, grad, (self.e < 0, self.e > 0))
+
     def _draw(self, outlier: float, delta: float) -> None:
-        x, y, i = self.data(outlier)
+        x, y, i = F.outlier_data(outlier)
         self.points.set_data(x, y)
         clipped = y[i] > OUTLIER_YMAX  # beyond the axes: pin it to the top edge, say where
         self.out_pt.set_data([x[i]], [min(y[i], OUTLIER_YMAX - 0.4)])
@@ -451,11 +400,7 @@ class OutlierFit(LiveFigure):
         clean = self.fits(0.0, delta)
         for k, (w, b) in fits.items():
             self.fit_lines[k].set_data(self.xs, w * self.xs + b)
-        hv, hg = R.regression_terms(self.e, "Huber", delta)
-        self.loss_lines["Huber"].set_data(self.e, hv)
-        neg, pos = self.e < 0, self.e > 0
-        self.grad_lines["Huber"][0].set_data(self.e[neg], hg[neg])
-        self.grad_lines["Huber"][1].set_data(self.e[pos], hg[pos])
+        self._set_curves("Huber", *R.regression_terms(self.e, "Huber", delta))
         self.delta_marks.set_data([-delta, delta], [0.5 * delta**2] * 2)
         # + 0.0: no "−0.000"
         self.readout.set(*(f"{round(fits[k][0] - clean[k][0], 3) + 0.0:+.3f}" for k in FIT_LOSSES))
@@ -496,9 +441,8 @@ class BCEFigure(LiveFigure):
         # the Bernoulli negative log-likelihood, −log(p^y (1 − p)^(1 − y)), written out
         pk = np.linspace(0.02, 0.98, 13)
         for y in (1.0, 0.0):
-            nll = -np.log(pk**y * (1 - pk) ** (1 - y))
             dots = ax_p.plot(
-                pk, nll, "o", color=COLORS["reference"], ms=5,
+                pk, F.bernoulli_nll(pk, y), "o", color=COLORS["reference"], ms=5,
                 label="−log Bernoulli(y | p)" if y == 1 else "_nll0",
             )  # fmt: skip
             self.keep_static(*dots)
@@ -558,9 +502,6 @@ def softmax_cross_entropy(
     return SoftmaxFigure(z1, z2, z3, scale, correct)
 
 
-SOFTMAX_MAX = 1000.0  # logits reach ±1000 (±10 times 100): far past the e^709.8 overflow
-
-
 class SoftmaxFigure(LiveFigure):
     """Left: softmax of scale·(z₁, z₂, z₃) as bars; right: CE vs the correct class's logit."""
 
@@ -606,12 +547,7 @@ class SoftmaxFigure(LiveFigure):
             [], [], "--", color=COLORS["highlight"], lw=2, label="naive e^z / Σ e^z"
         )[0]
         self.now = ax_ce.plot([], [], "o", color=COLORS["CE"], ms=9, mec="white")[0]
-        self.spans = []
-        for _ in range(2):
-            r = Rectangle((0, 0), 0, 1, color=COLORS["highlight"], alpha=0.15, lw=0)
-            r.set_transform(ax_ce.get_xaxis_transform())
-            ax_ce.add_patch(r)
-            self.spans.append(r)
+        self.spans = _span_patches(ax_ce)
         # with the correct logit at ±1000 the naive softmax always overflows: a fixed label
         label = ax_ce.text(
             0.5, 0.97, OVERFLOW_LABEL.replace("\n", " "), transform=ax_ce.transAxes, ha="center",
@@ -627,9 +563,7 @@ class SoftmaxFigure(LiveFigure):
             ax_ce, "CE as the correct class's logit moves",
             "logit of the correct class (others fixed; symlog)", "loss −log p[correct]",
         )  # fmt: skip
-        u = np.linspace(-np.arcsinh(SOFTMAX_MAX), np.arcsinh(SOFTMAX_MAX), 401)
-        self.grid = np.sinh(u)  # dense near 0, sparse near ±1000, for the symlog axis
-        self.grid[200] = 0.0
+        self.grid = F.symlog_grid(SOFTMAX_MAX, 401)  # dense near 0, sparse near ±1000
 
     def _draw(self, z1, z2, z3, scale, correct) -> None:
         z = scale * np.array([z1, z2, z3])
@@ -653,23 +587,7 @@ class SoftmaxFigure(LiveFigure):
         self.stable.set_data(grid, v_stable)
         self.naive.set_data(*_finite_xy(grid, v_naive))
         self.now.set_data([z[correct]], [ce])
-        spans = self._spans(grid, v_naive)
-        for k, rect in enumerate(self.spans):
-            rect.set_visible(k < len(spans))
-            if k < len(spans):
-                rect.set_x(spans[k][0])
-                rect.set_width(spans[k][1] - spans[k][0])
-
-    @staticmethod
-    def _spans(x: np.ndarray, v: np.ndarray) -> list[tuple[float, float]]:
-        """Contiguous x-intervals where v is inf or nan (at most two)."""
-        bad = ~np.isfinite(v)
-        if not bad.any():
-            return []
-        edges = np.flatnonzero(np.diff(np.r_[0, bad.astype(int), 0]))
-        return [
-            (float(x[a]), float(x[b - 1])) for a, b in zip(edges[::2], edges[1::2], strict=True)
-        ][:2]
+        _show_spans(self.spans, _bad_spans(grid, v_naive))
 
 
 # =========================================================================================
@@ -698,16 +616,10 @@ class KLFigure(LiveFigure):
                 value=separation, min=0.0, max=6.0, step=0.5, description="gap between P's bumps"
             ),
         }
-        self.c = np.linspace(-6.0, 6.0, 49)
+        self.c = F.KL_CENTERS
         self.mus = np.linspace(-4.0, 4.0, 81)
         self._Qs: dict[float, np.ndarray] = {}
         super().__init__(controls, ncols=2, figsize=(11.0, 4.3))
-
-    def distributions(self, mu: float, sigma: float, separation: float):
-        """P: two bumps of width 0.6 at ±separation/2; Q: one bump N(μ, σ²); both on 49 bins."""
-        P = R.bump(self.c, [-separation / 2, separation / 2], [0.6, 0.6])
-        Q = R.bump(self.c, mu, sigma)
-        return P, Q
 
     def _build(self, ax_d, ax_kl) -> None:
         width = self.c[1] - self.c[0]
@@ -735,7 +647,7 @@ class KLFigure(LiveFigure):
         style_axes(ax_kl, "KL both ways, as Q's centre moves", "centre μ of Q", "divergence (nats)")
 
     def _draw(self, mu: float, sigma: float, separation: float) -> None:
-        P, Q = self.distributions(mu, sigma, separation)
+        P, Q = F.kl_pair(mu, sigma, separation)
         self.P_bars.set_data(P)
         self.Q_line.set_data(Q)
         pq, qp = L.kl_div(P, Q)[0], L.kl_div(Q, P)[0]
@@ -753,8 +665,7 @@ class KLFigure(LiveFigure):
 # C15 — class weights and focal loss on imbalanced data
 # =========================================================================================
 
-WEIGHTS = (1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0)
-GAMMAS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
+WEIGHTS, GAMMAS = F.IMBALANCE_WEIGHTS, F.IMBALANCE_GAMMAS
 
 
 @register
@@ -776,7 +687,7 @@ class ImbalanceFigure(LiveFigure):
             ),
         }
         # every model of the grid, trained once (vectorised, a fraction of a second)
-        self.grid = R.imbalance_grid(WEIGHTS, GAMMAS, rng=np.random.default_rng(0))
+        self.grid = F.imbalance_figure_grid()
         super().__init__(controls, ncols=2, figsize=(11.0, 4.4))
 
     def _build(self, ax_d, ax_r) -> None:
@@ -789,8 +700,8 @@ class ImbalanceFigure(LiveFigure):
         self.keep_static(common, rare)
         self.xb = np.array([-4.0, 6.0])
         base = g.theta[0, 0]
-        ref = ax_d.plot(self.xb, self._boundary(base), ":", color=COLORS["data"], lw=1.5,
-                        label="plain BCE boundary")  # fmt: skip
+        ref = ax_d.plot(self.xb, F.decision_boundary(base, self.xb), ":", color=COLORS["data"],
+                        lw=1.5, label="plain BCE boundary")  # fmt: skip
         self.keep_static(*ref)
         self.boundary = ax_d.plot([], [], color=COLORS["focal"], lw=2.5, label="this model")[0]
         ax_d.set_xlim(-4, 6)
@@ -815,14 +726,10 @@ class ImbalanceFigure(LiveFigure):
         ax_r.legend(loc="lower left", fontsize="small")
         style_axes(ax_r, "Rare class on held-out data", "weight w of the rare class", "fraction")
 
-    def _boundary(self, theta: np.ndarray) -> np.ndarray:
-        """x₂ on the line θ₁x₁ + θ₂x₂ + b = 0 at the two ends of the plot."""
-        return -(theta[0] * self.xb + theta[2]) / theta[1]
-
     def _draw(self, weight: float, gamma: float) -> None:
         g = self.grid
         gi, wi = GAMMAS.index(gamma), WEIGHTS.index(weight)
-        self.boundary.set_data(self.xb, self._boundary(g.theta[gi, wi]))
+        self.boundary.set_data(self.xb, F.decision_boundary(g.theta[gi, wi], self.xb))
         self.rec.set_data(WEIGHTS, g.recall[gi])
         self.pre.set_data(WEIGHTS, g.precision[gi])
         self.rec_dot.set_data([weight], [g.recall[gi, wi]])
