@@ -8,16 +8,24 @@ import numpy as np
 import pytest
 
 from trainlib.data import train_val_split
+from trainlib.fit import fit
 from trainlib.layers import mlp
 from trainlib.lessons.learning_problem import landscape as ls
 from trainlib.lessons.learning_problem import linreg, memory
 from trainlib.losses import mse
 from trainlib.optim import sgd
-from trainlib.train import fit, least_squares
+from trainlib.train import least_squares, steps_to_tolerance
 
 # The notebook's settings (kept equal to the figure defaults in lessons.learning_problem.figures).
 X_GRID = np.linspace(-3.0, 3.0, 241)
 SIZES = [1, 32, 32, 32, 1]
+
+
+def _gd_steps(X, y, lr, tol=1e-6, max_steps=100_000):
+    """The notebook's C6 cell: GD steps from θ = 0 until max|θₜ − θ*| ≤ tol (None if never)."""
+    theta_star = linreg.normal_equation(X, y)
+    run = linreg.gradient_descent(X, y, lr, max_steps, tol=tol, theta_star=theta_star)
+    return steps_to_tolerance(run.errors(theta_star), tol)
 
 
 # --- claims ----------------------------------------------------------------------------------
@@ -150,7 +158,7 @@ def test_C6_ill_conditioning_slows_gradient_descent():
     for kappa in (1.0, 10.0, 100.0):
         X, y = linreg_problem(kappa)
         assert linreg.condition_number(X) == pytest.approx(kappa, rel=1e-9)
-        steps[kappa] = linreg.steps_to_tolerance(X, y, linreg.stable_lr(X, 0.5), tol=1e-6)
+        steps[kappa] = _gd_steps(X, y, linreg.stable_lr(X, 0.5))
     assert steps[1.0] < steps[10.0] < steps[100.0]
     # α = 1/λ_max: the slow direction shrinks by (1 − 1/κ) per step → about κ·ln(1/tol) steps
     assert steps[100.0] > 5 * steps[10.0]
@@ -277,18 +285,20 @@ def test_gradient_descent_is_the_core_loop_with_the_full_batch():
     np.testing.assert_allclose(run.losses, ref.update_losses, rtol=1e-10)
 
 
-def test_steps_to_tolerance_is_the_core_first_arrival_rule():
+def test_early_stopped_gd_gives_the_first_arrival_of_the_whole_path():
+    # The notebook's count: GD stopped at tol, then the core rule on its errors max|θₜ − θ*|.
+    # The early stop must not change the answer: the whole path's first arrival is the same.
     from trainlib.lessons.learning_problem.experiments import linreg_problem
-    from trainlib.train import steps_to_tolerance
 
     X, y = linreg_problem(10.0)
     lr = linreg.stable_lr(X, 0.5)
     theta_star = linreg.normal_equation(X, y)
     run = linreg.gradient_descent(X, y, lr, 1000)  # no early stop: the whole path
     err = np.max(np.abs(run.thetas - theta_star), axis=1)
-    assert linreg.steps_to_tolerance(X, y, lr, tol=1e-6) == steps_to_tolerance(err, 1e-6) == 125
-    assert linreg.steps_to_tolerance(X, y, lr, tol=1e-6, max_steps=100) is None
-    assert linreg.steps_to_tolerance(X, y, linreg.stable_lr(X, 1.1), tol=1e-6) is None
+    np.testing.assert_array_equal(run.errors(theta_star), err)
+    assert _gd_steps(X, y, lr) == steps_to_tolerance(err, 1e-6) == 125
+    assert _gd_steps(X, y, lr, max_steps=100) is None
+    assert _gd_steps(X, y, linreg.stable_lr(X, 1.1)) is None  # diverges: never arrives
 
 
 def test_normal_equation_and_its_errors():
@@ -325,3 +335,17 @@ def test_solve_flops_is_cubic_and_time_solve_measures():
     assert linreg.solve_flops(10, n=100) == pytest.approx(2000 / 3 + 2e4)
     t = linreg.time_solve([8, 16], rng=np.random.default_rng(0), repeats=1)
     assert t.shape == (2,) and np.all(t > 0)
+
+
+def test_closed_form_figure_run_counts_steps_with_the_core_rule():
+    from trainlib.lessons.learning_problem.experiments import (
+        GD_TOL,
+        closed_form_run,
+        linreg_problem,
+    )
+
+    X, y = linreg_problem(10.0)
+    c = closed_form_run(10.0, 0.5)
+    # it stops at GD_TOL/10, past the first arrival at GD_TOL the readout reports
+    assert c.steps == _gd_steps(X, y, linreg.stable_lr(X, 0.5), tol=GD_TOL) == 125
+    assert closed_form_run(10.0, 1.1).run.diverged and closed_form_run(10.0, 1.1).steps is None

@@ -1,35 +1,78 @@
 """Notebook 01's shared data: the numbers its cells print and its figures draw.
 
-The loss slices of the trained sine network (C3), the correlated regression problem of the
-closed-form figure (C6) and the sharpest kink of the ReLU neuron's loss (C7). numpy and the
-core only; `landscape` and `linreg` hold the machinery these call.
+The trained sine network's snapshots (C2) and loss slices (C3), the forward pass's bill
+against each factor (C4) and the checkpoint sweeps (C5), the correlated regression problem
+and its gradient-descent walk (C6), and the sharpest kink of the ReLU neuron's loss (C7).
+numpy and the core only; `landscape`, `memory` and `linreg` hold the machinery these call.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+from typing import NamedTuple
+
 import numpy as np
 
+from trainlib import train
 from trainlib.lessons.learning_problem import landscape as ls
-from trainlib.lessons.learning_problem import linreg
+from trainlib.lessons.learning_problem import linreg, memory
 from trainlib.losses import mse
 
 __all__ = [
     "B_SPAN",
+    "GD_TOL",
     "LIN_N",
+    "MAX_GD_STEPS",
     "SLICE_GRID",
+    "SLICE_SEEDS",
+    "SOLVE_DS",
     "W_SPAN",
+    "ClosedFormRun",
+    "checkpoint_curves",
+    "closed_form_run",
+    "excess_loss_grid",
+    "forward_bytes_panel",
     "kink_slopes",
     "linreg_problem",
     "loss_slices",
+    "measured_solve_seconds",
+    "shown_kinks",
+    "snapshot_curves",
 ]
 
 #: The slice grid: α, β ∈ [−1.5, 1.5] in units of the weights' own size.
 SLICE_GRID = np.linspace(-1.5, 1.5, 25)
+#: The seeds of the figure's three pairs of random directions (the notebook's cell: 30).
+SLICE_SEEDS = (30, 19, 2)
 #: Samples of the closed-form figure's regression problem.
 LIN_N = 60
+#: The closed-form figure's gradient descent: at most this many steps, to this tolerance.
+MAX_GD_STEPS = 2000
+GD_TOL = 1e-6
+#: The sizes d of the measured linear solves.
+SOLVE_DS = np.array([64, 128, 256, 512])
 #: The (w, b) window of the ReLU-neuron loss surface.
 W_SPAN = (-2.0, 2.5)
 B_SPAN = (-2.0, 2.0)
+
+
+def snapshot_curves(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sine network of `train_sine_net` at every snapshot: f(xs), and its two losses.
+
+    Shapes: xs (P,) → predictions (S, P), losses (S, 2) = (training MSE, validation MSE) on
+    the full sets (not the per-epoch means `fit` reports).
+    """
+    r = ls.train_sine_net()
+    preds, losses = [], []
+    for s in range(len(r.snapshots)):
+        net = r.network(s)
+        preds.append(net.forward(xs[:, None], train=False)[:, 0])
+        losses.append((
+            mse(net.forward(r.X_train, train=False), r.y_train)[0],
+            mse(net.forward(r.X_val, train=False), r.y_val)[0],
+        ))  # fmt: skip
+    return np.array(preds), np.array(losses)
 
 
 def loss_slices(seed: int) -> np.ndarray:
@@ -55,6 +98,15 @@ def linreg_problem(kappa: float) -> tuple[np.ndarray, np.ndarray]:
     return linreg.correlated_data(LIN_N, kappa, rng=np.random.default_rng(0))
 
 
+def shown_kinks(b: float) -> np.ndarray:
+    """The kinks w = −b/xᵢ of the slice w ↦ L(w, b) that lie strictly inside `W_SPAN`, sorted.
+
+    Shapes: returns (K,), K ≤ 7 (one per point of `relu_neuron_data`).
+    """
+    kinks = ls.relu_neuron_kinks(b, ls.relu_neuron_data()[0])
+    return kinks[(kinks > W_SPAN[0]) & (kinks < W_SPAN[1])]
+
+
 def kink_slopes(b: float) -> tuple[float, float, float] | None:
     """The sharpest kink of the slice w ↦ L(w, b) of `relu_neuron_loss` inside `W_SPAN`.
 
@@ -62,11 +114,93 @@ def kink_slopes(b: float) -> tuple[float, float, float] | None:
     jump |L'(w⁺) − L'(w⁻)|, or None when no kink lies in the shown w range.
     """
     x, y = ls.relu_neuron_data()
-    kinks = ls.relu_neuron_kinks(b, x)
-    kinks = kinks[(kinks > W_SPAN[0]) & (kinks < W_SPAN[1])]
     best = None
-    for w in kinks:
+    for w in shown_kinks(b):
         left, right = ls.one_sided_derivatives(lambda v: ls.relu_neuron_loss(v, b, x, y), w)
         if best is None or abs(right - left) > abs(best[2] - best[1]):
             best = (float(w), left, right)
     return best
+
+
+def forward_bytes_panel(
+    values: Mapping[str, int], vary: str, span: tuple[int, int], *, d_in: int
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The bill in kB against one factor, the other two at their `values`.
+
+    Returns xs (4 evenly spread settings of `span` and the chosen one, sorted), the measured
+    kB `memory.forward_bytes` at each, and the formula 8·N·(d_in + L·H) at span's two ends.
+    """
+    lo, hi = span
+    xs = sorted({*np.linspace(lo, hi, 4).round().astype(int).tolist(), values[vary]})
+    kb = [memory.forward_bytes(**{**values, vary: x}, d_in=d_in) / 1e3 for x in xs]
+    ends = [memory.forward_bytes_formula(**{**values, vary: v}, d_in=d_in) / 1e3 for v in span]
+    return xs, np.array(kb), np.array(ends)
+
+
+@functools.cache
+def checkpoint_curves(
+    depth: int, k_max: int
+) -> tuple[memory.CheckpointSweep, np.ndarray, np.ndarray]:
+    """`memory.checkpoint_sweep(depth)`, its peak bytes and forward evaluations for k = 1 … k_max.
+
+    k ≥ L is a single segment, i.e. the plain run: the sweep (k = 1 … L) is extended with the
+    plain values. Shapes: returns the sweep, peak_bytes (k_max,), forward_evals (k_max,).
+    """
+    s = memory.checkpoint_sweep(depth)
+    pad = k_max - s.n_layers
+    peak = np.r_[s.peak_bytes, np.full(pad, s.plain_peak)]
+    evals = np.r_[s.forward_evals, np.full(pad, s.plain_evals)]
+    return s, peak, evals
+
+
+class ClosedFormRun(NamedTuple):
+    """`closed_form_run`'s problem and walk. Shapes: X (60, 2), y (60,), theta_star (3,),
+    errors (T + 1,) = max|θₜ − θ*|; steps: the first t with errors ≤ GD_TOL (None if never)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    theta_star: np.ndarray
+    run: linreg.GDResult
+    errors: np.ndarray
+    steps: int | None
+
+
+@functools.lru_cache(maxsize=512)
+def closed_form_run(kappa: float, lr_fraction: float) -> ClosedFormRun:
+    """The figure's problem at condition number κ and GD from θ = 0 at lr_fraction · 2/λ_max.
+
+    Runs at most MAX_GD_STEPS, stopping within GD_TOL/10 of the closed-form θ* (so the error
+    curve crosses the drawn tolerance GD_TOL); `steps` is `train.steps_to_tolerance` at GD_TOL.
+    """
+    X, y = linreg_problem(kappa)
+    theta_star = linreg.normal_equation(X, y)
+    lr = linreg.stable_lr(X, lr_fraction)
+    run = linreg.gradient_descent(X, y, lr, MAX_GD_STEPS, tol=GD_TOL / 10, theta_star=theta_star)
+    err = run.errors(theta_star)
+    steps = None if run.diverged else train.steps_to_tolerance(err, GD_TOL)
+    return ClosedFormRun(X, y, theta_star, run, err, steps)
+
+
+def excess_loss_grid(
+    X: np.ndarray, theta_star: np.ndarray, t1: np.ndarray, t2: np.ndarray
+) -> np.ndarray:
+    """L(θ₀*, θ₁, θ₂) − L* on the grid t1 × t2 of the two weights.
+
+    Shapes: X (n, 2), theta_star (3,), t1 (P,), t2 (Q,) → (Q, P).
+    L − L* = dᵀ·(XᵀX/n)·d with d = (θ₁, θ₂) − (θ₁*, θ₂*): the features are centred, so the
+    intercept decouples exactly and sits at its optimum.
+    """
+    T1, T2 = np.meshgrid(t1 - theta_star[1], t2 - theta_star[2])
+    D = np.stack([T1, T2], axis=-1)
+    G = (X.T @ X) / len(X)
+    return np.einsum("...i,ij,...j->...", D, G, D)
+
+
+@functools.cache
+def measured_solve_seconds() -> np.ndarray:
+    """Seconds per `np.linalg.solve` for each d of SOLVE_DS, measured once per session.
+
+    Plotted, never printed: a measurement differs on every run, and a figure rebuilt from
+    its `state_call` must show the same picture within one session.
+    """
+    return linreg.time_solve(SOLVE_DS, rng=np.random.default_rng(0), repeats=3)

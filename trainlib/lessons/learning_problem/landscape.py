@@ -19,8 +19,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from trainlib.data import train_val_split
+from trainlib.fit import fit
 from trainlib.init import INITIALISERS
-from trainlib.layers import Dense, Sequential, mlp
+from trainlib.layers import Dense, Sequential, load_params, mlp
 from trainlib.lessons.learning_problem.memory import (  # re-exported: `ls.checkpoint_sweep`
     CheckpointSweep,
     checkpoint_sweep,
@@ -29,7 +30,6 @@ from trainlib.lessons.learning_problem.memory import (  # re-exported: `ls.check
 )
 from trainlib.losses import mse
 from trainlib.optim import sgd
-from trainlib.train import fit
 from trainlib.validation import as_array, check_choice, check_int, check_positive
 
 __all__ = [
@@ -84,6 +84,8 @@ def random_mlp(
         return init_scale * base(fan_in, fan_out, rng=rng)
 
     net = mlp(sizes, activation, rng=rng, init=init)
+    # initialisation, not a write-back: each fresh layer's bias is drawn (mlp's init draws
+    # only W), in layer order from the same rng, as torch's nn.Linear does
     for layer in net.layers:
         if isinstance(layer, Dense):
             bound = init_scale / math.sqrt(layer.in_features)
@@ -151,8 +153,7 @@ class TrainingRun(NamedTuple):
     def network(self, s: int = -1) -> Sequential:
         """A tanh MLP holding the parameters of snapshot s (default: the trained one)."""
         net = mlp(self.sizes, "tanh", rng=np.random.default_rng(0))
-        for k, v in net.params.items():
-            v[...] = self.snapshots[s][k]
+        load_params(net, self.snapshots[s])
         return net
 
 
@@ -225,12 +226,10 @@ def network_loss(
             raise ValueError(f"theta: expected the keys {sorted(own)}, got {sorted(theta)}")
         saved = {k: v.copy() for k, v in own.items()}
         try:
-            for k, v in own.items():
-                v[...] = theta[k]
+            load_params(model, theta)
             return float(loss(model.forward(X, train=False), y)[0])
         finally:
-            for k, v in own.items():
-                v[...] = saved[k]
+            load_params(model, saved)
 
     return f
 

@@ -3,8 +3,9 @@
 For ŷ = θ₀ + X·θ₁..d (the layout of `trainlib.train.least_squares`) the mean squared error
 is a quadratic bowl in θ, so setting its gradient to zero gives a linear system, the normal
 equations (AᵀA)·θ = Aᵀy with A = [1, X]. `normal_equation` solves it without ever forming
-the inverse; `gradient_descent` walks down the same bowl and reaches the same θ, at a speed
-set by the condition number κ = λ_max/λ_min of AᵀA (`condition_number`, `correlated_data`).
+the inverse; `gradient_descent` walks down the same bowl and reaches the same θ (the steps
+it needs: `trainlib.train.steps_to_tolerance(run.errors(θ*), tol)`), at a speed set by the
+condition number κ = λ_max/λ_min of AᵀA (`condition_number`, `correlated_data`).
 `solve_flops` and `time_solve` price the closed form as the number of parameters d grows.
 """
 
@@ -27,7 +28,6 @@ __all__ = [
     "normal_equation",
     "solve_flops",
     "stable_lr",
-    "steps_to_tolerance",
     "time_solve",
 ]
 
@@ -128,6 +128,13 @@ class GDResult(NamedTuple):
     losses: np.ndarray
     diverged: bool
 
+    def errors(self, theta_star: Any) -> np.ndarray:
+        """max|θₜ − θ*| for every iterate: the distance `trainlib.train.steps_to_tolerance` reads.
+
+        Shapes: theta_star (d + 1,) → (T + 1,).
+        """
+        return np.max(np.abs(self.thetas - as_array("theta_star", theta_star, ndim=1)), axis=1)
+
 
 def gradient_descent(
     X: Any,
@@ -200,21 +207,6 @@ def _first_stop(
     if first_bad is not None:
         return first_bad - 1, True, True
     return steps, False, False
-
-
-def steps_to_tolerance(
-    X: Any, y: Any, lr: float, *, tol: float = 1e-6, max_steps: int = 100_000
-) -> int | None:
-    """GD steps from θ = 0 until max|θ − θ*| ≤ tol, θ* the closed form; None if never.
-
-    Shapes: X (n, d), y (n,). Runs `gradient_descent` and applies the one first-arrival
-    rule, `trainlib.train.steps_to_tolerance`, to its distances max|θₜ − θ*|. With
-    α = 1/λ_max the slowest error component shrinks by (1 − 1/κ) per step, so the count
-    grows like κ·ln(1/tol).
-    """
-    theta_star = normal_equation(X, y)
-    run = gradient_descent(X, y, lr, max_steps, tol=tol, theta_star=theta_star)
-    return train.steps_to_tolerance(np.max(np.abs(run.thetas - theta_star), axis=1), tol)
 
 
 def solve_flops(d: Any, n: Any = None) -> np.ndarray:

@@ -132,6 +132,17 @@ def batch_gradients(
     return np.array(A[:steps]), np.array(c[:steps])
 
 
+def notebook_problem() -> Problem:
+    """The notebook's problem: `make_problem` with the generator seeded SEED_DATA."""
+    return make_problem(rng=np.random.default_rng(SEED_DATA))
+
+
+def notebook_batches(problem: Problem, batch_size: int) -> tuple[Array, Array]:
+    """The notebook's batches of `batch_size`: `batch_gradients` for STEPS steps, seeded
+    SEED_BATCHES. Shapes: returns A (STEPS, p, p), c (STEPS, p)."""
+    return batch_gradients(problem, batch_size, STEPS, rng=np.random.default_rng(SEED_BATCHES))
+
+
 def sgd_paths(A: Array, c: Array, lrs: Array, theta0: Any) -> Array:
     """Run SGD θₖ₊₁ = θₖ − ηₖ·(A[k]·θₖ − c[k]) for R rate sequences at once.
 
