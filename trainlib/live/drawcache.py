@@ -108,7 +108,10 @@ class LayeredFigure(Figure):
         else:
             with _hidden(live):
                 super().draw(renderer)
-            self._save_layer(renderer) if cacheable else self.forget_static()
+            if cacheable:
+                self._save_layer(renderer)
+            else:
+                self.forget_static()
         for a in sorted(live, key=lambda a: a.get_zorder()):
             a.draw(renderer)
         self.stale = False

@@ -65,11 +65,6 @@ def register(factory: Callable[..., LiveFigure]) -> Callable[..., LiveFigure]:
     return build
 
 
-def _short(value: Any) -> str:
-    """Repr of a control value: the shortest text that restores it exactly (0.3 stays 0.3)."""
-    return repr(float(value)) if isinstance(value, float) else repr(value)
-
-
 class LiveFigure:
     """One figure plus its controls; a control change redraws artists in place.
 
@@ -129,7 +124,9 @@ class LiveFigure:
 
     def state_call(self) -> str:
         """One line that recreates the current state, e.g. ``welcome_figure(slope=2.0)``."""
-        args = ", ".join(f"{name}={_short(value)}" for name, value in self.values.items())
+        # repr(float(v)): the shortest text that restores v exactly, also for a numpy float
+        short = {k: float(v) if isinstance(v, float) else v for k, v in self.values.items()}
+        args = ", ".join(f"{name}={value!r}" for name, value in short.items())
         return f"{self.call_name}({args})"
 
     def update(self, **values: Any) -> None:
