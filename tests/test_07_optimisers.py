@@ -10,6 +10,7 @@ import pytest
 
 from trainlib import optim
 from trainlib.lessons.optimisers import experiments as E
+from trainlib.lessons.optimisers.experiments_sweep import _train_digits as train_digits
 from trainlib.train import descend
 
 # --- C31: momentum beats plain gradient descent on the ill-conditioned valley -------------
@@ -232,8 +233,8 @@ def test_train_digits_reports_divergence_as_none():
     X, y = digits()
     # a rate that overflows the weights (ReLU nets rarely overflow at merely large rates: the
     # units die and the loss stays finite, which the sweep records as a finite loss)
-    assert E._train_digits(optim.sgd(1e100), X[:100], y[:100], 2, 50, 0) is None
-    assert E._train_digits(optim.adam(1e-2), X[:100], y[:100], 1, 50, 0) is not None
+    assert train_digits(optim.sgd(1e100), X[:100], y[:100], 2, 50, 0) is None
+    assert train_digits(optim.adam(1e-2), X[:100], y[:100], 1, 50, 0) is not None
 
 
 def test_good_lr_window_counts_half_decades():

@@ -1,0 +1,155 @@
+"""A learning-rate sweep of each optimiser training a small MLP on the digits (C36).
+
+`lr_sweep` trains once per (optimiser, lr) with `trainlib.fit.fit`; `good_lr_window` and
+`log_loss_spread` read how robust each optimiser is to its rate; `good_lr_band` is the band
+the figure shades. numpy only.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+
+from trainlib import optim
+from trainlib.lessons.optimisers.experiments_race import make_optimizer
+from trainlib.validation import check_positive
+
+__all__ = [
+    "GOOD_LOSS",
+    "SWEEP_LRS",
+    "SWEEP_OPTIMISERS",
+    "Sweep",
+    "good_lr_band",
+    "good_lr_window",
+    "log_loss_spread",
+    "lr_sweep",
+]
+
+#: The optimisers of the sweep (AdamW with its small default decay tracks Adam here).
+SWEEP_OPTIMISERS: tuple[str, ...] = ("SGD", "SGD+momentum", "AdaGrad", "RMSProp", "Adam")
+#: Learning rates of the sweep: half-decades from 10⁻³ to 1.
+SWEEP_LRS: tuple[float, ...] = tuple(float(10**e) for e in np.arange(-3.0, 0.01, 0.5))
+
+
+class Sweep(NamedTuple):
+    """Final losses of a learning-rate sweep.
+
+    Shapes: lrs (L,); names (O,); train_loss, val_loss, val_acc, diverged (O, L). A diverged
+    run has train_loss = val_loss = +inf and val_acc = chance (0.1).
+    """
+
+    lrs: np.ndarray
+    names: tuple[str, ...]
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    val_acc: np.ndarray
+    diverged: np.ndarray
+    chance_loss: float
+
+
+def _ce(model, X: np.ndarray, y: np.ndarray) -> float:
+    from trainlib.losses import cross_entropy
+
+    return float(cross_entropy(model.forward(X, train=False), y)[0])
+
+
+def _train_digits(opt: optim.Optimizer, X: np.ndarray, y: np.ndarray, epochs: int,
+                  batch_size: int, seed: int):  # fmt: skip
+    """Mini-batch training of a fresh MLP 64→32→10 with `fit`; the model, or None if it diverged.
+
+    The sweep reads only the final model, so `fit` keeps no per-step record or accuracy.
+    """
+    from trainlib.fit import fit
+    from trainlib.layers import mlp
+    from trainlib.losses import cross_entropy
+
+    model = mlp([64, 32, 10], rng=np.random.default_rng(seed + 1))
+    hist = fit(model, cross_entropy, opt, X, y, epochs=epochs, batch_size=batch_size,
+               rng=np.random.default_rng(seed + 2), accuracy=False, record_steps=False)  # fmt: skip
+    return None if hist.diverged else model
+
+
+@functools.lru_cache(maxsize=4)
+def lr_sweep(
+    lrs: tuple[float, ...] = SWEEP_LRS,
+    names: tuple[str, ...] = SWEEP_OPTIMISERS,
+    epochs: int = 8,
+    batch_size: int = 40,
+    n_train: int = 400,
+    n_val: int = 500,
+    seed: int = 0,
+) -> Sweep:
+    """Train the MLP 64→32→10 (ReLU) on a digits subset once per (optimiser, lr).
+
+    Shapes: see `Sweep`. Every run starts from the same initial weights and sees the same
+    mini-batches (seeded), so only the optimiser and its rate differ. Final losses are the
+    cross-entropy of the trained model on the whole training subset and on a validation
+    subset. Cached: the notebook, its figure and its tests share one sweep.
+    """
+    from trainlib.data import digits
+
+    X, y = digits()
+    idx = np.random.default_rng(seed).permutation(len(X))
+    tr, va = idx[:n_train], idx[n_train : n_train + n_val]
+    shape = (len(names), len(lrs))
+    train_loss, val_loss, val_acc = np.empty(shape), np.empty(shape), np.empty(shape)
+    diverged = np.zeros(shape, dtype=bool)
+    for i, name in enumerate(names):
+        for j, lr in enumerate(lrs):
+            model = _train_digits(make_optimizer(name, lr), X[tr], y[tr], epochs, batch_size,
+                                  seed)  # fmt: skip
+            diverged[i, j] = model is None
+            if model is None:
+                train_loss[i, j] = val_loss[i, j] = np.inf
+                val_acc[i, j] = 0.1
+                continue
+            train_loss[i, j] = _ce(model, X[tr], y[tr])
+            zv = model.forward(X[va], train=False)
+            val_loss[i, j] = _ce(model, X[va], y[va])
+            val_acc[i, j] = np.mean(np.argmax(zv, axis=1) == y[va])
+    return Sweep(np.array(lrs), tuple(names), train_loss, val_loss, val_acc, diverged,
+                 float(np.log(10)))  # fmt: skip
+
+
+def good_lr_window(sweep: Sweep, threshold: float = 0.5) -> dict[str, float]:
+    """Width, in decades, of the learning rates whose final training loss is ≤ threshold.
+
+    Shapes: {name: width}. On a half-decade grid each good rate counts 0.5 decade. This is
+    what "robust to the learning rate" means: many rates train well, not a flat curve.
+    """
+    threshold = check_positive("threshold", threshold)
+    spacing = float(np.median(np.diff(np.log10(sweep.lrs)))) if len(sweep.lrs) > 1 else 1.0
+    return {
+        name: float(np.sum(sweep.train_loss[i] <= threshold) * spacing)
+        for i, name in enumerate(sweep.names)
+    }
+
+
+def log_loss_spread(sweep: Sweep) -> dict[str, float]:
+    """Standard deviation over the sweep of log₁₀(final training loss), per optimiser.
+
+    A diverged run (or one worse than chance) counts as the chance loss ln 10: it learned
+    nothing. A small spread can mean "good everywhere" or "bad everywhere" — read it with
+    `good_lr_window`.
+    """
+    capped = np.minimum(sweep.train_loss, sweep.chance_loss)
+    return {name: float(np.std(np.log10(capped[i]))) for i, name in enumerate(sweep.names)}
+
+
+#: "Trains well": final training loss ≤ 0.5 nats (chance is ln 10 ≈ 2.3).
+GOOD_LOSS = 0.5
+
+
+def good_lr_band(
+    sweep: Sweep, name: str, threshold: float = GOOD_LOSS
+) -> tuple[float, float] | None:
+    """From the lowest to the highest good rate of optimiser `name`, widened by ¼ decade.
+
+    A rate is good if its final training loss is ≤ threshold; None if no rate is.
+    """
+    good = sweep.lrs[sweep.train_loss[sweep.names.index(name)] <= threshold]
+    if not good.size:
+        return None
+    return float(good.min() / 10**0.25), float(good.max() * 10**0.25)

@@ -1,0 +1,228 @@
+"""The race figure of notebook 07: six optimisers on a surface, step by step.
+
+`RaceFigure`: paths on the surface (left), L − L_min per step (middle), the leaderboard
+(right); a learning-rate slider per optimiser and a Play button over the steps. Races are
+cached per (surface, optimiser, lr) in `experiments.race_paths`, so moving the step slider
+only re-slices paths. `RaceFigure.save_gif` exports it. The factory is
+`figures.race_figure`.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from trainlib.lessons.optimisers import experiments as E
+from trainlib.live import LiveFigure
+from trainlib.live.artists import readout, text_picture
+from trainlib.live.gif import write_gif
+from trainlib.plot import COLORS, style_axes
+
+__all__ = ["LR_KEYS", "RaceFigure"]
+
+_FLOOR = 1e-12  # L − L_min below this is drawn at the floor of the log axis
+#: The control of each racer's learning rate (the factory's keyword arguments).
+LR_KEYS = {
+    "SGD": "lr_sgd",
+    "SGD+momentum": "lr_momentum",
+    "AdaGrad": "lr_adagrad",
+    "RMSProp": "lr_rmsprop",
+    "Adam": "lr_adam",
+    "AdamW": "lr_adamw",
+}
+_SURFACE_LABELS = {
+    "Valley": "ill-conditioned valley (κ = 50)",
+    "Saddle": "saddle x² − y² + y⁴/4",
+    "Rosenbrock": "Rosenbrock banana",
+    "Beale": "Beale function",
+}
+_BELOW = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "frameon": False}
+_BOARD_TOP = 0.92  # the leaderboard picture hangs from this height (axes fraction)
+
+
+class RaceFigure(LiveFigure):
+    """Paths on the surface (left), L − L_min per step (middle), the leaderboard (right).
+
+    Changing the surface resets every learning rate to that surface's default
+    (`experiments.DEFAULT_LRS`); the sliders then move from there.
+    """
+
+    _image_of: str | None = None  # the surface the background image shows
+
+    def __init__(self, surface: str, step: int, lrs: dict[str, float | None]) -> None:
+        self._surface = surface
+        self._syncing = False
+        defaults = E.DEFAULT_LRS[surface]
+        controls: dict[str, widgets.Widget] = {
+            "surface": widgets.Dropdown(
+                options=[(label, name) for name, label in _SURFACE_LABELS.items()],
+                value=surface,
+                description="surface",
+            ),
+            "step": widgets.Play(
+                value=step, min=0, max=E.RACE_STEPS, step=2, interval=60, description="step k"
+            ),
+        }
+        for name, key in LR_KEYS.items():
+            lo, hi = E.LR_RANGES[name]
+            value = lrs[key] if lrs[key] is not None else defaults[name]
+            controls[key] = widgets.FloatLogSlider(
+                value=value, base=10, min=lo, max=hi, step=0.25, readout_format=".3g",
+                description=f"{name} learning rate α",
+            )  # fmt: skip
+        super().__init__(
+            controls, ncols=3, figsize=(11.6, 4.6), gridspec_kw={"width_ratios": [1, 1, 0.95]}
+        )
+        self._draw(**self.values)  # again, now that the layout is fixed: the board's size
+
+    # --- a surface change resets the rates: no redraw per reset slider ----------------------
+    def _on_change(self, change=None) -> None:
+        if not self._syncing:
+            super()._on_change(change)
+
+    def _reset_rates(self, surface: str) -> None:
+        self._syncing = True
+        try:
+            for name, key in LR_KEYS.items():
+                self.controls[key].value = E.DEFAULT_LRS[surface][name]
+        finally:
+            self._syncing = False
+
+    # --- build -------------------------------------------------------------------------------
+    def _build(self, ax_path, ax_loss, ax_board) -> None:
+        self.ax_path, self.ax_loss = ax_path, ax_loss
+        self._build_paths(ax_path)
+        self.curves = {
+            name: ax_loss.semilogy([], [], color=COLORS[name], lw=1.8)[0] for name in E.RACERS
+        }
+        (self.tol_line,) = ax_loss.plot([0, E.RACE_STEPS], [E.RACE_TOL] * 2, "--",
+                                        color=COLORS["reference"], lw=1.2,
+                                        label=f"tolerance {E.RACE_TOL:g}")  # fmt: skip
+        self.now = ax_loss.axvline(0, color="black", lw=1.0, alpha=0.6)
+        ax_loss.set_xlim(0, E.RACE_STEPS)
+        ax_loss.legend(loc="lower left", fontsize="small")
+        style_axes(ax_loss, "Loss above the minimum", "step k", "L(θₖ) − L_min (log)")
+        self._build_board(ax_board)
+        # never change, or only with the surface (which redraws the static layer anyway)
+        self.keep_static(self.header, self.note, self.tol_line, self.minima, self.start)
+
+    def _build_paths(self, ax) -> None:
+        self.image = ax.imshow(
+            np.zeros((2, 2)), origin="lower", aspect="auto", cmap="Greys_r", alpha=0.75,
+            interpolation="bilinear",
+        )  # fmt: skip
+        (self.minima,) = ax.plot([], [], "*", color="white", mec="black", ms=15,
+                                 label="minimum", zorder=4)  # fmt: skip
+        (self.start,) = ax.plot([], [], "s", color="black", ms=7, label="start", zorder=4)
+        self.paths, self.heads = {}, {}
+        for name in E.RACERS:
+            c = COLORS[name]
+            (self.paths[name],) = ax.plot([], [], "-", color=c, lw=1.8, label=name)
+            (self.heads[name],) = ax.plot([], [], "o", color=c, mec="white", ms=8, zorder=5)
+        handles = [*self.paths.values(), self.minima, self.start]  # racers first: texts[i]
+        self.legend = ax.legend(handles=handles, ncols=2, fontsize="small", **_BELOW)
+        # Divergence goes in a live text, not the legend: a legend change means a full redraw.
+        self.diverged_text = readout(
+            ax, 0.02, 0.98, fontweight="bold", color=COLORS["highlight"],
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
+        )  # fmt: skip
+        style_axes(ax, "", "x", "y", grid=False)
+        for axis in (ax.xaxis, ax.yaxis):  # same label width on every surface
+            axis.set_major_formatter("{x:g}")
+
+    def _build_board(self, ax) -> None:
+        ax.set_axis_off()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        style_axes(ax, f"Leaderboard after {E.RACE_STEPS} steps", "", "", grid=False)
+        ax.set_xlabel("rank")  # hidden with the axis; names the table's order
+        ax.set_ylabel("optimiser")
+        mono = {"family": "monospace", "fontsize": 9.5, "va": "top", "transform": ax.transAxes}
+        head = f"  {'optimiser':<13}{'reached':>7} {'final L−L*':>10}"
+        self.header = ax.text(0.0, 0.98, head, fontweight="bold", **mono)
+        # The rows are drawn as a picture of the text (made once per leaderboard): a step move
+        # then only blits it, instead of re-rendering two hundred glyphs.
+        self.board_text = ""
+        self.board_image = self.make_live(ax.imshow(
+            np.zeros((2, 2, 4)), extent=(0.0, 1.0, 0.3, _BOARD_TOP), aspect="auto",
+            interpolation="nearest", zorder=3,
+        ))  # fmt: skip
+        note = (
+            f"reached: first step k with\nL − L_min ≤ {E.RACE_TOL:g} (ranked by it,\n"
+            "then by the final loss)"
+        )
+        self.note = ax.text(0.0, 0.2, note, color="#555555", **{**mono, "fontsize": 8.5})
+
+    # --- draw --------------------------------------------------------------------------------
+    def _draw(self, surface: str, step: int, **lrs: float) -> None:
+        if surface != self._surface:
+            self._surface = surface
+            self._reset_rates(surface)
+            lrs = {key: self.controls[key].value for key in LR_KEYS.values()}
+        paths = E.race_paths(surface, {name: lrs[key] for name, key in LR_KEYS.items()})
+        self._draw_surface(surface)
+        self._draw_paths(E.RACE_SURFACES[surface], paths, step)
+        # Right: the leaderboard of the whole race (changes with the rates, not with k).
+        board = E.race_leaderboard(paths, surface)
+        self.board_text = "\n".join(E.leaderboard_rows(paths, board, surface))
+        picture = text_picture(self.board_text, self.fig.dpi)
+        box = self.board_image.axes.bbox  # display pixels: place the picture 1:1, no resampling
+        w, h = picture.shape[1] / max(box.width, 1.0), picture.shape[0] / max(box.height, 1.0)
+        self.board_image.set_data(picture)
+        self.board_image.set_extent((0.0, w, _BOARD_TOP - h, _BOARD_TOP))
+
+    def _draw_surface(self, surface: str) -> None:
+        """The background image and the title: the static layer, cached per surface."""
+        if self._image_of == surface:
+            return
+        Z, extent = E.log_landscape(surface)
+        self.image.set_data(Z)
+        self.image.set_extent(extent)
+        self.image.set_clim(Z.min(), Z.max())
+        self.ax_path.set_xlim(extent[0], extent[1])
+        self.ax_path.set_ylim(extent[2], extent[3])
+        # The title names the surface, so the cached static layer is keyed per surface:
+        # coming back to a surface seen before is a blit, not a full redraw.
+        self.ax_path.set_title(f"Race on the {_SURFACE_LABELS[surface]}")
+        self._image_of = surface
+
+    def _draw_paths(self, surf, paths: dict, step: int) -> None:
+        """Left: the paths up to step k; middle: their losses above the minimum."""
+        self.minima.set_data(surf.minima[:, 0], surf.minima[:, 1])
+        self.start.set_data([surf.start[0]], [surf.start[1]])
+        top = 10.0 ** np.ceil(np.log10(paths["SGD"].losses[0] - surf.min_value) + 1)
+        self.ax_loss.set_ylim(_FLOOR, top)
+        for name in E.RACERS:
+            p = paths[name]
+            k = min(step, p.steps)
+            self.paths[name].set_data(p.xs[: k + 1, 0], p.xs[: k + 1, 1])
+            self.heads[name].set_data([p.xs[k, 0]], [p.xs[k, 1]])
+            gap = np.clip(p.losses[: k + 1] - surf.min_value, _FLOOR, None)
+            self.curves[name].set_data(np.arange(k + 1), gap)
+        diverged = [f"{n}: diverged at step {paths[n].diverged_at}" for n in E.RACERS
+                    if paths[n].diverged]  # fmt: skip
+        self.diverged_text.set_text("\n".join(diverged))
+        self.diverged_text.set_visible(bool(diverged))
+        self.now.set_xdata([step, step])
+
+    # --- export -------------------------------------------------------------------------------
+    def save_gif(self, path: str, frames: int = 30, dpi: int = 50, fps: int = 10) -> str:
+        """Write the race as an animated GIF; return a short message.
+
+        `frames` evenly spaced steps from 0 to the end, at `dpi`; the figure is left as it was.
+        The GIF shows the paths and the loss panel (the leaderboard is left out: a slide
+        has no room for it). Frames are grabbed from the figure's own canvas
+        (`trainlib.live.gif`), so only the paths are redrawn, not the whole figure.
+        """
+        values = self.values
+        ks = np.unique(np.linspace(0, E.RACE_STEPS, frames).round().astype(int))
+        keep = self.axes[2].get_position().x0 - 0.01  # figure fraction left of the board
+        self.board_image.set_visible(False)  # cropped out of the GIF anyway: skip drawing it
+        try:
+            out = write_gif(self.fig, path, ks, lambda k: self._draw(**{**values, "step": int(k)}),
+                            dpi=dpi, fps=fps, crop_right=keep)  # fmt: skip
+        finally:
+            self.board_image.set_visible(True)
+            self._draw(**values)
+            self.fig.canvas.draw_idle()
+        return f"saved {len(ks)} frames to {out.as_posix()}"
