@@ -1,10 +1,14 @@
-"""trainlib.validation: the finiteness check behind every `as_array`."""
+"""trainlib.validation: the finiteness check behind every `as_array`, and the checks behind
+the losses (each message names the argument, the expected and the given)."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
 
+from trainlib import validation
 from trainlib.validation import NonFiniteError, as_array, check_finite
 
 
@@ -32,3 +36,105 @@ def test_inf_and_minus_inf_that_cancel_in_a_sum_are_still_found():
     x[10], x[20] = np.inf, -np.inf  # inf + (−inf) = NaN: the sum is not finite either
     with pytest.raises(NonFiniteError, match="got 2 NaN/inf"):
         check_finite("x", x)
+
+
+# --- the checks behind the losses: each message names the argument, expected and given ---
+
+
+def raises(message: str):
+    """Expect a ValueError with exactly this message (a prefix if it ends with "…")."""
+    end = "" if message.endswith("…") else "$"
+    return pytest.raises(ValueError, match="^" + re.escape(message.rstrip("…")) + end)
+
+
+def test_check_nonempty():
+    x = np.ones(3)
+    assert validation.check_nonempty("x", x) is x
+    with raises("x: expected at least one element, got shape (0, 3)"):
+        validation.check_nonempty("x", np.ones((0, 3)))
+
+
+def test_as_pair():
+    x, other = validation.as_pair("yhat", [1, 2], "y", np.array([3.0, 4.0], dtype=np.float32))
+    assert x.dtype == np.float64 and other.dtype == np.float32
+    with raises("y: expected shape (2,) to match yhat, got (3,)"):
+        validation.as_pair("yhat", [1.0, 2.0], "y", [1.0, 2.0, 3.0])
+    with raises("yhat: expected at least one element, got shape (0,)"):
+        validation.as_pair("yhat", [], "y", [])
+
+
+def test_check_unit_interval_reports_the_worst_offender():
+    validation.check_unit_interval("p", np.array([0.0, 0.5, 1.0]))
+    with raises("p: expected a value in [0.0, 1.0], got -0.5"):
+        validation.check_unit_interval("p", np.array([-0.5, 0.5, 2.0]))
+    with raises("p: expected a value in [0.0, 1.0], got 2.0"):
+        validation.check_unit_interval("p", np.array([0.5, 2.0]))
+
+
+def test_as_distribution_rows():
+    rows = validation.as_distribution_rows("q", [[0.25, 0.75], [1.0, 0.0]])
+    assert rows.shape == (2, 2)
+    with raises("q: expected a 1-D or 2-D array, got shape (1, 1, 2)"):
+        validation.as_distribution_rows("q", [[[0.5, 0.5]]])
+    with raises("q: expected a finite number >= 0, got -0.5"):
+        validation.as_distribution_rows("q", [1.5, -0.5])
+    with raises("q: expected rows summing to 1 (within 1e-06), got a row summing to 0.9"):
+        validation.as_distribution_rows("q", [[0.5, 0.5], [0.4, 0.5]])
+
+
+def test_as_logits():
+    assert validation.as_logits("z", [[1, 2, 3]]).shape == (1, 3)
+    with raises("z: expected a 2-D array, got shape (3,)"):
+        validation.as_logits("z", [1.0, 2.0, 3.0])
+    with raises("z: expected at least one element, got shape (0, 3)"):
+        validation.as_logits("z", np.zeros((0, 3)))
+    with raises("z: expected at least one element, got shape (2, 0)"):
+        validation.as_logits("z", np.zeros((2, 0)))
+
+
+def test_as_class_labels():
+    z = np.zeros((3, 4))
+    labels = validation.as_class_labels("y", [0.0, 3.0, 1.0], "z", z)
+    assert labels.dtype == np.int64 and labels.tolist() == [0, 3, 1]
+    with raises("y: expected integer class labels, got dtype <U1"):
+        validation.as_class_labels("y", ["a", "b", "c"], "z", z)
+    with raises("y: expected shape (3,) to match the rows of z, got (2,)"):
+        validation.as_class_labels("y", [0, 1], "z", z)
+    with raises("y: expected an integer >= 0, got 1.5"):
+        validation.as_class_labels("y", [0.0, 1.5, 1.0], "z", z)
+    with raises("y: expected an integer >= 0, got -1"):
+        validation.as_class_labels("y", [0, -1, 1], "z", z)
+    with raises("y: expected a value in [0, 4), got 4"):
+        validation.as_class_labels("y", [0, 4, 1], "z", z)
+
+
+def test_as_class_targets():
+    z = np.zeros((2, 3))
+    t, from_labels = validation.as_class_targets("y", [2, 0], "z", z)
+    assert from_labels and t.tolist() == [[0, 0, 1], [1, 0, 0]]
+    rows = [[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]
+    t, from_labels = validation.as_class_targets("y", rows, "z", z)
+    assert not from_labels and t.tolist() == rows
+    with raises("y: expected shape (2, 3) to match z, got (2, 2)"):
+        validation.as_class_targets("y", [[0.5, 0.5], [1.0, 0.0]], "z", z)
+    with raises("y: expected labels (N,) or probability rows (N, C), got shape ()"):
+        validation.as_class_targets("y", 1, "z", z)
+
+
+def test_as_class_weight():
+    assert validation.as_class_weight("weight", None, 3, np.float32).tolist() == [1, 1, 1]
+    assert validation.as_class_weight("weight", [1, 2, 0], 3, np.float64).tolist() == [1, 2, 0]
+    with raises("weight: expected shape (3,), one weight per class, got (2,)"):
+        validation.as_class_weight("weight", [1.0, 2.0], 3, np.float64)
+    with raises("weight: expected a finite number >= 0, got -1.0"):
+        validation.as_class_weight("weight", [1.0, -1.0, 2.0], 3, np.float64)
+
+
+def test_as_nonnegative_broadcastable():
+    assert validation.as_nonnegative_broadcastable("gamma", [1.0, 2.0], (4, 2)).shape == (2,)
+    assert validation.as_nonnegative_broadcastable("gamma", 2.0, (4, 2)).shape == ()
+    for bad in ([1.0, 2.0, 3.0], np.ones((8, 2))):  # incompatible, or would grow the shape
+        with raises("gamma: expected a scalar or a shape broadcastable to (4, 2), got …"):
+            validation.as_nonnegative_broadcastable("gamma", bad, (4, 2))
+    with raises("gamma: expected a finite number >= 0, got -1.0"):
+        validation.as_nonnegative_broadcastable("gamma", [1.0, -1.0], (4, 2))

@@ -21,11 +21,19 @@ import numpy as np
 
 from trainlib.validation import (
     as_array,
+    as_class_labels,
+    as_class_targets,
+    as_class_weight,
+    as_distribution_rows,
+    as_logits,
+    as_nonnegative_broadcastable,
+    as_pair,
     check_choice,
-    check_int,
+    check_nonempty,
     check_positive,
     check_range,
     check_same_shape,
+    check_unit_interval,
 )
 
 __all__ = [
@@ -50,113 +58,12 @@ BCE_LOG_FLOOR = -100.0  # torch.nn.BCELoss clamps log p and log(1−p) at −100
 # torch.nn.BCELoss floors p(1−p) at 1e-12 in its backward pass; that constant is a float32
 # there (9.99999996e-13), reproduced here so the p = 0 and p = 1 gradients match it exactly
 BCE_GRAD_EPS = float(np.float32(1e-12))
-DIST_ATOL = 1e-6  # how far from 1 a row of a probability distribution may sum
 REDUCTIONS = ("mean", "sum", "none")  # torch.nn's names (kl_div: "batchmean" for "mean")
 
 
 # ---------------------------------------------------------------------------------------
-# Argument checks (messages in the trainlib.validation style: argument, expected, given)
+# Reductions (argument checks are in trainlib.validation)
 # ---------------------------------------------------------------------------------------
-
-
-def _nonempty(name: str, x: np.ndarray) -> np.ndarray:
-    if x.size == 0:
-        raise ValueError(f"{name}: expected at least one element, got shape {x.shape}")
-    return x
-
-
-def _pair(pred_name: str, pred: Any, target_name: str, target: Any):
-    """Prediction and target as finite float arrays of one shape."""
-    pred = _nonempty(pred_name, as_array(pred_name, pred))
-    target = as_array(target_name, target)
-    check_same_shape(target_name, target, pred_name, pred)
-    return pred, target
-
-
-def _in_unit_interval(name: str, x: np.ndarray) -> None:
-    """Raise unless every entry of `x` is in [0, 1], reporting the worst offender."""
-    lo, hi = float(np.min(x)), float(np.max(x))
-    check_range(name, lo if lo < 0 else hi, 0.0, 1.0, hi_closed=True)
-
-
-def _distribution_rows(name: str, x: Any) -> np.ndarray:
-    """`x` as a (C,) or (N, C) array whose rows are probability distributions."""
-    x = _nonempty(name, as_array(name, x))
-    if x.ndim not in (1, 2):
-        raise ValueError(f"{name}: expected a 1-D or 2-D array, got shape {x.shape}")
-    check_positive(name, float(np.min(x)), strict=False)
-    sums = np.sum(x, axis=-1)
-    worst = float(sums.flat[np.argmax(np.abs(sums - 1.0))])
-    if abs(worst - 1.0) > DIST_ATOL:
-        raise ValueError(
-            f"{name}: expected rows summing to 1 (within {DIST_ATOL:g}), "
-            f"got a row summing to {worst!r}"
-        )
-    return x
-
-
-def _class_targets(z: np.ndarray, y: Any) -> tuple[np.ndarray, bool]:
-    """Targets as (N, C) rows T and whether they came as integer labels.
-
-    Integer labels (N,) become one-hot rows; (N, C) rows must be distributions.
-    """
-    y = np.asarray(y)
-    if y.ndim == 1:
-        return np.eye(z.shape[1], dtype=z.dtype)[_labels(z, y)], True
-    if y.ndim == 2:
-        check_same_shape("y", y, "z", z)
-        return _distribution_rows("y", y).astype(z.dtype, copy=False), False
-    raise ValueError(f"y: expected labels (N,) or probability rows (N, C), got shape {y.shape}")
-
-
-def _labels(z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Integer class labels (N,) for the rows of z (N, C), checked: int64 in [0, C)."""
-    n, c = z.shape
-    if y.dtype.kind not in "biuf":
-        raise ValueError(f"y: expected integer class labels, got dtype {y.dtype}")
-    if y.shape != (n,):
-        raise ValueError(f"y: expected shape ({n},) to match the rows of z, got {y.shape}")
-    if y.dtype.kind == "f":
-        as_array("y", y)  # finite
-        bad = y[y != np.round(y)]
-        if bad.size:
-            check_int("y", float(bad[0]))  # raises: a class label must be an integer
-    labels = y.astype(np.int64, copy=False)
-    check_int("y", int(labels.min()), minimum=0)
-    check_range("y", int(labels.max()), 0, c)
-    return labels
-
-
-def _class_weight(weight: Any, c: int, dtype) -> np.ndarray:
-    if weight is None:
-        return np.ones(c, dtype=dtype)
-    w = as_array("weight", weight, ndim=1)
-    if w.shape != (c,):
-        raise ValueError(f"weight: expected shape ({c},), one weight per class, got {w.shape}")
-    check_positive("weight", float(np.min(w)), strict=False)
-    return w.astype(dtype, copy=False)
-
-
-def _logits_2d(z: Any) -> np.ndarray:
-    z = _nonempty("z", as_array("z", z, ndim=2))
-    if z.shape[1] == 0:
-        raise ValueError(f"z: expected at least one class, got shape {z.shape}")
-    return z
-
-
-def _broadcastable(name: str, a: Any, shape: tuple) -> np.ndarray:
-    """`a` as a non-negative array that broadcasts to `shape` without growing it."""
-    a = as_array(name, a)
-    try:
-        ok = np.broadcast_shapes(a.shape, shape) == shape
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ValueError(
-            f"{name}: expected a scalar or a shape broadcastable to {shape}, got {a.shape}"
-        )
-    check_positive(name, float(np.min(a)), strict=False)
-    return a
 
 
 def _reduce(loss: np.ndarray, dloss: np.ndarray, reduction: str):
@@ -189,7 +96,7 @@ def mse(yhat: Any, y: Any, reduction: str = "mean") -> tuple[Any, np.ndarray]:
     L = (1/n)·Σ (ŷᵢ − yᵢ)²,  ∂L/∂ŷᵢ = 2(ŷᵢ − yᵢ)/n;  terms ℓᵢ = (ŷᵢ − yᵢ)², ℓᵢ' = 2(ŷᵢ − yᵢ)
     """
     check_choice("reduction", reduction, REDUCTIONS)
-    yhat, y = _pair("yhat", yhat, "y", y)
+    yhat, y = as_pair("yhat", yhat, "y", y)
     e = yhat - y
     return _reduce(e**2, 2 * e, reduction)
 
@@ -202,7 +109,7 @@ def mae(yhat: Any, y: Any, reduction: str = "mean") -> tuple[Any, np.ndarray]:
     |e| has no derivative at e = 0; the subgradient used there is 0 (as in torch).
     """
     check_choice("reduction", reduction, REDUCTIONS)
-    yhat, y = _pair("yhat", yhat, "y", y)
+    yhat, y = as_pair("yhat", yhat, "y", y)
     e = yhat - y
     return _reduce(np.abs(e), np.sign(e), reduction)
 
@@ -219,7 +126,7 @@ def huber(yhat: Any, y: Any, delta: float = 1.0, reduction: str = "mean") -> tup
     """
     delta = check_positive("delta", delta)
     check_choice("reduction", reduction, REDUCTIONS)
-    yhat, y = _pair("yhat", yhat, "y", y)
+    yhat, y = as_pair("yhat", yhat, "y", y)
     e = yhat - y
     small = np.abs(e) <= delta
     loss = np.where(small, 0.5 * e**2, delta * (np.abs(e) - 0.5 * delta))
@@ -262,9 +169,9 @@ def bce(p: Any, y: Any, reduction: str = "mean") -> tuple[Any, np.ndarray]:
     p(1 − p) is floored at 1e-12.
     """
     check_choice("reduction", reduction, REDUCTIONS)
-    p, y = _pair("p", p, "y", y)
-    _in_unit_interval("p", p)
-    _in_unit_interval("y", y)
+    p, y = as_pair("p", p, "y", y)
+    check_unit_interval("p", p)
+    check_unit_interval("y", y)
     with np.errstate(divide="ignore"):  # log 0 = −inf, clamped on the next line
         log_p = np.maximum(np.log(p), BCE_LOG_FLOOR)
         log_1mp = np.maximum(np.log1p(-p), BCE_LOG_FLOOR)
@@ -300,9 +207,13 @@ def bce_with_logits(
     reduction="none": the terms ℓᵢ and ∂ℓᵢ/∂zᵢ (n times the mean's gradient).
     """
     check_choice("reduction", reduction, REDUCTIONS)
-    z, y = _pair("z", z, "y", y)
-    _in_unit_interval("y", y)
-    pw = 1.0 if pos_weight is None else _broadcastable("pos_weight", pos_weight, z.shape)
+    z, y = as_pair("z", z, "y", y)
+    check_unit_interval("y", y)
+    pw = (
+        1.0
+        if pos_weight is None
+        else as_nonnegative_broadcastable("pos_weight", pos_weight, z.shape)
+    )
     return _reduce(*_bce_logits_terms(z, y, pw), reduction)
 
 
@@ -323,12 +234,12 @@ def focal_loss(
     check_choice("reduction", reduction, REDUCTIONS)
     if alpha is not None:
         alpha = check_range("alpha", alpha, 0.0, 1.0, hi_closed=True)
-    z, y = _pair("z", z, "y", y)
+    z, y = as_pair("z", z, "y", y)
     if np.ndim(gamma) == 0:
         gamma = check_positive("gamma", gamma, strict=False)  # a float: m**2.0 is m·m
     else:
-        gamma = _broadcastable("gamma", gamma, z.shape)
-    _in_unit_interval("y", y)
+        gamma = as_nonnegative_broadcastable("gamma", gamma, z.shape)
+    check_unit_interval("y", y)
     pair = _sigmoid_pair(z)
     p, q, _ = pair  # q = 1 − p without cancellation
     ce, dce = _bce_logits_terms(z, y, 1.0, pair)
@@ -352,7 +263,7 @@ def logsumexp(z: Any, axis: int = -1) -> np.ndarray:
 
     Shapes: z: any shape; result: z without `axis`.
     """
-    z = _nonempty("z", as_array("z", z))
+    z = check_nonempty("z", as_array("z", z))
     m = np.max(z, axis=axis, keepdims=True)
     out = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
     return np.squeeze(out, axis=axis)
@@ -366,7 +277,7 @@ def logsumexp_naive(z: Any, axis: int = -1) -> np.ndarray:
     result is honestly inf or −inf there. No RuntimeWarning is raised: the overflow is the
     lesson, not an accident.
     """
-    z = _nonempty("z", as_array("z", z))
+    z = check_nonempty("z", as_array("z", z))
     with np.errstate(over="ignore", divide="ignore", under="ignore"):
         return np.log(np.sum(np.exp(z), axis=axis))
 
@@ -376,7 +287,7 @@ def softmax(z: Any, axis: int = -1) -> np.ndarray:
 
     Shapes: z: any shape; result like z, rows summing to 1.
     """
-    z = _nonempty("z", as_array("z", z))
+    z = check_nonempty("z", as_array("z", z))
     ez = np.exp(z - np.max(z, axis=axis, keepdims=True))
     return ez / np.sum(ez, axis=axis, keepdims=True)
 
@@ -386,7 +297,7 @@ def log_softmax(z: Any, axis: int = -1) -> np.ndarray:
 
     Shapes: z: any shape; result like z.
     """
-    return _log_softmax(_nonempty("z", as_array("z", z)), axis)
+    return _log_softmax(check_nonempty("z", as_array("z", z)), axis)
 
 
 def _log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -417,18 +328,18 @@ def cross_entropy(
     ∂ℓᵢ/∂zᵢ (N, C); "sum": Σᵢ ℓᵢ and the same gradient (as torch).
     """
     check_choice("reduction", reduction, REDUCTIONS)
-    z = _logits_2d(z)
+    z = as_logits("z", z)
     y = np.asarray(y)
     if weight is None and y.ndim == 1:  # the common case: labels, w = 1, D = N
         n = z.shape[0]
-        rows, labels = np.arange(n), _labels(z, y)
+        rows, labels = np.arange(n), as_class_labels("y", y, "z", z)
         logp = _log_softmax(z)
         grad = np.exp(logp)
         grad[rows, labels] -= 1.0  # softmax(zᵢ) − yᵢ, yᵢ one-hot
         terms = -logp[rows, labels]
         return _reduce_rows(reduction, terms, -float(logp[rows, labels].sum()), grad, n)
-    t, from_labels = _class_targets(z, y)
-    w = _class_weight(weight, z.shape[1], z.dtype)
+    t, from_labels = as_class_targets("y", y, "z", z)
+    w = as_class_weight("weight", weight, z.shape[1], z.dtype)
     wt = t * w  # w_c·y_ic
     row_w = np.sum(wt, axis=1, keepdims=True)
     denom = float(np.sum(row_w)) if from_labels else z.shape[0]
@@ -450,8 +361,8 @@ def cross_entropy_naive(z: Any, y: Any, reduction: str = "mean") -> tuple[Any, n
     result is honestly inf or nan (without RuntimeWarnings). Use `cross_entropy`.
     """
     check_choice("reduction", reduction, REDUCTIONS)
-    z = _logits_2d(z)
-    t, _ = _class_targets(z, y)
+    z = as_logits("z", z)
+    t, _ = as_class_targets("y", y, "z", z)
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         ez = np.exp(z)
         s = ez / np.sum(ez, axis=1, keepdims=True)
@@ -479,8 +390,8 @@ def kl_div(p: Any, q: Any, reduction: str = "batchmean") -> tuple[Any, np.ndarra
     "sum": Σ of the terms, and −P/Q.
     """
     check_choice("reduction", reduction, ("batchmean", "sum", "none"))
-    p = _distribution_rows("p", p)
-    q = _distribution_rows("q", q)
+    p = as_distribution_rows("p", p)
+    q = as_distribution_rows("q", q)
     check_same_shape("q", q, "p", p)
     n = 1 if p.ndim == 1 else p.shape[0]
     pos = p > 0

@@ -96,3 +96,133 @@ def check_choice(name: str, value: Any, choices: tuple) -> Any:
     if value not in choices:
         raise ValueError(f"{name}: expected one of {choices}, got {value!r}")
     return value
+
+
+# ---------------------------------------------------------------------------------------
+# Arrays the losses take: pairs, probabilities, distributions, class labels and weights
+# ---------------------------------------------------------------------------------------
+
+DIST_ATOL = 1e-6  # how far from 1 a row of a probability distribution may sum
+
+
+def check_nonempty(name: str, x: np.ndarray) -> np.ndarray:
+    """Raise unless `x` has at least one element; return it."""
+    if x.size == 0:
+        raise ValueError(f"{name}: expected at least one element, got shape {x.shape}")
+    return x
+
+
+def as_pair(name: str, x: Any, other_name: str, other: Any) -> tuple[np.ndarray, np.ndarray]:
+    """`x` (non-empty) and `other` as finite float arrays of one shape (prediction, target).
+
+    Shapes: x: any non-empty shape; other: the same.
+    """
+    x = check_nonempty(name, as_array(name, x))
+    other = as_array(other_name, other)
+    check_same_shape(other_name, other, name, x)
+    return x, other
+
+
+def check_unit_interval(name: str, x: np.ndarray) -> None:
+    """Raise unless every entry of `x` is in [0, 1], reporting the worst offender."""
+    lo, hi = float(np.min(x)), float(np.max(x))
+    check_range(name, lo if lo < 0 else hi, 0.0, 1.0, hi_closed=True)
+
+
+def as_distribution_rows(name: str, x: Any) -> np.ndarray:
+    """`x` as a (C,) or (N, C) array whose rows are probability distributions.
+
+    Shapes: x: (C,) or (N, C), non-empty. Each row: xᵢ ≥ 0 and |Σ xᵢ − 1| ≤ DIST_ATOL.
+    """
+    x = check_nonempty(name, as_array(name, x))
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{name}: expected a 1-D or 2-D array, got shape {x.shape}")
+    check_positive(name, float(np.min(x)), strict=False)
+    sums = np.sum(x, axis=-1)
+    worst = float(sums.flat[np.argmax(np.abs(sums - 1.0))])
+    if abs(worst - 1.0) > DIST_ATOL:
+        raise ValueError(
+            f"{name}: expected rows summing to 1 (within {DIST_ATOL:g}), "
+            f"got a row summing to {worst!r}"
+        )
+    return x
+
+
+def as_logits(name: str, z: Any) -> np.ndarray:
+    """`z` as a finite float (N, C) array with at least one row and one class.
+
+    Shapes: z: (N, C), N ≥ 1, C ≥ 1 (an empty array fails as "at least one element").
+    """
+    return check_nonempty(name, as_array(name, z, ndim=2))
+
+
+def as_class_labels(name: str, y: Any, ref_name: str, ref: np.ndarray) -> np.ndarray:
+    """Integer class labels for the rows of `ref`, checked: int64 in [0, C).
+
+    Shapes: ref: (N, C); y: (N,), integers (or floats with integer values); result (N,) int64.
+    """
+    y = np.asarray(y)
+    n, c = ref.shape
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"{name}: expected integer class labels, got dtype {y.dtype}")
+    if y.shape != (n,):
+        raise ValueError(
+            f"{name}: expected shape ({n},) to match the rows of {ref_name}, got {y.shape}"
+        )
+    if y.dtype.kind == "f":
+        as_array(name, y)  # finite
+        bad = y[y != np.round(y)]
+        if bad.size:
+            check_int(name, float(bad[0]))  # raises: a class label must be an integer
+    labels = y.astype(np.int64, copy=False)
+    check_int(name, int(labels.min()), minimum=0)
+    check_range(name, int(labels.max()), 0, c)
+    return labels
+
+
+def as_class_targets(name: str, y: Any, ref_name: str, ref: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Targets for the rows of `ref` as (N, C) rows T, and whether they came as integer labels.
+
+    Shapes: ref: (N, C); y: (N,) integer labels (→ one-hot rows) or (N, C) distributions.
+    """
+    y = np.asarray(y)
+    if y.ndim == 1:
+        return np.eye(ref.shape[1], dtype=ref.dtype)[as_class_labels(name, y, ref_name, ref)], True
+    if y.ndim == 2:
+        check_same_shape(name, y, ref_name, ref)
+        return as_distribution_rows(name, y).astype(ref.dtype, copy=False), False
+    raise ValueError(
+        f"{name}: expected labels (N,) or probability rows (N, C), got shape {y.shape}"
+    )
+
+
+def as_class_weight(name: str, weight: Any, c: int, dtype: Any) -> np.ndarray:
+    """Non-negative class weights (C,) in `dtype`; None means every weight is 1.
+
+    Shapes: weight: (C,) or None; result (C,).
+    """
+    if weight is None:
+        return np.ones(c, dtype=dtype)
+    w = as_array(name, weight, ndim=1)
+    if w.shape != (c,):
+        raise ValueError(f"{name}: expected shape ({c},), one weight per class, got {w.shape}")
+    check_positive(name, float(np.min(w)), strict=False)
+    return w.astype(dtype, copy=False)
+
+
+def as_nonnegative_broadcastable(name: str, a: Any, shape: tuple) -> np.ndarray:
+    """`a` as a non-negative float array that broadcasts to `shape` without growing it.
+
+    Shapes: a: () or any shape with broadcast(a.shape, shape) = shape.
+    """
+    a = as_array(name, a)
+    try:
+        ok = np.broadcast_shapes(a.shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"{name}: expected a scalar or a shape broadcastable to {shape}, got {a.shape}"
+        )
+    check_positive(name, float(np.min(a)), strict=False)
+    return a

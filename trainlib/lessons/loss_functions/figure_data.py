@@ -1,6 +1,6 @@
 """The numbers notebook 02's live figures draw: grids, the loss explorer's curves, fits, data.
 
-figures.py only draws; everything numeric it shows is computed here from the lesson's
+figures*.py only draw; everything numeric they show is computed here from the lesson's
 experiments (`experiments.py`) and `trainlib.losses`, so tests can check it without a figure.
 numpy only; nothing here draws.
 """

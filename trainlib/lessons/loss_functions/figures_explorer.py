@@ -1,0 +1,155 @@
+"""Notebook 02's loss explorer: every loss's value and derivative, and a table of them all."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from trainlib.lessons.loss_functions import figure_data as F
+from trainlib.lessons.loss_functions.figure_data import EXPLORER_LOSSES, KL_P0
+from trainlib.lessons.loss_functions.figures_common import (
+    OVERFLOW_LABEL,
+    bad_spans,
+    finite_xy,
+    fmt_value,
+    mae_jump,
+    set_pieces,
+    show_spans,
+    span_patches,
+)
+from trainlib.live import LiveFigure, register
+from trainlib.live.readout import Readout
+from trainlib.plot import COLORS, style_axes
+
+__all__ = ["TABLE", "VIEWS", "LossExplorer", "loss_explorer"]
+
+TABLE = (  # the fields are the numbers a control changes; the rest is drawn once
+    "One example, every loss:\n"
+    "  regression, error e = 2:          MSE 4       MAE 2        Huber(δ) {:<6}\n"
+    "  binary, y = 1, logit z = −3:      BCE 3.049   weighted(w) {:<6}  focal(γ) {:<6}\n"
+    "  big logits (stable or naive):     BCE(z = −1000, y = 1) {:<6}  "
+    "CE(z = (1000, 0, 0), class 3) {:<6}"
+)
+
+
+@register
+def loss_explorer(
+    loss: int = 2,
+    delta: float = 1.0,
+    gamma: float = 2.0,
+    weight: float = 5.0,
+    stable: bool = True,
+):
+    """Every loss of the notebook: value and gradient side by side, with its parameters.
+
+    `loss` indexes `EXPLORER_LOSSES` (0 MSE, 1 MAE, 2 Huber, 3 BCE from p, 4 BCE with logits,
+    5 weighted BCE, 6 focal, 7 cross-entropy, 8 KL); `stable` picks the log-sum-exp.
+    """
+    return LossExplorer(loss, delta, gamma, weight, stable)
+
+
+# The explorer's views: the axes and titles a family of losses shares (its static layer).
+VIEWS = {
+    "regression": dict(
+        xlabel="error e = ŷ − y", vtitle="loss ℓ(e)", gtitle="derivative dℓ/de",
+        vlim=(-0.3, 9.5), glim=(-6.5, 6.5), scale="linear",
+    ),
+    "probability": dict(
+        xlabel="predicted probability p", vtitle="loss ℓ(p): solid y = 1, dashed y = 0",
+        gtitle="derivative dℓ/dp", vlim=(-0.2, 7.0), glim=(-20, 20), scale="linear",
+    ),
+    "logit": dict(
+        xlabel="logit z (symlog; CE: logits (z, 0, 0), y = 1 when z's class is correct)",
+        vtitle="loss ℓ(z): solid y = 1, dashed y = 0",
+        gtitle="derivative dℓ/dz", vlim=(0, 2e5), glim=(-30, 30), scale="symlog",
+    ),
+    "KL": dict(
+        xlabel=f"model Q = (q, 1 − q), data P = ({KL_P0}, {1 - KL_P0})",
+        vtitle="solid KL(P‖Q), dashed KL(Q‖P)", gtitle="derivative d/dq",
+        vlim=(-0.05, 2.0), glim=(-10, 10), scale="linear",
+    ),
+}  # fmt: skip
+STYLES = ("-", "--")  # first curve solid (y = 1, P‖Q), second dashed (y = 0, Q‖P)
+
+
+class LossExplorer(LiveFigure):
+    """Value ℓ (left) and derivative (right) of the chosen loss; a table of every loss below."""
+
+    def __init__(self, loss: int, delta: float, gamma: float, weight: float, stable: bool) -> None:
+        options = [(name, i) for i, name in enumerate(EXPLORER_LOSSES)]
+        controls = {
+            "loss": widgets.Dropdown(options=options, value=loss, description="loss"),
+            "delta": widgets.FloatSlider(
+                value=delta, min=0.1, max=3.0, step=0.1, description="Huber threshold δ"
+            ),
+            "gamma": widgets.FloatSlider(
+                value=gamma, min=0.0, max=5.0, step=0.5, description="focal exponent γ"
+            ),
+            "weight": widgets.FloatSlider(
+                value=weight, min=1.0, max=20.0, step=0.5, description="weight w of class 1"
+            ),
+            "stable": widgets.ToggleButtons(
+                options=[("stable", True), ("naive", False)],
+                value=stable,
+                description="log-sum-exp",
+            ),
+        }
+        self._view: str | None = None
+        super().__init__(controls, ncols=2, figsize=(10.5, 5.4))
+        # a fixed layout that fits every view's tick labels (linear and symmetric-log axes)
+        self.ax_v.set_position((0.075, 0.3, 0.4, 0.63))
+        self.ax_g.set_position((0.575, 0.3, 0.4, 0.63))
+
+    def _build(self, ax_v, ax_g) -> None:
+        self.ax_v, self.ax_g = ax_v, ax_g
+        # no legend: the dropdown names the loss and the titles say solid/dashed, so the
+        # static layer is shared by every loss of a view (see `LayeredFigure`)
+        self.v_lines = [ax_v.plot([], [], lw=2.5, label="_value")[0] for _ in STYLES]
+        # a derivative is drawn as a left and a right piece so that a jump at 0 stays a jump
+        self.g_lines = [
+            [ax_g.plot([], [], lw=2.5, label="_derivative")[0] for _ in range(2)] for _ in STYLES
+        ]
+        self.jump = mae_jump(ax_g, label="_at0")
+        self.spans = span_patches(ax_v, ax_g)
+        self.span_text = ax_v.text(
+            0.03, 0.8, OVERFLOW_LABEL, transform=ax_v.transAxes, va="top",
+            color=COLORS["highlight"], fontweight="bold", zorder=6,
+        )  # fmt: skip
+        self.table = Readout(self, self.fig, 0.01, 0.01, TABLE, fontsize=9.5, va="bottom")
+
+    def _draw(self, loss, delta, gamma, weight, stable) -> None:
+        view, x, curves = F.explorer_curves(loss, delta, gamma, weight, stable)
+        for i, (v_line, pieces) in enumerate(zip(self.v_lines, self.g_lines, strict=True)):
+            if i >= len(curves):  # a regression loss has one curve
+                for line in (v_line, *pieces):
+                    line.set_data([], [])
+                continue
+            v, g, key = curves[i]
+            v_line.set_data(*finite_xy(x, v))
+            set_pieces(pieces, x, g, (x < 0, x >= 0))
+            for line in (v_line, *pieces):
+                line.set(color=COLORS[key], linestyle=STYLES[i])
+        mae = EXPLORER_LOSSES[loss] == "MAE"
+        self.jump[0].set_data([0.0] if mae else [], [0.0] if mae else [])
+        self.jump[1].set_data([0.0, 0.0] if mae else [], [-1.0, 1.0] if mae else [])
+        # naive overflow: shade where any curve is inf or nan
+        spans = bad_spans(x, *(c[0] for c in curves), *(c[1] for c in curves))
+        show_spans(self.spans, spans)
+        self.span_text.set_visible(bool(spans))
+        if view != self._view:
+            self._view = view
+            self._set_view(VIEWS[view], x)
+        self.table.set(*(fmt_value(v) for v in F.explorer_table(delta, gamma, weight, stable)))
+
+    def _set_view(self, spec: dict, x: np.ndarray) -> None:
+        """Scales, limits and titles of a view (the static layer a family of losses shares)."""
+        for ax, lim, title, ylabel in (
+            (self.ax_v, spec["vlim"], spec["vtitle"], "loss ℓ"),
+            (self.ax_g, spec["glim"], spec["gtitle"], "derivative"),
+        ):
+            scale = {"linthresh": 1.0} if spec["scale"] == "symlog" else {}
+            ax.set_xscale(spec["scale"], **scale)
+            ax.set_yscale(spec["scale"], **scale)
+            ax.set_xlim(x.min(), x.max())
+            ax.set_ylim(*lim)
+            style_axes(ax, title, spec["xlabel"], ylabel)
