@@ -654,3 +654,24 @@ def test_load_params_writes_into_the_layers_own_arrays():
         np.testing.assert_array_equal(v, new[k])
     with pytest.raises(ValueError, match="values"):
         load_params(model, {"9.W": np.zeros(1)})
+
+
+# =========================================================================================
+# The package: one concept per module, the whole API importable from trainlib.layers
+# =========================================================================================
+
+
+def test_the_package_reexports_its_api_and_each_layer_shows_its_own_code():
+    import inspect
+
+    import trainlib.layers as layers
+
+    for name in layers.__all__:
+        assert getattr(layers, name) is not None, name
+    # `Dense??` in IPython shows the class's code, read from its own module.
+    assert inspect.getsource(layers.Dense).startswith("class Dense(Layer):")
+    assert layers.Dense.__module__ == "trainlib.layers.dense"
+    for module in ("base", "dense", "activations", "normalisation", "dropout", "containers",
+                   "network"):  # fmt: skip
+        path = Path(layers.__file__).with_name(f"{module}.py")
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 250, module
