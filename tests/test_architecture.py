@@ -20,8 +20,21 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "trainlib"
 NOT_CORE = {"live", "lessons", "exercises", "plot"}
+# The core: the top-level modules trainlib/<name>.py and packages trainlib/<name>/ (layers)
+# that are not machinery or lessons.
 CORE = sorted(
-    p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__" and p.stem not in NOT_CORE
+    [p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__" and p.stem not in NOT_CORE]
+    + [p.parent.name for p in PACKAGE.glob("*/__init__.py") if p.parent.name not in NOT_CORE]
+)
+# Every module of the core, a core package's own modules included ("layers.dense").
+CORE_MODULES = sorted(
+    [m for m in CORE if (PACKAGE / f"{m}.py").exists()]
+    + [
+        ".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+        for m in CORE
+        if (PACKAGE / m).is_dir()
+        for p in (PACKAGE / m).rglob("*.py")
+    ]
 )
 GRAPHICS = {"matplotlib", "ipywidgets", "ipympl", "IPython"}
 
@@ -56,10 +69,20 @@ def test_the_core_is_what_the_design_names():
     ] + [m for m in CORE if m.startswith("_")])  # fmt: skip
 
 
-@pytest.mark.parametrize("module", CORE)
+def test_a_core_package_is_checked_module_by_module():
+    assert "layers" in CORE and (PACKAGE / "layers").is_dir()
+    assert {"layers", "layers.base", "layers.dense", "layers.containers"} <= set(CORE_MODULES)
+
+
+def _module_path(module: str) -> Path:
+    path = PACKAGE.joinpath(*module.split("."))
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
 def test_the_core_imports_no_plotting_widgets_machinery_or_lesson(module):
     bad = _forbidden(
-        PACKAGE / f"{module}.py",
+        _module_path(module),
         GRAPHICS,
         ("trainlib.live", "trainlib.lessons", "trainlib.exercises", "trainlib.plot"),
     )
@@ -98,7 +121,7 @@ def test_the_core_and_every_lesson_import_without_plotting_or_widget_packages():
         "            raise ImportError('blocked: ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "import importlib\n"
-        f"for m in {CORE!r}:\n"
+        f"for m in {CORE_MODULES!r}:\n"
         "    importlib.import_module('trainlib.' + m)\n"
         "import trainlib.exercises, trainlib.lessons\n"
         "trainlib.lessons.all_exercises()\n"
