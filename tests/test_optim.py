@@ -7,6 +7,7 @@ it. Replaying those gradients through trainlib must give torch's parameters at e
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trainlib import optim, schedules
+from trainlib import _elementwise, optim, schedules
 from trainlib.gradcheck import rel_error
 
 REFS = np.load(Path(__file__).parent / "data" / "optim_refs.npz")
@@ -471,7 +472,7 @@ def test_block_size_does_not_change_a_single_bit(name, monkeypatch):
     p = rng.normal(size=(50, 40)).astype(np.float32)
     grads = [rng.normal(size=(50, 40)).astype(np.float32) for _ in range(5)]
     whole = replay(build(name, "mlp"), p, grads)[-1]
-    monkeypatch.setattr(optim, "_BLOCK_BYTES", 96)  # 24 float32 per block, a ragged last one
+    monkeypatch.setattr(_elementwise, "BLOCK_BYTES", 96)  # 24 float32 per block, a ragged last one
     blocked = replay(build(name, "mlp"), p, grads)[-1]
     assert blocked.dtype == np.float32 and np.array_equal(blocked, whole)
 
@@ -498,3 +499,85 @@ def test_inplace_step_needs_float_arrays():
     p = np.arange(3)
     new, _ = opt.step(p, np.ones(3), opt.init(p))  # the pure step makes a float copy
     assert new.dtype == np.float64 and p.dtype.kind == "i"
+
+
+# --- the code students read is the rule that runs ------------------------------------------
+# The README tells students to type `trainlib.optim.adam??`: each public optimiser's own
+# source must hold its rule, written like its docstring's equations (the speed plumbing is
+# trainlib._elementwise). Folding Adam's bias correction back into the step size, or moving
+# a rule into a private helper, fails here.
+
+RULE_CODE = {
+    "sgd": [
+        "g = g + weight_decay * p",
+        "b[...] = g",
+        "momentum * b + (1 - dampening) * g",
+        "g = g + momentum * b if nesterov else b",
+        "p -= eta * g",
+    ],
+    "adagrad": [
+        "g = g + weight_decay * p",
+        "G += g**2",
+        "eta_t = float(lr_fn(state.t)) / (1 + (t - 1) * lr_decay)",
+        "p -= eta_t * g / (np.sqrt(G) + eps)",
+    ],
+    "rmsprop": [
+        "g = g + weight_decay * p",
+        "alpha * v + (1 - alpha) * g**2",
+        "alpha * g_avg + (1 - alpha) * g",
+        "d = np.sqrt(v - g_avg**2) + eps",
+        "d = np.sqrt(v) + eps",
+        "momentum * b + g / d",
+        "p -= eta * b",
+        "p -= eta * g / d",
+    ],
+    "adam": [
+        "g = g + weight_decay * p",
+        "p *= 1 - eta * weight_decay",
+        "(1 - beta1) * g  # m ← β₁·m + (1−β₁)·g",
+        "(1 - beta2) * g**2  # v ← β₂·v + (1−β₂)·g²",
+        "v_max[...] = np.maximum(v_max, v)",
+        "m_hat = m / (1 - beta1**t)",
+        "v_hat = v / (1 - beta2**t)",
+        "p -= eta * m_hat / (np.sqrt(v_hat) + eps)",
+    ],
+    "adamw": ["adam(lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True)"],
+}
+
+
+def test_rule_code_covers_every_public_optimiser():
+    assert set(RULE_CODE) == {make.__name__ for make in optim.OPTIMIZERS.values()}
+
+
+@pytest.mark.parametrize("name", list(RULE_CODE))
+def test_the_source_of_each_optimiser_is_its_rule(name):
+    source = inspect.getsource(getattr(optim, name))
+    for code in RULE_CODE[name]:
+        assert code in source, f"{name}?? no longer shows `{code}`"
+    doc = getattr(optim, name).__doc__
+    assert "Shapes:" in doc and "p ← p − η" in doc  # the rule, in the docstring too
+    if name != "adamw":
+        assert "def update(p, g" in source  # the rule runs here, not in a helper
+
+
+def test_adam_names_its_bias_corrected_moments_and_adamw_is_adam():
+    source = inspect.getsource(optim.adam)
+    assert "m̂ ← m/(1−β₁ᵗ);  v̂ ← v/(1−β₂ᵗ)" in optim.adam.__doc__
+    # m̂ and v̂ are used in the step itself, not folded into a rescaled η or ε
+    assert "eps_hat" not in source and "math.sqrt" not in source
+    assert "def update" not in inspect.getsource(optim.adamw)  # one Adam rule, not two
+    assert not hasattr(optim, "_adam")
+    opt = optim.adamw(lr=0.1, amsgrad=True)
+    assert opt.name == "adamw" and repr(opt).startswith("adamw(lr=0.1, betas=(0.9, 0.999)")
+    assert list(opt.hyperparams) == ["lr", "betas", "eps", "weight_decay", "amsgrad"]
+    assert list(optim.adam().hyperparams) == list(opt.hyperparams)
+
+
+def test_adam_with_decoupled_weight_decay_is_adamw_bit_for_bit():
+    rng = np.random.default_rng(15)
+    p0 = rng.normal(size=(4, 3))
+    grads = random_grads(rng, (4, 3), steps=20)
+    a = replay(optim.adam(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True), p0, grads)
+    w = replay(optim.adamw(lr=0.01, weight_decay=0.1), p0, grads)
+    assert all(np.array_equal(x, y) for x, y in zip(a, w, strict=True))
+    assert optim.adam(decoupled_weight_decay=True).hyperparams["decoupled_weight_decay"]

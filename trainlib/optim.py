@@ -20,13 +20,13 @@ so the trajectories agree with PyTorch's to rounding (tests/test_optim.py checks
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from trainlib.validation import as_array, check_positive, check_range
+from trainlib._elementwise import apply_rule, check_float, check_params, tree_map, zeros_like
+from trainlib.validation import check_positive, check_range
 
 Params = np.ndarray | dict[str, np.ndarray]
 Schedule = Callable[[int], float]
@@ -85,7 +85,8 @@ class AdamState(NamedTuple):
 
 
 # ---------------------------------------------------------------------------------------
-# Helpers: learning rates, parameter trees, argument checks.
+# Helpers: learning rates, Adam's betas. The walks over dicts of arrays, their checks and the
+# speed plumbing are in trainlib._elementwise.
 
 
 def _as_schedule(lr: float | Schedule) -> Schedule:
@@ -100,112 +101,11 @@ def _as_schedule(lr: float | Schedule) -> Schedule:
     return constant
 
 
-def _as_params(params: Any) -> Params:
-    """Check `params`: a real array, or a non-empty dict of real arrays."""
-    if isinstance(params, Mapping):
-        if not params:
-            raise ValueError("params: expected an array or a non-empty dict of arrays, got {}")
-        return {k: as_array(f"params[{k!r}]", v) for k, v in params.items()}
-    return as_array("params", params)
-
-
-def _check_grads(grads: Any, params: Params) -> None:
-    """Raise unless `grads` has the structure (dict keys, shapes) of `params`."""
-    if isinstance(params, Mapping):
-        if not isinstance(grads, Mapping) or grads.keys() != params.keys():
-            given = sorted(grads) if isinstance(grads, Mapping) else type(grads).__name__
-            raise ValueError(f"grads: expected a dict with keys {sorted(params)}, got {given}")
-        for k in params:
-            if np.shape(grads[k]) != np.shape(params[k]):
-                raise ValueError(
-                    f"grads[{k!r}]: expected shape {np.shape(params[k])} to match "
-                    f"params[{k!r}], got {np.shape(grads[k])}"
-                )
-    elif isinstance(grads, Mapping) or np.shape(grads) != np.shape(params):
-        given = "a dict" if isinstance(grads, Mapping) else f"shape {np.shape(grads)}"
-        raise ValueError(f"grads: expected shape {np.shape(params)} to match params, got {given}")
-
-
-def _zeros(params: Params, fill: float = 0.0) -> Params:
-    """A tree shaped like `params`, filled with `fill`."""
-    if isinstance(params, Mapping):
-        return {k: np.full_like(v, fill) for k, v in params.items()}
-    return np.full_like(params, fill)
-
-
-# Bytes per block (8192 float64, 16384 float32): a rule's temporaries stay in the CPU cache,
-# and below malloc's threshold for fresh memory from the system (128 KiB by default).
-_BLOCK_BYTES = 65536
-
-
-def _map(
-    update: Callable, params: Params, grads: Params, *states: Params | None, inplace: bool = False
-) -> tuple:
-    """Run the elementwise rule `update(p, g, *s)` on one array or on every entry of a dict.
-
-    The rule updates p and its state arrays s in place (`m *= β₁; m += (1 − β₁)·g`) and only
-    reads g. What it updates is decided here: inplace=False gives it new copies, so the
-    arrays passed in stay untouched and the copies are the result (a pure step);
-    inplace=True gives it the arrays themselves (what `InPlace` uses: no copies at all).
-    Returns (params, *states), trees like the inputs (None where a state is unused).
-
-    A big array goes through in blocks of `_BLOCK_BYTES`, so that the rule's temporaries stay
-    in the CPU cache instead of each being a trip to main memory (every rule is elementwise,
-    so the numbers are the same bit for bit). Under `np.errstate(all="ignore")`: a diverging
-    run produces inf/NaN, which the training loops detect and report, not RuntimeWarnings.
-    """
-    with np.errstate(all="ignore"):
-        if not isinstance(params, Mapping):
-            return _map_array(update, params, grads, states, inplace)
-        out = [
-            _map_array(
-                update, p, grads[k], tuple(s if s is None else s[k] for s in states), inplace
-            )
-            for k, p in params.items()
-        ]
-    if inplace:  # the trees given are the trees updated
-        return (params, *states)
-    # out: one (p, *s) per key → (params, *states), each a dict (or None: an unused state)
-    return tuple(
-        None if col[0] is None else dict(zip(params, col, strict=True))
-        for col in zip(*out, strict=True)
-    )
-
-
-def _float_copy(a: Any) -> np.ndarray | None:
-    """A new C-ordered float copy of `a` (integers become float64), for the rule to update."""
-    if a is None:
-        return None
-    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
-        return a.copy()  # (C order)
-    a = np.asarray(a)
-    return np.array(a, dtype=np.result_type(a.dtype, np.float32), order="C", copy=True)
-
-
-def _map_array(update: Callable, p: Any, g: Any, states: tuple, inplace: bool) -> tuple:
-    """`_map` for one array and its states."""
-    if inplace and not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
-        raise ValueError(
-            "params: expected float numpy arrays to update in place (inplace=True), got "
-            f"{type(p).__name__} with dtype {getattr(p, 'dtype', None)}"
-        )
-    own = (p, *states) if inplace else tuple(_float_copy(a) for a in (p, *states))
-    _run_blocks(update, own, np.asarray(g))
-    return own
-
-
-def _run_blocks(update: Callable, own: tuple, g: np.ndarray) -> None:
-    """Call `update(p, g, *s)` on `own` = (p, *s): whole, or block by block if p is big."""
-    p = own[0]
-    if p.nbytes <= _BLOCK_BYTES or not all(a is None or a.flags.c_contiguous for a in own):
-        update(p, g, *own[1:])  # (a strided view is updated whole: no flat views of it)
-        return
-    size = _BLOCK_BYTES // p.itemsize
-    flat = [None if a is None else a.reshape(-1) for a in own]  # views: updates land in own
-    g = g.reshape(-1)
-    for start in range(0, p.size, size):
-        block = slice(start, start + size)
-        update(flat[0][block], g[block], *(None if a is None else a[block] for a in flat[1:]))
+def _as_betas(betas: Any) -> tuple[float, float]:
+    """Check Adam's `betas`: a pair (β₁, β₂), each in [0, 1)."""
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise ValueError(f"betas: expected a pair (beta1, beta2), got {betas!r}")
+    return check_range("betas[0]", betas[0], 0.0, 1.0), check_range("betas[1]", betas[1], 0.0, 1.0)
 
 
 def _last_lr(lr: Schedule, state: Any) -> float:
@@ -215,15 +115,10 @@ def _last_lr(lr: Schedule, state: Any) -> float:
     return float(lr(state.t - 1))
 
 
-def _tree(fn: Callable, *trees: Params | None) -> Params:
-    """Apply `fn` leafwise to trees of the same structure."""
-    if isinstance(trees[0], Mapping):
-        return {k: fn(*(t[k] for t in trees)) for k in trees[0]}
-    return fn(*trees)
-
-
 # ---------------------------------------------------------------------------------------
-# The optimisers.
+# The optimisers. Each `update` is its docstring's rule, line for line, on one block of
+# p, g and the state arrays; trainlib._elementwise.apply_rule runs it over every array (in
+# cache-sized blocks, on copies for a pure step), so `sgd??` in IPython shows the rule.
 
 
 def sgd(
@@ -254,28 +149,23 @@ def sgd(
         )
 
     def init(params: Params) -> SGDState:
-        params = _as_params(params)
-        return SGDState(t=0, buf=_zeros(params) if momentum else None)
+        params = check_params(params)
+        return SGDState(t=0, buf=zeros_like(params) if momentum else None)
 
     def step(
         params: Params, grads: Params, state: SGDState, *, inplace: bool = False
     ) -> tuple[Params, SGDState]:
-        _check_grads(grads, params)
         eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
 
-        def update(p, g, b):  # updates p and b in place (see _map)
+        def update(p, g, b):  # p and b change in place
             if weight_decay:
                 g = g + weight_decay * p
             if momentum:
-                if state.t == 0:
-                    b[...] = g  # b ← g
-                else:
-                    b *= momentum
-                    b += (1 - dampening) * g  # b ← μ·b + (1−τ)·g
+                b[...] = g if state.t == 0 else momentum * b + (1 - dampening) * g
                 g = g + momentum * b if nesterov else b
             p -= eta * g
 
-        params, buf = _map(update, params, grads, state.buf, inplace=inplace)
+        params, buf = apply_rule(update, params, grads, state.buf, inplace=inplace)
         return params, SGDState(state.t + 1, buf)
 
     def rate(state: SGDState) -> float:
@@ -312,25 +202,24 @@ def adagrad(
     eps = check_positive("eps", eps, strict=False)
 
     def init(params: Params) -> AdaGradState:
-        return AdaGradState(t=0, sum_sq=_zeros(_as_params(params), init_acc))
+        return AdaGradState(t=0, sum_sq=zeros_like(check_params(params), init_acc))
 
     def step(params: Params, grads: Params, state: AdaGradState, *, inplace: bool = False):
-        _check_grads(grads, params)
         t = state.t + 1
         eta_t = float(lr_fn(state.t)) / (1 + (t - 1) * lr_decay)
 
-        def update(p, g, G):  # updates p and G in place (see _map)
+        def update(p, g, G):  # p and G change in place
             if weight_decay:
                 g = g + weight_decay * p
-            G += g * g
-            p -= eta_t * (g / (np.sqrt(G) + eps))
+            G += g**2
+            p -= eta_t * g / (np.sqrt(G) + eps)
 
-        params, sum_sq = _map(update, params, grads, state.sum_sq, inplace=inplace)
+        params, sum_sq = apply_rule(update, params, grads, state.sum_sq, inplace=inplace)
         return params, AdaGradState(t, sum_sq)
 
     def rate(state: AdaGradState) -> Params:
         eta_t = _last_lr(lr_fn, state) / (1 + (state.t - 1) * lr_decay)
-        return _tree(lambda G: eta_t / (np.sqrt(G) + eps), state.sum_sq)
+        return tree_map(lambda G: eta_t / (np.sqrt(G) + eps), state.sum_sq)
 
     hyper = dict(
         lr=lr,
@@ -370,37 +259,29 @@ def rmsprop(
     momentum = check_positive("momentum", momentum, strict=False)
 
     def init(params: Params) -> RMSPropState:
-        params = _as_params(params)
-        return RMSPropState(
-            t=0,
-            v=_zeros(params),
-            g_avg=_zeros(params) if centered else None,
-            buf=_zeros(params) if momentum > 0 else None,
-        )
+        params = check_params(params)
+        g_avg = zeros_like(params) if centered else None
+        return RMSPropState(0, zeros_like(params), g_avg, zeros_like(params) if momentum else None)
 
     def step(params: Params, grads: Params, state: RMSPropState, *, inplace: bool = False):
-        _check_grads(grads, params)
         eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
 
-        def update(p, g, v, g_avg, b):  # updates p, v, g_avg, b in place (see _map)
+        def update(p, g, v, g_avg, b):  # p, v, g_avg and b change in place
             if weight_decay:
                 g = g + weight_decay * p
-            v *= alpha
-            v += (1 - alpha) * g * g  # v ← α·v + (1−α)·g²
+            v[...] = alpha * v + (1 - alpha) * g**2
             if centered:
-                g_avg *= alpha
-                g_avg += (1 - alpha) * g  # ḡ ← α·ḡ + (1−α)·g
-                d = np.sqrt(v - g_avg * g_avg) + eps
+                g_avg[...] = alpha * g_avg + (1 - alpha) * g
+                d = np.sqrt(v - g_avg**2) + eps
             else:
                 d = np.sqrt(v) + eps
-            if momentum > 0:
-                b *= momentum
-                b += g / d  # b ← μ·b + g/d
+            if momentum:
+                b[...] = momentum * b + g / d
                 p -= eta * b
             else:
-                p -= eta * (g / d)
+                p -= eta * g / d
 
-        params, v, g_avg, buf = _map(
+        params, v, g_avg, buf = apply_rule(
             update, params, grads, state.v, state.g_avg, state.buf, inplace=inplace
         )
         return params, RMSPropState(state.t + 1, v, g_avg, buf)
@@ -408,75 +289,13 @@ def rmsprop(
     def rate(state: RMSPropState) -> Params:
         eta = _last_lr(lr_fn, state)
         if centered:
-            return _tree(lambda v, m: eta / (np.sqrt(v - m * m) + eps), state.v, state.g_avg)
-        return _tree(lambda v: eta / (np.sqrt(v) + eps), state.v)
+            return tree_map(lambda v, m: eta / (np.sqrt(v - m**2) + eps), state.v, state.g_avg)
+        return tree_map(lambda v: eta / (np.sqrt(v) + eps), state.v)
 
     hyper = dict(
-        lr=lr,
-        alpha=alpha,
-        eps=eps,
-        weight_decay=weight_decay,
-        momentum=momentum,
-        centered=centered,
+        lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered
     )
     return Optimizer(init, step, lr_fn, rate, "rmsprop", hyper)
-
-
-def _adam(lr, betas, eps, weight_decay, amsgrad, decoupled: bool, name: str) -> Optimizer:
-    """Adam and AdamW share everything but where the weight decay goes."""
-    lr_fn = _as_schedule(lr)
-    if not isinstance(betas, tuple | list) or len(betas) != 2:
-        raise ValueError(f"betas: expected a pair (beta1, beta2), got {betas!r}")
-    beta1 = check_range("betas[0]", betas[0], 0.0, 1.0)
-    beta2 = check_range("betas[1]", betas[1], 0.0, 1.0)
-    eps = check_positive("eps", eps, strict=False)
-    weight_decay = check_positive("weight_decay", weight_decay, strict=False)
-
-    def init(params: Params) -> AdamState:
-        params = _as_params(params)
-        v_max = _zeros(params) if amsgrad else None
-        return AdamState(t=0, m=_zeros(params), v=_zeros(params), v_max=v_max)
-
-    def step(params: Params, grads: Params, state: AdamState, *, inplace: bool = False):
-        _check_grads(grads, params)
-        t = state.t + 1
-        eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
-        bc1, bc2 = 1 - beta1**t, 1 - beta2**t  # bias corrections: m̂ = m/bc1, v̂ = v/bc2
-
-        # η·m̂/(√v̂ + ε) = η_t·m/(√v + ε̂), η_t = η·√bc2/bc1, ε̂ = ε·√bc2: the form of Kingma &
-        # Ba's Algorithm 1 note, one pass over the array fewer than dividing v by bc2 first.
-        eta_t, eps_hat = eta * math.sqrt(bc2) / bc1, eps * math.sqrt(bc2)
-
-        def update(p, g, m, v, v_max):  # updates p, m, v, v_max in place (see _map)
-            if weight_decay and decoupled:
-                p *= 1 - eta * weight_decay
-            elif weight_decay:
-                g = g + weight_decay * p
-            m *= beta1
-            m += (1 - beta1) * g  # m ← β₁·m + (1−β₁)·g
-            v *= beta2
-            v += (1 - beta2) * (g * g)  # v ← β₂·v + (1−β₂)·g²
-            if amsgrad:
-                np.maximum(v_max, v, out=v_max)
-            d = np.sqrt(v_max if amsgrad else v)
-            d += eps_hat  # d ← √v + ε̂
-            np.divide(m, d, out=d)
-            d *= eta_t
-            p -= d  # p ← p − η_t·m/d
-
-        params, m, v, v_max = _map(
-            update, params, grads, state.m, state.v, state.v_max, inplace=inplace
-        )
-        return params, AdamState(t, m, v, v_max)
-
-    def rate(state: AdamState) -> Params:
-        eta = _last_lr(lr_fn, state)
-        sqrt_bc2 = math.sqrt(1 - beta2**state.t)
-        v = state.v_max if amsgrad else state.v
-        return _tree(lambda v_: eta / (np.sqrt(v_) / sqrt_bc2 + eps), v)
-
-    hyper = dict(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
-    return Optimizer(init, step, lr_fn, rate, name, hyper)
 
 
 def adam(
@@ -485,21 +304,67 @@ def adam(
     eps: float = 1e-8,
     weight_decay: float = 0.0,
     amsgrad: bool = False,
+    *,
+    decoupled_weight_decay: bool = False,
 ) -> Optimizer:
     """Adam: momentum on g plus RMSProp on g², both bias-corrected (torch Adam).
 
     Shapes: params and grads alike, one array of any shape or a dict of arrays.
 
         g ← g + λ·p                       (weight_decay λ: L2 folded into the gradient)
+        p ← p·(1 − η·λ)                   (instead, with decoupled_weight_decay: AdamW)
         m ← β₁·m + (1−β₁)·g
         v ← β₂·v + (1−β₂)·g²
-        v ← max(v_max, v)                 (amsgrad keeps the running maximum v_max)
-        m̂ ← m/(1−β₁ᵗ);  v̂ ← v/(1−β₂ᵗ)
+        v_max ← max(v_max, v);  v ← v_max  (amsgrad: v̂ is made from the running maximum)
+        m̂ ← m/(1−β₁ᵗ);  v̂ ← v/(1−β₂ᵗ)     (t = this step's number, from 1)
         p ← p − η·m̂ / (√v̂ + ε)
 
     At t = 1, m̂ = g and v̂ = g², so the first step moves every coordinate by ≈ η (claim C34).
     """
-    return _adam(lr, betas, eps, weight_decay, amsgrad, decoupled=False, name="adam")
+    lr_fn = _as_schedule(lr)
+    beta1, beta2 = _as_betas(betas)
+    eps = check_positive("eps", eps, strict=False)
+    weight_decay = check_positive("weight_decay", weight_decay, strict=False)
+
+    def init(params: Params) -> AdamState:
+        params = check_params(params)
+        v_max = zeros_like(params) if amsgrad else None
+        return AdamState(t=0, m=zeros_like(params), v=zeros_like(params), v_max=v_max)
+
+    def step(params: Params, grads: Params, state: AdamState, *, inplace: bool = False):
+        t = state.t + 1
+        eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
+
+        def update(p, g, m, v, v_max):  # p, m, v and v_max change in place
+            if weight_decay and not decoupled_weight_decay:
+                g = g + weight_decay * p
+            elif weight_decay:
+                p *= 1 - eta * weight_decay
+            m *= beta1
+            m += (1 - beta1) * g  # m ← β₁·m + (1−β₁)·g
+            v *= beta2
+            v += (1 - beta2) * g**2  # v ← β₂·v + (1−β₂)·g²
+            if amsgrad:
+                v_max[...] = np.maximum(v_max, v)
+                v = v_max
+            m_hat = m / (1 - beta1**t)
+            v_hat = v / (1 - beta2**t)
+            p -= eta * m_hat / (np.sqrt(v_hat) + eps)
+
+        params, m, v, v_max = apply_rule(
+            update, params, grads, state.m, state.v, state.v_max, inplace=inplace
+        )
+        return params, AdamState(t, m, v, v_max)
+
+    def rate(state: AdamState) -> Params:
+        eta, t = _last_lr(lr_fn, state), state.t
+        v = state.v_max if amsgrad else state.v
+        return tree_map(lambda v: eta / (np.sqrt(v / (1 - beta2**t)) + eps), v)
+
+    hyper = dict(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+    if decoupled_weight_decay:
+        hyper["decoupled_weight_decay"] = True
+    return Optimizer(init, step, lr_fn, rate, "adam", hyper)
 
 
 def adamw(
@@ -516,13 +381,16 @@ def adamw(
         p ← p·(1 − η·λ)                   (decoupled decay first, weight_decay λ)
         m ← β₁·m + (1−β₁)·g
         v ← β₂·v + (1−β₂)·g²
-        v ← max(v_max, v)                 (amsgrad)
+        v_max ← max(v_max, v);  v ← v_max  (amsgrad: v̂ is made from the running maximum)
         m̂ ← m/(1−β₁ᵗ);  v̂ ← v/(1−β₂ᵗ)
         p ← p − η·m̂ / (√v̂ + ε)
 
     The decay is not divided by √v̂, unlike Adam's L2 term (claim C35); with λ = 0 it is Adam.
+    The rule runs in `adam` (`adam??` shows it): AdamW is Adam with decoupled_weight_decay.
     """
-    return _adam(lr, betas, eps, weight_decay, amsgrad, decoupled=True, name="adamw")
+    opt = adam(lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True)
+    hyper = {k: v for k, v in opt.hyperparams.items() if k != "decoupled_weight_decay"}
+    return opt._replace(name="adamw", hyperparams=hyper)
 
 
 def effective_lr(state: Any, opt: Optimizer) -> Params | float:
@@ -565,13 +433,8 @@ class InPlace:
     """
 
     def __init__(self, opt: Optimizer, params: Params) -> None:
-        arrays = params.values() if isinstance(params, Mapping) else [params]
-        for p in arrays:
-            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-                raise ValueError(
-                    f"params: expected float numpy arrays to update in place, got "
-                    f"{type(p).__name__} with dtype {getattr(p, 'dtype', None)}"
-                )
+        for p in params.values() if isinstance(params, Mapping) else [params]:
+            check_float(p)
         self.opt = opt
         self.params = params
         self.state = opt.init(params)
@@ -593,11 +456,7 @@ class InPlace:
             _, self.state = self.opt.step(self.params, grads, self.state, inplace=True)
             return self.params
         new, self.state = self.opt.step(self.params, grads, self.state)
-        if isinstance(self.params, Mapping):
-            for k, p in self.params.items():
-                np.copyto(p, new[k])
-        else:
-            np.copyto(self.params, new)
+        tree_map(np.copyto, self.params, new)  # write the new values into the held arrays
         return self.params
 
     def effective_lr(self) -> Params | float:
