@@ -1,4 +1,6 @@
-"""Training loops: descend a surface, race optimisers, run GD variants (networks: `fit`).
+"""Training loops: descend a surface, race optimisers, mini-batch GD on least squares.
+
+A network is trained by `trainlib.fit.fit`; this module holds the loops on parameter vectors.
 
 Every loop here treats divergence as a result, not a crash: when a loss or a parameter
 overflows, the loop stops (or freezes that starting point) and says `diverged=True`, keeping
@@ -18,9 +20,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from trainlib import optim
-
-# fit, History and gradient clipping live in trainlib.fit; re-exported for older imports.
-from trainlib.fit import History, clip_grad_norm, clip_grad_value, fit, global_norm
 from trainlib.validation import NonFiniteError, as_array, check_int, check_positive
 
 __all__ = [
@@ -34,11 +33,6 @@ __all__ = [
     "GDRun",
     "minibatch_gd",
     "gd_variants",
-    "clip_grad_norm",
-    "clip_grad_value",
-    "global_norm",
-    "History",
-    "fit",
 ]
 
 Array = np.ndarray
