@@ -13,8 +13,9 @@ from trainlib.layers import mlp
 from trainlib.lessons.learning_problem import landscape as ls
 from trainlib.lessons.learning_problem import linreg, memory
 from trainlib.losses import mse
+from trainlib.minibatch import least_squares
 from trainlib.optim import sgd
-from trainlib.train import least_squares, steps_to_tolerance
+from trainlib.train import steps_to_tolerance
 
 # The notebook's settings (kept equal to the figure defaults in lessons.learning_problem.figures).
 X_GRID = np.linspace(-3.0, 3.0, 241)
@@ -271,9 +272,9 @@ def test_gradient_is_the_least_squares_gradient():
 
 def test_gradient_descent_is_the_core_loop_with_the_full_batch():
     # The O(d²) form is kept for the closed-form figure's latency; it is the same rule as
-    # trainlib.train.minibatch_gd with B = n, unshuffled, for every one of 300 steps.
+    # trainlib.minibatch.minibatch_gd with B = n, unshuffled, for every one of 300 steps.
     from trainlib.lessons.learning_problem.experiments import linreg_problem
-    from trainlib.train import minibatch_gd
+    from trainlib.minibatch import minibatch_gd
 
     X, y = linreg_problem(100.0)
     lr = linreg.stable_lr(X, 0.5)

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from trainlib.lessons.gradient_descent import experiments as gs
+from trainlib.minibatch import least_squares, minibatch_gd
 from trainlib.surfaces import parabola
-from trainlib.train import least_squares, minibatch_gd
 
 # =========================================================================================
 # C16: the worked example, L(w) = (w − 3)², α = 0.1, from w₀ = 0

@@ -24,7 +24,7 @@ from trainlib.lessons.lr_schedules.experiments import (  # noqa: E402
     SEED_DATA,
 )
 from trainlib.lessons.lr_schedules.figures import schedule_playground, settle_figure  # noqa: E402
-from trainlib.train import least_squares, minibatch_gd  # noqa: E402
+from trainlib.minibatch import least_squares, minibatch_gd  # noqa: E402
 
 REFS = E.torch_schedules()
 CONFIGS = json.loads(str(REFS["configs"]))

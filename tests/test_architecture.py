@@ -64,7 +64,7 @@ def _forbidden(path: Path, roots: set[str], prefixes: tuple[str, ...]) -> list[s
 
 def test_the_core_is_what_the_design_names():
     assert CORE == sorted([
-        "autodiff", "data", "fit", "gradcheck", "init", "layers", "losses",
+        "autodiff", "data", "fit", "gradcheck", "init", "layers", "losses", "minibatch",
         "optim", "schedules", "surfaces", "train", "twolayer", "validation",
     ] + [m for m in CORE if m.startswith("_")])  # fmt: skip
 

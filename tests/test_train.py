@@ -12,16 +12,8 @@ import pytest
 
 from trainlib import data, optim
 from trainlib import surfaces as S
-from trainlib.train import (
-    Path,
-    descend,
-    gd_variants,
-    leaderboard,
-    least_squares,
-    minibatch_gd,
-    race,
-    steps_to_tolerance,
-)
+from trainlib.minibatch import gd_variants, least_squares, minibatch_gd
+from trainlib.train import Path, descend, leaderboard, race, steps_to_tolerance
 from trainlib.validation import NonFiniteError
 
 # =========================================================================================

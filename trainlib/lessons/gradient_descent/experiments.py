@@ -2,7 +2,7 @@
 
 Notebook 03 asks three questions that need a little more than one `descend` call:
 which regime a learning rate puts the parabola L(w) = (w − 3)² in, how a mini-batch run of
-linear least squares behaves for *many* shuffles at once (`trainlib.train.minibatch_gd`
+linear least squares behaves for *many* shuffles at once (`trainlib.minibatch.minibatch_gd`
 with one generator per run, vectorised over the runs), and how noisy each batch size makes
 the loss curve. numpy only.
 """
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from trainlib.data import regression
+from trainlib.minibatch import least_squares, minibatch_gd
 from trainlib.optim import sgd
 from trainlib.surfaces import parabola
-from trainlib.train import Path, descend, least_squares, minibatch_gd
+from trainlib.train import Path, descend
 from trainlib.validation import as_array, check_int, check_positive
 
 __all__ = [
@@ -180,7 +181,7 @@ def minibatch_runs(
     """Mini-batch GD on the MSE of a linear model, one run per shuffle generator, all at once.
 
     Shapes: X (n, d), y (n,), theta0 (d + 1,) = [intercept, weights]; one run per generator.
-    The runs of `trainlib.train.minibatch_gd(least_squares, …, rng=rngs)`: each epoch run r
+    The runs of `trainlib.minibatch.minibatch_gd(least_squares, …, rng=rngs)`: each epoch run r
     shuffles with ``rngs[r]`` and makes ⌈n/B⌉ updates θ ← θ − lr·∇L_B(θ), the last batch
     possibly smaller. If every run diverged before the end, the rest is +inf (θ held).
     """
@@ -225,7 +226,7 @@ def update_noise(losses: Array) -> float:
 def seconds_per_epoch(
     X: Array, y: Array, batch_size: int, *, lr: float = 0.05, repeats: int = 3, seed: int = 0
 ) -> float:
-    """Wall-clock seconds of one epoch of `trainlib.train.minibatch_gd` on least squares.
+    """Wall-clock seconds of one epoch of `trainlib.minibatch.minibatch_gd` on least squares.
 
     The best of `repeats` one-epoch runs from θ = 0. A measurement, not a computation: it
     changes from run to run and machine to machine. Each update is a fixed overhead plus

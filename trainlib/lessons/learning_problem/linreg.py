@@ -1,6 +1,6 @@
 """Linear regression: the one model of the series with a closed-form answer.
 
-For ŷ = θ₀ + X·θ₁..d (the layout of `trainlib.train.least_squares`) the mean squared error
+For ŷ = θ₀ + X·θ₁..d (the layout of `trainlib.minibatch.least_squares`) the mean squared error
 is a quadratic bowl in θ, so setting its gradient to zero gives a linear system, the normal
 equations (AᵀA)·θ = Aᵀy with A = [1, X]. `normal_equation` solves it without ever forming
 the inverse; `gradient_descent` walks down the same bowl and reaches the same θ (the steps
@@ -151,7 +151,7 @@ def gradient_descent(
 
     Shapes: X (n, d), y (n,), theta0 (d + 1,) (default zeros) → thetas (T + 1, d + 1).
     Update: θ ← θ − α·∇L(θ), ∇L(θ) = (2/n)·Aᵀ(Aθ − y) = (2/n)·(AᵀA·θ − Aᵀy): the update of
-    `trainlib.train.minibatch_gd(least_squares, …, batch_size=n, shuffle=False)` (tests
+    `trainlib.minibatch.minibatch_gd(least_squares, …, batch_size=n, shuffle=False)` (tests
     prove the same iterates), with AᵀA and Aᵀy formed once so a step costs O(d²) — fast
     enough for the closed-form figure to rerun 2000 steps on every slider move.
     Stops at the first step with max|θ − theta_star| ≤ tol when both are given (found by

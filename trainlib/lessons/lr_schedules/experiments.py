@@ -14,7 +14,7 @@ L(θ) = L* + (θ − θ*)ᵀ·M·(θ − θ*) with M = X̃ᵀX̃/n, so the *exce
 positive, and can be drawn on a log axis. `run_plateau` runs ReduceLROnPlateau, which needs
 the validation loss after every epoch.
 
-This is `trainlib.train.minibatch_gd(least_squares, …, lr=schedule)` — the same batches, the
+This is `trainlib.minibatch.minibatch_gd(least_squares, …, lr=schedule)` — the same batches, the
 same rule, the same numbers to rounding (tests/test_08_lr_schedules.py proves it for a
 constant rate, a schedule and ReduceLROnPlateau) — kept in this vectorised form because
 the figures rerun it on every slider move: a few schedules × 300 steps take ~1 ms here and
