@@ -88,3 +88,66 @@ def test_unknown_function_name_is_a_clear_error():
 
     with pytest.raises(ValueError, match="my_unknown"):
         check(my_unknown)
+
+
+# --- exercise kinds: tune (a goal), predict (an explanation), and readable numbers ------------
+
+from trainlib import exercises as X  # noqa: E402
+
+
+@pytest.fixture
+def toy():
+    """Build exercises that are removed from the registry afterwards."""
+    made = []
+
+    def build(**kw):
+        made.append(kw["name"])
+        return X.Exercise(**kw)
+
+    yield build
+    for name in made:
+        X.EXERCISES.pop(name, None)
+
+
+def test_every_exercise_has_a_known_kind():
+    for name, exercise in EXERCISES.items():
+        assert exercise.kind in X.KINDS, name
+
+
+def test_a_tune_exercise_accepts_any_answer_that_reaches_its_goal(toy):
+    def goal(lr):  # GD on L = w², from w = 1: |w| after 10 steps below 1e-3
+        w = (1 - 2 * lr) ** 10
+        return None if abs(w) < 1e-3 else f"after 10 steps |w| = {abs(w):.3g}, not below 1e-3"
+
+    ex = toy(name="toy_lr", reference=lambda: 0.5, cases=[()], kind="tune", goal=goal)
+    assert ex.check(lambda: 0.45, quiet=True).status == X.CORRECT  # not the reference, but fine
+    wrong = ex.check(lambda: 0.1, quiet=True)
+    assert wrong.status == X.INCORRECT and "|w| = 0.107" in wrong.message
+
+
+def test_a_goal_belongs_to_a_tune_exercise_and_a_kind_must_be_known(toy):
+    with pytest.raises(ValueError, match="goal: expected a goal exactly for a tune"):
+        toy(name="toy_bad_goal", reference=lambda: 1, cases=[()], goal=lambda a: None)
+    with pytest.raises(ValueError, match="kind: expected one of"):
+        toy(name="toy_bad_kind", reference=lambda: 1, cases=[()], kind="guess")
+
+
+def test_a_predict_exercise_explains_the_experiment_either_way(toy):
+    ex = toy(
+        name="toy_predict",
+        reference=lambda: 0.2,
+        cases=[()],
+        kind="predict",
+        rtol=0.05,
+        explain=lambda got, want: f"the experiment gives {want}; you said {got}.",
+    )
+    right = ex.check(lambda: 0.2, quiet=True)
+    assert right and right.message.endswith("the experiment gives 0.2; you said 0.2.")
+    wrong = ex.check(lambda: 1.0, quiet=True)
+    assert wrong.status == X.INCORRECT and "not quite. the experiment gives 0.2" in wrong.message
+
+
+def test_numbers_in_messages_are_written_as_a_student_would(toy):
+    ex = toy(name="toy_numbers", reference=lambda: 0.1 + 0.5, cases=[()], rtol=1e-9, atol=0)
+    message = ex.check(lambda: 0.60003, quiet=True).message
+    assert "expected 0.6, got 0.60003" in message, message

@@ -29,6 +29,15 @@ import numpy as np
 #: Every exercise of the series, by the name of the function the student writes.
 EXERCISES: dict[str, Exercise] = {}
 
+#: What an exercise asks of the student:
+#: implement — write a function that needs a step of reasoning, not transcription;
+#: predict — commit to a number or a choice *before* running the experiment (a function
+#:     returning it); the checker runs the experiment and explains the gap;
+#: tune — choose settings that reach a goal; the checker runs them and reports;
+#: debug — fix a given function with a realistic bug; the checker names what is still wrong;
+#: derive — a short derivation whose result (a formula as a function) is checked numerically.
+KINDS = ("implement", "predict", "tune", "debug", "derive")
+
 NOT_ATTEMPTED = "not attempted"
 CORRECT = "correct"
 INCORRECT = "incorrect"
@@ -70,7 +79,13 @@ class Exercise:
     """One exercise: the reference solution, the inputs to try, the typical mistakes.
 
     `cases` are argument tuples; answers are compared with ``np.allclose(rtol, atol)`` and
-    must have the reference's shape.
+    must have the reference's shape. `kind` is one of `KINDS`.
+
+    A `tune` exercise has a `goal`: ``goal(answer, *args)`` runs the experiment with the
+    student's settings and returns None when the goal is reached, else a sentence saying what
+    those settings did; any answer that reaches the goal is right (the reference is one).
+    A `predict` exercise may have an `explain`: ``explain(answer, expected)`` returns the
+    sentence that follows the verdict, saying what the experiment shows and why.
     """
 
     name: str
@@ -80,8 +95,15 @@ class Exercise:
     success: str = "Correct: your function matches the reference on every test case."
     rtol: float = 1e-6  # answers are computed in float64; this leaves room for another order
     atol: float = 1e-9  # of summation, nothing more
+    kind: str = "implement"
+    goal: Callable[..., str | None] | None = None
+    explain: Callable[[Any, Any], str] | None = None
 
     def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind: expected one of {KINDS}, got {self.kind!r}")
+        if (self.goal is not None) != (self.kind == "tune"):
+            raise ValueError(f"goal: expected a goal exactly for a tune exercise, got {self.kind}")
         if self.name in EXERCISES:
             raise ValueError(f"name: expected a new exercise name, got {self.name!r} twice")
         EXERCISES[self.name] = self
@@ -123,11 +145,15 @@ class Exercise:
                 )
             answers.append((args, got, expected))
 
+        if self.goal is not None:
+            return self._goal_verdict(answers)
         if all(self._close(got, expected) for _, got, expected in answers):
-            return Result(CORRECT, f"{self.name}: {self.success}")
+            return Result(CORRECT, self._explained(f"{self.name}: {self.success}", answers))
         for mistake in self.mistakes:
             if all(self._matches(mistake, args, got, expected) for args, got, expected in answers):
                 return Result(INCORRECT, f"{self.name}: not yet — {mistake.hint}")
+        if self.explain is not None:
+            return Result(INCORRECT, self._explained(f"{self.name}: not quite.", answers))
         for args, got, expected in answers:
             if np.shape(got) != np.shape(expected):
                 return Result(
@@ -139,9 +165,30 @@ class Exercise:
                 return Result(
                     INCORRECT,
                     f"{self.name}: not yet — for inputs {_show(args)} expected "
-                    f"{_show(expected)}, got {_show(got)}.",
+                    f"{_show_pair(expected, got)}, got {_show_pair(got, expected)}.",
                 )
         raise AssertionError("unreachable: some answer differs")  # pragma: no cover
+
+    def _goal_verdict(self, answers: list) -> Result:
+        """A tune exercise: right if the student's settings reach the goal on every case."""
+        for mistake in self.mistakes:
+            if all(self._matches(mistake, args, got, expected) for args, got, expected in answers):
+                return Result(INCORRECT, f"{self.name}: not yet — {mistake.hint}")
+        for args, got, _ in answers:
+            try:
+                missed = self.goal(got, *_copy(args))
+            except (ValueError, TypeError) as exc:
+                return Result(INCORRECT, f"{self.name}: not yet — those settings fail: {exc}")
+            if missed is not None:
+                return Result(INCORRECT, f"{self.name}: not yet — {missed}")
+        return Result(CORRECT, f"{self.name}: {self.success}")
+
+    def _explained(self, verdict: str, answers: list) -> str:
+        """The verdict, then (for a predict exercise) what the experiment shows."""
+        if self.explain is None:
+            return verdict
+        _, got, expected = answers[0]
+        return f"{verdict} {self.explain(got, expected)}"
 
     def _matches(self, mistake: Mistake, args: tuple, got: Any, expected: Any) -> bool:
         if mistake.detect is not None:
@@ -168,6 +215,19 @@ def _copy(args: tuple) -> tuple:
     return tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
 
 
+def _show_pair(value: Any, other: Any) -> str:
+    """`value` as a student would write it: the fewest significant digits (at least 4) that
+    still tell it apart from `other` (0.6 vs 0.60003, not 0.6000000000000001)."""
+    if np.ndim(value) or np.ndim(other) or not isinstance(value, float | int | np.number):
+        return _show(value)
+    a, b = float(value), float(other) if isinstance(other, float | int | np.number) else None
+    for digits in range(4, 18):
+        text = f"{a:.{digits}g}"
+        if b is None or text != f"{b:.{digits}g}":
+            return text
+    return repr(a)
+
+
 def _show(value: Any) -> str:
     """Short, stable text for inputs and answers in messages."""
     if isinstance(value, tuple):
@@ -176,5 +236,5 @@ def _show(value: Any) -> str:
         return (
             np.array2string(np.asarray(value), separator=", ")
             if np.ndim(value)
-            else repr(float(value) if isinstance(value, float | np.floating) else value)
+            else (f"{float(value):.6g}" if isinstance(value, float | np.floating) else repr(value))
         )
