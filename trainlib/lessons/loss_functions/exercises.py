@@ -1,11 +1,13 @@
-"""Exercises of 02_loss_functions: the BCE gradient, a stable log-sum-exp, Huber's derivative."""
+"""Exercises of 02_loss_functions: derive the weighted-BCE gradient, predict where KL puts Q,
+debug a batched log-sum-exp, and the Huber gradient of a line fit (kinds: derive, predict,
+debug, implement)."""
 
 import numpy as np
 
 from trainlib.exercises import Exercise, Mistake
 
 # ---------------------------------------------------------------------------------------------
-# 1. The gradient of binary cross-entropy with respect to the logits
+# 1. derive: the gradient of class-weighted BCE with respect to the logits
 # ---------------------------------------------------------------------------------------------
 
 
@@ -17,137 +19,219 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1 / (1 + ez), ez / (1 + ez))
 
 
-def _bce_logit_grad(z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """∂L/∂z of L = (1/N)·Σ BCE(σ(zᵢ), yᵢ): (σ(z) − y)/N. Shapes: z, y (N,) → (N,)."""
-    return (_sigmoid(z) - y) / z.size
+def _bce_logit_grad(z: np.ndarray, y: np.ndarray, w: float) -> np.ndarray:
+    """∂L/∂z of L = (1/N)·Σ −[w·yᵢ·log σ(zᵢ) + (1 − yᵢ)·log(1 − σ(zᵢ))]. Shapes: z, y (N,) → (N,).
+
+    Per example: σ(z)·(w·y + 1 − y) − w·y, i.e. w·(σ(z) − 1) for y = 1 and σ(z) for y = 0.
+    """
+    return (_sigmoid(z) * (w * y + 1 - y) - w * y) / z.size
 
 
 _BCE_CASES = [
-    (np.array([0.0, 2.0, -1.0]), np.array([1.0, 0.0, 1.0])),
-    (np.array([3.0, -3.0, 0.5, -0.5]), np.array([1.0, 1.0, 0.0, 0.0])),
-    (np.array([-8.0, 8.0]), np.array([1.0, 0.0])),
-    (np.array([1.5]), np.array([0.0])),
+    (np.array([0.0, 2.0, -1.0]), np.array([1.0, 0.0, 1.0]), 5.0),
+    (np.array([3.0, -3.0, 0.5, -0.5]), np.array([1.0, 1.0, 0.0, 0.0]), 2.0),
+    (np.array([-8.0, 8.0]), np.array([1.0, 0.0]), 20.0),
+    (np.array([1.5, -2.0]), np.array([0.0, 0.0]), 3.0),
 ]
 
 my_bce_logit_grad_exercise = Exercise(
     "my_bce_logit_grad",
+    kind="derive",
     reference=_bce_logit_grad,
     cases=_BCE_CASES,
     mistakes=[
         Mistake(
+            "you multiplied every example by w, also the common class (y = 0): the loss weights "
+            "only the y = 1 term, so a y = 0 example keeps the plain σ(z)/N.",
+            example=lambda z, y, w: w * (_sigmoid(z) - y) / z.size,
+        ),
+        Mistake(
+            "your gradient ignores the weight w: that is plain BCE's (σ(z) − y)/N. Differentiate "
+            "w·y·log σ(z) once more: the y = 1 term becomes w·(σ(z) − 1)/N.",
+            example=lambda z, y, w: (_sigmoid(z) - y) / z.size,
+        ),
+        Mistake(
             "your gradient has the wrong sign: for y = 1 and a small σ(z) it must be negative "
-            "(raising z lowers the loss). It is σ(z) − y, not y − σ(z).",
-            example=lambda z, y: (y - _sigmoid(z)) / z.size,
+            "(raising z lowers the loss). Use d/dz log σ(z) = 1 − σ(z) and d/dz log(1 − σ(z)) = "
+            "−σ(z), then the minus in front of the loss.",
+            example=lambda z, y, w: -_bce_logit_grad(z, y, w),
         ),
         Mistake(
             "the loss is the mean over the N examples, so every entry of the gradient carries a "
-            "factor 1/N: divide σ(z) − y by N.",
-            example=lambda z, y: _sigmoid(z) - y,
-        ),
-        Mistake(
-            "you differentiated with respect to the probability p = σ(z), (p − y)/(p(1 − p)); "
-            "through the sigmoid the p(1 − p) cancels, leaving (σ(z) − y)/N.",
-            example=lambda z, y: (_sigmoid(z) - y) / (_sigmoid(z) * (1 - _sigmoid(z))) / z.size,
-        ),
-        Mistake(
-            "you used z itself where σ(z) belongs: the prediction is the probability σ(z), "
-            "so the gradient is (σ(z) − y)/N.",
-            example=lambda z, y: (z - y) / z.size,
+            "factor 1/N.",
+            example=lambda z, y, w: _bce_logit_grad(z, y, w) * z.size,
         ),
     ],
-    success="Correct! (σ(z) − y)/N: the error signal of the output layer, no σ' in sight.",
+    success="Correct! w·(σ(z) − 1)/N for the rare class, σ(z)/N for the common one: the weight "
+    "scales the rare class's error signal exactly as it scales its loss — no σ' anywhere.",
 )
 
 # ---------------------------------------------------------------------------------------------
-# 2. A log-sum-exp that never overflows
+# 2. predict: where does Q go under KL(P‖Q), and under KL(Q‖P)?
 # ---------------------------------------------------------------------------------------------
 
 
-def _logsumexp(z: np.ndarray) -> float:
-    """log Σⱼ e^{zⱼ} of a 1-D array, stable: m + log Σⱼ e^{zⱼ − m}, m = max z."""
-    m = np.max(z)
-    return float(m + np.log(np.sum(np.exp(z - m))))
+def _kl_best_centres() -> np.ndarray:
+    """[μ minimising KL(P‖Q), μ ≥ 0 minimising KL(Q‖P)] for the notebook's P and Q = N(μ, 1).
+
+    P: two bumps of width 0.6 at ±2 on 49 bins in [−6, 6] (`experiments.bump`, floor 1e-3).
+    """
+    c = np.linspace(-6.0, 6.0, 49)
+
+    def bump(mu, sigma):  # the notebook's `R.bump`, written out so this stands alone
+        g = np.exp(-0.5 * ((c[:, None] - np.atleast_1d(mu)) / sigma) ** 2).sum(axis=1)
+        g = g / g.sum() + 1e-3 / c.size
+        return g / g.sum()
+
+    P = bump([-2.0, 2.0], 0.6)
+    mus = np.linspace(-4.0, 4.0, 801)
+    Qs = [bump(mu, 1.0) for mu in mus]
+    forward = [np.sum(P * np.log(P / Q)) for Q in Qs]  # KL(P‖Q)
+    reverse = [np.sum(Q * np.log(Q / P)) for Q in Qs]  # KL(Q‖P)
+    right = mus >= 0
+    return np.array([mus[np.argmin(forward)], mus[right][np.argmin(np.array(reverse)[right])]])
 
 
-def _naive_logsumexp(z: np.ndarray) -> float:
-    with np.errstate(over="ignore", under="ignore", divide="ignore"):  # the mistake, quietly
-        return float(np.log(np.sum(np.exp(z))))
+def _explain_kl(got, expected) -> str:
+    return (
+        f"The experiment: KL(P‖Q) is smallest at μ = {expected[0] + 0.0:.2f} — Q straddles both "
+        "bumps, because wherever P has mass and Q has none, P·log(P/Q) is huge. KL(Q‖P) is "
+        f"smallest at μ = ±{expected[1]:.2f} — Q sits on one bump, because any mass Q puts "
+        "between the bumps, where P ≈ 0, costs Q·log(Q/P). Now run the cells below and slide μ."
+    )
+
+
+my_kl_exercise = Exercise(
+    "predict_kl_centres",
+    kind="predict",
+    reference=_kl_best_centres,
+    cases=[()],
+    rtol=0.0,
+    atol=0.3,  # a prediction to within 0.3 of a bin-sized grid counts; the bumps are 4 apart
+    explain=_explain_kl,
+    mistakes=[
+        Mistake(
+            "you swapped the two directions: KL(P‖Q) averages over where P has mass, so it "
+            "punishes a Q that misses a bump; KL(Q‖P) averages over where Q has mass.",
+            example=lambda: _kl_best_centres()[::-1],
+        ),
+    ],
+    success="Right on both.",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 3. debug: a batched log-sum-exp that subtracts the wrong maximum
+# ---------------------------------------------------------------------------------------------
+
+
+def _logsumexp_rows(Z: np.ndarray) -> np.ndarray:
+    """log Σⱼ exp(Z[i, j]) for every row i, stable. Shapes: Z (N, C) → (N,).
+
+    mᵢ = maxⱼ Z[i, j]; result mᵢ + log Σⱼ exp(Z[i, j] − mᵢ): each row's own maximum.
+    """
+    m = np.max(Z, axis=1, keepdims=True)
+    return m[:, 0] + np.log(np.sum(np.exp(Z - m), axis=1))
+
+
+def _quietly(fn):
+    def run(Z):
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+            return fn(Z)
+
+    return run
 
 
 _LSE_CASES = [
-    (np.array([1.0, 2.0, 3.0]),),
-    (np.array([0.0, 0.0]),),
-    (np.array([1000.0, 999.0, -5.0]),),
-    (np.array([-1000.0, -1001.0]),),
-    (np.array([800.0, 0.0, 1.0, 2.0]),),
+    (np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]),),
+    (np.array([[1000.0, 999.0, -5.0], [-1000.0, -1001.0, -1002.0]]),),
+    (np.array([[800.0, 0.0, 1.0], [2.0, 3.0, 4.0]]),),
+    (np.array([[-1000.0, -999.0]]),),
 ]
 
 my_logsumexp_exercise = Exercise(
     "my_logsumexp",
-    reference=_logsumexp,
+    kind="debug",
+    reference=_logsumexp_rows,
     cases=_LSE_CASES,
     mistakes=[
         Mistake(
-            "e^z overflows to inf for z above about 709.8 (and underflows to 0 below −745), "
-            "so your result is inf or −inf for big logits. Subtract m = max(z) before "
-            "exponentiating and add it back: m + log Σ e^{z − m}.",
-            example=_naive_logsumexp,
+            "the bug is still there: you subtract the largest logit of the whole batch. A row "
+            "whose logits all lie far below it underflows — e^(−2000) = 0, log 0 = −inf. "
+            "Subtract each row's own maximum, np.max(Z, axis=1, keepdims=True), and add it back.",
+            example=_quietly(lambda Z: np.max(Z) + np.log(np.sum(np.exp(Z - np.max(Z)), axis=1))),
         ),
         Mistake(
-            "you subtracted the maximum m but did not add it back: "
-            "log Σ e^{z} = m + log Σ e^{z − m}.",
-            example=lambda z: float(np.log(np.sum(np.exp(z - np.max(z))))),
+            "you subtract each row's maximum mᵢ but never add it back: log Σ e^z = mᵢ + "
+            "log Σ e^(z − mᵢ).",
+            example=lambda Z: np.log(np.sum(np.exp(Z - np.max(Z, axis=1, keepdims=True)), axis=1)),
         ),
         Mistake(
-            "you returned the maximum alone; it is only a lower bound, the log Σ e^{z − m} term "
-            "(between 0 and log n) is missing.",
-            example=lambda z: float(np.max(z)),
+            "you removed the shift altogether: e^z overflows to inf above z ≈ 709.8 and "
+            "underflows to 0 below −745. Keep a shift, but per row.",
+            example=_quietly(lambda Z: np.log(np.sum(np.exp(Z), axis=1))),
         ),
     ],
-    success="Correct! Shifting by the maximum keeps every exponent ≤ 0: nothing can overflow.",
+    success="Fixed! Each row shifted by its own maximum: every row has an exponent e⁰ = 1, so "
+    "no sum can underflow to 0 and no exponent can overflow.",
 )
 
 # ---------------------------------------------------------------------------------------------
-# 3. The derivative of the Huber loss
+# 4. implement: the gradient of a Huber line fit with respect to its slope and intercept
 # ---------------------------------------------------------------------------------------------
 
 
-def _huber_grad(e: np.ndarray, delta: float) -> np.ndarray:
-    """dℓ/de of ℓ(e) = ½e² (|e| ≤ δ), δ(|e| − ½δ) otherwise, elementwise: e or δ·sign(e)."""
+def _huber_grad(w: float, b: float, x: np.ndarray, y: np.ndarray, delta: float) -> np.ndarray:
+    """[∂L/∂w, ∂L/∂b] of L = (1/n)·Σ ℓ_δ(w·xᵢ + b − yᵢ). Shapes: x, y (n,) → (2,).
+
+    With eᵢ = w·xᵢ + b − yᵢ and ℓ_δ'(e) = e (|e| ≤ δ) or δ·sign(e): the chain rule gives
+    ∂L/∂w = mean(ℓ_δ'(eᵢ)·xᵢ), ∂L/∂b = mean(ℓ_δ'(eᵢ)).
+    """
+    e = w * x + b - y
+    g = np.where(np.abs(e) <= delta, e, delta * np.sign(e))
+    return np.array([np.mean(g * x), np.mean(g)])
+
+
+_X = np.linspace(0.0, 10.0, 6)
+_Y = 0.5 * _X + 1.0 + np.array([0.2, -0.1, 0.0, 0.3, 20.0, -0.2])  # one outlier, +20
+_HUBER_CASES = [
+    (0.4, 1.2, _X, _Y, 1.0),
+    (0.5, 1.0, _X, _Y, 0.5),
+    (1.0, 0.0, _X, _Y, 3.0),
+    (0.0, 2.0, np.array([-2.0, 1.0, 4.0]), np.array([1.0, 2.5, -3.0]), 2.0),
+]
+
+
+def _clip(e, delta):
     return np.where(np.abs(e) <= delta, e, delta * np.sign(e))
 
 
-_HUBER_CASES = [
-    (np.array([-3.0, -0.5, 0.0, 0.4, 2.0]), 1.0),
-    (np.array([-1.0, 0.25, 1.5, 10.0]), 0.5),
-    (np.array([-4.0, 1.0, 3.0]), 2.0),
-    (np.array([0.1, -0.2]), 1.0),
-]
-
 my_huber_grad_exercise = Exercise(
     "my_huber_grad",
+    kind="implement",
     reference=_huber_grad,
     cases=_HUBER_CASES,
     mistakes=[
         Mistake(
-            "the derivative of ½e² is e, not 2e: you differentiated e² (the source text's "
-            '"MSE" branch). With the ½ the two branches meet with the same slope δ at |e| = δ.',
-            example=lambda e, delta: np.where(np.abs(e) <= delta, 2 * e, delta * np.sign(e)),
+            "your ∂L/∂w lacks the factor xᵢ: ŷᵢ = w·xᵢ + b changes by xᵢ when w changes by 1, so "
+            "the chain rule gives mean(ℓ'(eᵢ)·xᵢ).",
+            example=lambda w, b, x, y, d: np.array([np.mean(_clip(w * x + b - y, d))] * 2),
         ),
         Mistake(
-            "beyond δ the loss is δ·(|e| − ½δ), whose slope is δ·sign(e): you left out the δ.",
-            example=lambda e, delta: np.where(np.abs(e) <= delta, e, np.sign(e)),
-        ),
-        Mistake(
-            "you returned the loss ℓ(e) itself; the exercise asks for its derivative dℓ/de.",
-            example=lambda e, delta: np.where(
-                np.abs(e) <= delta, 0.5 * e**2, delta * (np.abs(e) - 0.5 * delta)
+            "you did not clip: e itself is the gradient of ½e² (½·MSE), whose pull grows with "
+            "the error. Beyond δ Huber's pull stays δ·sign(e) — that is what makes it robust.",
+            example=lambda w, b, x, y, d: np.array(
+                [np.mean((w * x + b - y) * x), np.mean(w * x + b - y)]
             ),
         ),
         Mistake(
-            "outside δ you kept |e| without its sign: for e < −δ the slope is −δ, not +δ.",
-            example=lambda e, delta: np.where(np.abs(e) <= delta, e, delta),
+            "you summed over the points; L is their mean, so divide by n.",
+            example=lambda w, b, x, y, d: _huber_grad(w, b, x, y, d) * x.size,
+        ),
+        Mistake(
+            "your gradient has the wrong sign: you used y − ŷ as the error. With e = ŷ − y, a "
+            "line above the points (e > 0) must have ∂L/∂b > 0.",
+            example=lambda w, b, x, y, d: -_huber_grad(w, b, x, y, d),
         ),
     ],
-    success="Correct! Inside δ the pull grows with the error; outside it stays δ: robust.",
+    success="Correct! The outlier pulls on the slope with at most δ·x, however far away it is.",
 )

@@ -6,7 +6,7 @@ C12); every loss as an elementwise curve ℓ and its derivative ℓ', stable or 
 explorer, C10, C11, C14); a pair of distributions for KL's asymmetry (C13); and a
 logistic regression trained on imbalanced data for a grid of class weights w and focal γ at
 once (C15). The losses themselves live in `trainlib.losses`; every function here agrees with
-them (tests/test_notebook_02.py checks it).
+them (tests/test_02_loss_functions.py checks it).
 """
 
 from __future__ import annotations
@@ -306,15 +306,17 @@ def imbalance_grid(
     gammas: Any,
     *,
     rng: np.random.Generator,
-    n: int = 400,
-    minority_fraction: float = 0.05,
-    separation: float = 2.5,
+    n: int = 1000,
+    minority_fraction: float = 0.02,
+    separation: float = 3.5,
     steps: int = 300,
 ) -> ImbalanceGrid:
     """Train a logistic regression on `trainlib.data.imbalanced` for every (γ, w) at once.
 
     Shapes: weights (W,), gammas (G,); see `ImbalanceGrid`. The training set (n points) and
-    a test set (4n points) are drawn from the same distribution with rng; each model is
+    a test set (4n points) are drawn from the same distribution with rng (by default 2 % rare
+    cases, class means 3.5 apart: most common points are easy, far from any sensible
+    boundary — the setting focal loss was made for); each model is
     `train_logistic` with the weighted focal loss; recall and precision of the rare class
     are measured on the test set.
     """

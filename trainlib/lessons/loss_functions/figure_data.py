@@ -24,6 +24,11 @@ from trainlib.lessons.loss_functions.experiments import (
     regression_terms,
     softmax_ce_terms,
 )
+from trainlib.lessons.loss_functions.focal import (
+    PullShares,
+    pull_shares,
+    true_class_probability,
+)
 from trainlib.validation import as_array, check_int, check_range
 
 __all__ = [
@@ -33,6 +38,7 @@ __all__ = [
     "decision_boundary",
     "explorer_curves",
     "explorer_table",
+    "focal_panel",
     "imbalance_figure_grid",
     "kl_pair",
     "outlier_data",
@@ -192,3 +198,19 @@ IMBALANCE_GAMMAS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)  # the focal exponents γ show
 def imbalance_figure_grid() -> ImbalanceGrid:
     """The class-weight figure's models: `imbalance_grid` of its w and γ, seed 0."""
     return imbalance_grid(IMBALANCE_WEIGHTS, IMBALANCE_GAMMAS, rng=np.random.default_rng(0))
+
+
+EASY = 0.9  # an example is "easy" when the model gives its true class p_t > 0.9
+
+
+def focal_panel(grid: ImbalanceGrid, bins: int = 20) -> tuple[np.ndarray, np.ndarray, PullShares]:
+    """The focal panel's numbers, from the plain-BCE model (γ = 0, w = 1) of `grid`.
+
+    Shapes: returns bin edges (bins + 1,), the share of training examples in each p_t bin
+    (bins,), and `pull_shares` of that model for every γ of the grid (threshold EASY).
+    """
+    theta = grid.theta[0, 0]
+    p_t = true_class_probability(theta, grid.X_train, grid.y_train)
+    counts, edges = np.histogram(p_t, bins=bins, range=(0.0, 1.0))
+    shares = pull_shares(theta, grid.X_train, grid.y_train, grid.gammas, easy=EASY)
+    return edges, counts / p_t.size, shares

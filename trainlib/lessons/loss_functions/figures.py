@@ -13,8 +13,9 @@ initial values. The figure classes live in siblings, one per part of the noteboo
 - `softmax_cross_entropy` (`figures_classification.py`): logits → softmax bars →
   −log p[correct], stable up to ±1000 (C11).
 - `class_weights_focal` (`figures_classification.py`): a logistic regression on rare
-  positives, for a class weight w and a focal γ (all trained once, at construction), with
-  the rare class's recall (C15).
+  positives, for a class weight w and a focal γ (all trained once, at construction): the
+  boundary, the focal weight (1 − p_t)^γ over the training examples' p_t with the share of
+  the pull the easy ones keep, and the rare class's recall and precision (C15).
 - `kl_asymmetry` (`figures_distributions.py`): a two-bump P and a one-bump Q; KL in both
   directions (C13).
 

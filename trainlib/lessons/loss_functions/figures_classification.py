@@ -179,16 +179,19 @@ class SoftmaxFigure(LiveFigure):
             va="top", color=COLORS["highlight"], fontweight="bold", zorder=6,
         )  # fmt: skip
         self.keep_static(label)
-        ax_ce.set_xscale("symlog", linthresh=1.0)
-        ax_ce.set_yscale("symlog", linthresh=1.0)
+        # linear axes: a symmetric-log scale would draw false kinks (at its threshold) on
+        # this smooth curve; at this zoom its bend, a few logits wide, looks sharp
         ax_ce.set_xlim(-SOFTMAX_MAX, SOFTMAX_MAX)
-        ax_ce.set_ylim(0, 3 * SOFTMAX_MAX)
+        ax_ce.set_ylim(-0.02 * SOFTMAX_MAX, 2.1 * SOFTMAX_MAX)
         ax_ce.legend(loc="center right", fontsize="small")
         style_axes(
             ax_ce, "CE as the correct class's logit moves",
-            "logit of the correct class (others fixed; symlog)", "loss −log p[correct]",
+            "logit of the correct class (the other two fixed)", "loss −log p[correct]",
         )  # fmt: skip
-        self.grid = F.symlog_grid(SOFTMAX_MAX, 401)  # dense near 0, sparse near ±1000
+        # fine near 0 (where the bend is for small logits), every 2.5 out to ±1000
+        self.grid = np.union1d(
+            F.symlog_grid(SOFTMAX_MAX, 401), np.linspace(-SOFTMAX_MAX, SOFTMAX_MAX, 801)
+        )
 
     def _draw(self, z1, z2, z3, scale, correct) -> None:
         z = scale * np.array([z1, z2, z3])
@@ -229,7 +232,8 @@ def class_weights_focal(weight: float = 1.0, gamma: float = 0.0):
 
 
 class ImbalanceFigure(LiveFigure):
-    """Left: test data and the decision boundary; right: recall and precision vs the weight w."""
+    """Left: test data and the decision boundary; middle: focal weight (1 − p_t)^γ over the
+    training examples' p_t; right: recall and precision vs the weight w."""
 
     def __init__(self, weight: float, gamma: float) -> None:
         controls = {
@@ -242,15 +246,17 @@ class ImbalanceFigure(LiveFigure):
         }
         # every model of the grid, trained once (vectorised, a fraction of a second)
         self.grid = F.imbalance_figure_grid()
-        super().__init__(controls, ncols=2, figsize=(11.0, 4.4))
+        self.edges, self.hist, self.shares = F.focal_panel(self.grid)
+        super().__init__(controls, ncols=3, figsize=(15.0, 4.4))
 
-    def _build(self, ax_d, ax_r) -> None:
+    def _build(self, ax_d, ax_f, ax_r) -> None:
         g = self.grid
         X, y = g.X_test, g.y_test
-        common = ax_d.scatter(*X[y == 0].T, s=6, color=COLORS["reference"], alpha=0.5,
+        rare_pct = f"{100 * np.mean(g.y_train):.0f}%"
+        common = ax_d.scatter(*X[y == 0].T, s=4, color=COLORS["reference"], alpha=0.4,
                               label="class 0 (common)")  # fmt: skip
         rare = ax_d.scatter(*X[y == 1].T, s=22, color=COLORS["highlight"], marker="^",
-                            label="class 1 (rare, 5%)")  # fmt: skip
+                            label=f"class 1 (rare, {rare_pct})")  # fmt: skip
         self.keep_static(common, rare)
         self.xb = np.array([-4.0, 6.0])
         base = g.theta[0, 0]
@@ -267,6 +273,7 @@ class ImbalanceFigure(LiveFigure):
             f"recall    {{:<5}}  (plain BCE {g.recall[0, 0]:.3f})\n"
             f"precision {{:<5}}  (plain BCE {g.precision[0, 0]:.3f})", va="top", fontsize=9,
         )  # fmt: skip
+        self._build_focal(ax_f)
 
         w = np.array(WEIGHTS)
         self.rec = ax_r.plot([], [], "o-", color=COLORS["focal"], lw=2.5, label="recall (rare)")[0]
@@ -280,6 +287,32 @@ class ImbalanceFigure(LiveFigure):
         ax_r.legend(loc="lower left", fontsize="small")
         style_axes(ax_r, "Rare class on held-out data", "weight w of the rare class", "fraction")
 
+    def _build_focal(self, ax_f) -> None:
+        """The mechanism: most training examples are easy (bars), and γ fades them (line)."""
+        e = self.edges
+        bars = ax_f.bar(e[:-1], self.hist, width=np.diff(e), align="edge",
+                        color=COLORS["reference"], alpha=0.6,
+                        label="share of training examples")  # fmt: skip
+        flat = ax_f.plot([0, 1], [1, 1], ":", color=COLORS["BCE"], lw=1.5,
+                         label="plain BCE: weight 1")  # fmt: skip
+        self.keep_static(bars, *flat)
+        self.pt = np.linspace(0.0, 1.0, 201)
+        self.weight_line = ax_f.plot([], [], color=COLORS["focal"], lw=2.5,
+                                     label="focal weight (1 − p_t)^γ")[0]  # fmt: skip
+        self.focal_text = Readout(
+            self, ax_f, 0.03, 0.72,
+            f"easy examples (p_t > {F.EASY:g}): {100 * self.shares.easy_fraction:.0f}% of all\n"
+            "their share of the pull Σ|∂L/∂z|: {:<6}\nthe rare class's share of it:      {:<6}",
+            va="top", fontsize=8.5,
+        )  # fmt: skip
+        ax_f.set_xlim(0, 1)
+        ax_f.set_ylim(0, 1.05)
+        ax_f.legend(loc="upper left", fontsize="small")
+        style_axes(
+            ax_f, "Focal loss fades the easy examples",
+            "p_t: probability the plain-BCE model gives the true class", "weight / share",
+        )  # fmt: skip
+
     def _draw(self, weight: float, gamma: float) -> None:
         g = self.grid
         gi, wi = GAMMAS.index(gamma), WEIGHTS.index(weight)
@@ -288,3 +321,6 @@ class ImbalanceFigure(LiveFigure):
         self.pre.set_data(WEIGHTS, g.precision[gi])
         self.rec_dot.set_data([weight], [g.recall[gi, wi]])
         self.readout.set(f"{g.recall[gi, wi]:.3f}", f"{g.precision[gi, wi]:.3f}")
+        self.weight_line.set_data(self.pt, (1.0 - self.pt) ** gamma)
+        shares = self.shares
+        self.focal_text.set(f"{100 * shares.easy[gi]:.1f}%", f"{100 * shares.rare[gi]:.0f}%")

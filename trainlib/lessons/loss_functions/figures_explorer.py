@@ -59,9 +59,9 @@ VIEWS = {
         gtitle="derivative dℓ/dp", vlim=(-0.2, 7.0), glim=(-20, 20), scale="linear",
     ),
     "logit": dict(
-        xlabel="logit z (symlog; CE: logits (z, 0, 0), y = 1 when z's class is correct)",
+        xlabel="logit z (asinh scale; CE: logits (z, 0, 0), y = 1 when z's class is correct)",
         vtitle="loss ℓ(z): solid y = 1, dashed y = 0",
-        gtitle="derivative dℓ/dz", vlim=(0, 2e5), glim=(-30, 30), scale="symlog",
+        gtitle="derivative dℓ/dz", vlim=(0, 2e5), glim=(-30, 30), scale="asinh",
     ),
     "KL": dict(
         xlabel=f"model Q = (q, 1 − q), data P = ({KL_P0}, {1 - KL_P0})",
@@ -69,6 +69,8 @@ VIEWS = {
         vlim=(-0.05, 2.0), glim=(-10, 10), scale="linear",
     ),
 }  # fmt: skip
+ASINH_X = (-1000.0, -10.0, 0.0, 10.0, 1000.0)  # tick marks of the asinh-scaled logit view
+ASINH_V, ASINH_G = (0.0, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5), (-10.0, -1.0, 0.0, 1.0, 10.0)
 STYLES = ("-", "--")  # first curve solid (y = 1, P‖Q), second dashed (y = 0, Q‖P)
 
 
@@ -139,6 +141,9 @@ class LossExplorer(LiveFigure):
         if view != self._view:
             self._view = view
             self._set_view(VIEWS[view], x)
+        spec, name = VIEWS[view], EXPLORER_LOSSES[loss]
+        self.ax_v.set_title(f"{name}: {spec['vtitle']}", fontsize="medium")
+        self.ax_g.set_title(f"{name}: {spec['gtitle']}", fontsize="medium")
         self.table.set(*(fmt_value(v) for v in F.explorer_table(delta, gamma, weight, stable)))
 
     def _set_view(self, spec: dict, x: np.ndarray) -> None:
@@ -147,9 +152,15 @@ class LossExplorer(LiveFigure):
             (self.ax_v, spec["vlim"], spec["vtitle"], "loss ℓ"),
             (self.ax_g, spec["glim"], spec["gtitle"], "derivative"),
         ):
-            scale = {"linthresh": 1.0} if spec["scale"] == "symlog" else {}
+            # asinh, not symlog: linear near 0 and logarithmic far out with a smooth change
+            # between, so a smooth curve is drawn without false kinks
+            scale = {"linear_width": 1.0} if spec["scale"] == "asinh" else {}
             ax.set_xscale(spec["scale"], **scale)
             ax.set_yscale(spec["scale"], **scale)
             ax.set_xlim(x.min(), x.max())
             ax.set_ylim(*lim)
+            if spec["scale"] == "asinh":  # a few readable ticks (the default crowds 0)
+                ax.set_xticks(ASINH_X, [f"{t:g}" for t in ASINH_X])
+                ticks = ASINH_V if ax is self.ax_v else ASINH_G
+                ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
             style_axes(ax, title, spec["xlabel"], ylabel)
