@@ -251,3 +251,68 @@ def test_chain_constants_are_the_example_defaults_and_the_figure_problem_the_not
                 np.testing.assert_array_equal(a[k], b[k])
         else:
             np.testing.assert_array_equal(a, b)
+
+
+# --- C4, C5: the memory bill of the forward pass and checkpointing (moved here from notebook 01,
+# after the backward pass that needs the stored activations) -------------------------------------
+
+import math  # noqa: E402
+
+from trainlib.lessons.backpropagation import memory  # noqa: E402
+
+
+def test_C4_stored_bytes_are_linear_in_depth_batch_and_width():
+    # exact: measured bytes equal the formula (integers, no tolerance needed)
+    for depth, batch, width in [(1, 1, 4), (4, 32, 64), (16, 128, 128), (7, 5, 33)]:
+        assert memory.forward_bytes(depth, batch, width) == memory.forward_bytes_formula(
+            depth, batch, width
+        )
+    # linear in each factor: constant first differences (zero second differences)
+    for vary in ("depth", "batch", "width"):
+        base = {"depth": 4, "batch": 32, "width": 64}
+        values = [memory.forward_bytes(**{**base, vary: v}) for v in (1, 2, 3, 5, 8, 13)]
+        slopes = np.diff(values) / np.diff([1, 2, 3, 5, 8, 13])
+        assert np.all(slopes == slopes[0]) and slopes[0] > 0, vary
+    # proportional in the batch: twice the batch, twice the bytes
+    assert memory.forward_bytes(4, 64, 64) == 2 * memory.forward_bytes(4, 32, 64)
+
+
+@pytest.mark.parametrize("depth", [4, 8, 16])  # the figure's three networks
+def test_C5_checkpointing_same_gradients_less_memory_more_compute(depth):
+    s = memory.checkpoint_sweep(depth)
+    L = s.n_layers
+    assert L == 2 * depth + 1
+    assert s.grads_identical  # bit for bit, every k
+    k_root = round(math.sqrt(L))
+    i = k_root - 1
+    assert s.peak_bytes[i] < s.plain_peak  # memory down near √L …
+    assert s.forward_evals[i] > s.plain_evals  # … paid for with recomputation
+    best = int(s.ks[np.argmin(s.peak_bytes)])
+    assert math.sqrt(L) / 2 <= best <= 2 * math.sqrt(L)  # the ≈ √L optimum
+    # the saving grows with depth (≈ 2√L/L): 53 % of the plain peak at L = 9, 52 % at 17,
+    # 38 % at 33 — 0.55 holds for all three (integer segment sizes make small L coarse)
+    assert s.peak_bytes.min() < 0.55 * s.plain_peak
+    # k = 1 checkpoints every layer's input, pre-activations included: more than no checkpointing
+    assert s.peak_bytes[0] > s.plain_peak
+    # k ≥ L is one segment: exactly the plain run
+    assert s.peak_bytes[-1] == s.plain_peak and s.forward_evals[-1] == s.plain_evals
+
+
+def test_C5_the_printed_sweep_flat_bottom_and_optimum():
+    """The numbers the notebook's C5 text states: L = 33, √L = 5.74, the lowest peak at k = 9,
+    and a flat bottom: every k from 4 to 19 within 0.38–0.57 of the plain peak."""
+    s = memory.checkpoint_sweep(16)
+    assert s.n_layers == 33 and f"{math.sqrt(s.n_layers):.2f}" == "5.74"
+    assert int(s.ks[np.argmin(s.peak_bytes)]) == 9
+    ratio = s.peak_bytes / s.plain_peak
+    flat = ratio[3:19]  # k = 4 … 19
+    assert round(flat.min(), 2) == 0.38 and round(flat.max(), 2) == 0.57
+    # off the bottom on both sides: k = 1 … 3 (steep) and k = 20 (the slow rise towards 1)
+    assert np.all(ratio[:3] > 0.6) and ratio[19] > 0.6
+
+
+def test_memory_bad_input_raises_value_error():
+    with pytest.raises(ValueError, match="depth"):
+        memory.forward_bytes(0, 1, 1)
+    with pytest.raises(ValueError, match="depth"):
+        memory.checkpoint_sweep(0)

@@ -1,7 +1,8 @@
 """Lesson 05, `notebooks/05_backpropagation.ipynb`: Backpropagation and automatic differentiation.
 
-Experiments in `experiments.py`, live figures in `figures.py`, exercises in `exercises.py`;
+Experiments in `experiments.py` (the memory bill and checkpointing, C4 and C5, in `memory.py`),
+live figures in `figures.py`, exercises in `exercises.py` and `exercises_memory.py`;
 the claims it demonstrates are tested in `tests/test_05_backpropagation.py`.
 """
 
-from . import exercises  # noqa: F401  (importing it registers the exercises for check)
+from . import exercises, exercises_memory  # noqa: F401  (importing registers the exercises)

@@ -7,6 +7,8 @@ left; beside it, L as a function of x with the tangent whose slope is that produ
 `gradient_error_figure` shows the relative error of central differences against the exact
 gradient of the two-layer net as the step h moves: the V of rounding (small h) and truncation
 (large h) against autodiff's flat line at the level of rounding.
+`forward_memory_figure` and `checkpoint_figure` (the memory bill of the forward pass, C4, and
+gradient checkpointing, C5) live in `figures_memory.py` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ from trainlib.lessons.backpropagation.experiments import (
     chain_loss,
     error_problem,
     fd_error_curve,
+)
+from trainlib.lessons.backpropagation.figures_memory import (  # noqa: F401  (re-exported)
+    CheckpointFigure,
+    ForwardMemoryFigure,
+    checkpoint_figure,
+    forward_memory_figure,
 )
 from trainlib.live import LiveFigure, register
 from trainlib.plot import COLORS, OKABE_ITO, style_axes

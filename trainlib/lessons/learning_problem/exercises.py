@@ -1,115 +1,193 @@
-"""Exercises of 01_learning_problem: the normal equations, the forward pass's memory bill,
-one gradient-descent step on least squares."""
+"""Exercises of 01_learning_problem: predict the noise floor of the validation loss, derive
+the least-squares line by hand, tune gradient descent's step on an ill-conditioned bowl, and
+debug a least-squares gradient step. (The memory-bill exercise `my_forward_bytes` moved to
+lesson 05 with the memory section.)"""
 
 import numpy as np
 
 from trainlib.exercises import Exercise, Mistake
+from trainlib.lessons.learning_problem import linreg
+from trainlib.lessons.learning_problem.experiments import SINE_NOISE, linreg_problem
+from trainlib.train import steps_to_tolerance
 
 # ---------------------------------------------------------------------------------------------
-# 1. The closed form: solve the normal equations (AᵀA)·θ = Aᵀy with A = [1, X]
+# 1. predict: the validation loss of the perfect model (the noise floor, C2)
 # ---------------------------------------------------------------------------------------------
 
 
-def _normal_equation(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """θ = [intercept, weights] solving (AᵀA)·θ = Aᵀy, A = [1, X]. Shapes: X (n, d) → (d + 1,)."""
-    A = np.column_stack([np.ones(len(X)), X])
-    return np.linalg.solve(A.T @ A, A.T @ y)
+def _noise_floor() -> float:
+    """Run the experiment: the MSE of the true function sin(1.5·x) on 200,000 fresh noisy points
+    y = sin(1.5·x) + 0.3·ε, drawn as `landscape.sine_data` draws them (σ = SINE_NOISE = 0.3)."""
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-3.0, 3.0, 200_000)
+    y = np.sin(1.5 * x) + 0.3 * rng.standard_normal(200_000)
+    return float(np.mean((np.sin(1.5 * x) - y) ** 2))
 
 
-def _no_intercept(X, y):
-    return np.linalg.solve(X.T @ X, X.T @ y)
+def _explain_floor(got, expected) -> str:
+    return (
+        f"The true sine sin(1.5x) itself scores {expected:.3f} on 200,000 fresh noisy points: "
+        f"every label is off by its noise, and the squared error averages σ² = "
+        f"{SINE_NOISE}² = {SINE_NOISE**2:.2f}. No model beats σ² on new data on average — so "
+        "a training loss below it means the network has learnt its points' noise."
+    )
 
 
-def _ones_last(X, y):
-    A = np.column_stack([X, np.ones(len(X))])
-    return np.linalg.solve(A.T @ A, A.T @ y)
+noise_floor_exercise = Exercise(
+    "predict_noise_floor",
+    reference=_noise_floor,
+    cases=[()],
+    mistakes=[
+        Mistake(
+            "the perfect model still misses every label by that label's noise: its squared "
+            "error cannot average 0 on new data.",
+            example=lambda: 0.0,
+        ),
+        Mistake(
+            "0.3 is σ, the size of a typical error; the loss averages the *squared* error, "
+            "so think σ².",
+            example=lambda: 0.3,
+        ),
+    ],
+    success="Right.",
+    rtol=0.1,  # a prediction: within 10% of the measured 0.09 counts
+    atol=0.0,
+    kind="predict",
+    explain=_explain_floor,
+)
+
+# ---------------------------------------------------------------------------------------------
+# 2. derive: the least-squares line by hand (the 2 × 2 normal equations solved on paper)
+# ---------------------------------------------------------------------------------------------
+
+
+def _line_fit(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """θ = [θ₀, θ₁] of the least-squares line, from the normal equations solved by hand.
+
+    Shapes: X (n, 1), y (n,) → (2,). The first equation gives θ₀ = ȳ − θ₁·x̄; put into the
+    second: θ₁ = Σ(xᵢ − x̄)(yᵢ − ȳ) / Σ(xᵢ − x̄)².
+    """
+    x = X[:, 0]
+    dx, dy = x - x.mean(), y - y.mean()
+    slope = np.sum(dx * dy) / np.sum(dx * dx)
+    return np.array([y.mean() - slope * x.mean(), slope])
+
+
+def _through_origin(X, y):
+    x = X[:, 0]
+    slope = np.sum(x * y) / np.sum(x * x)
+    return np.array([y.mean() - slope * x.mean(), slope])
 
 
 def _lin_case(seed: int, n: int, d: int):
     rng = np.random.default_rng(seed)
-    X = rng.uniform(-2.0, 2.0, (n, d))
+    X = rng.uniform(-2.0, 2.0, (n, d)) + 1.0  # x̄ ≠ 0: an uncentred slope is visibly wrong
     y = 0.7 + X @ rng.standard_normal(d) + 0.1 * rng.standard_normal(n)
     return X, y
 
 
 normal_equation_exercise = Exercise(
     "my_normal_equation",
-    reference=_normal_equation,
-    cases=[_lin_case(1, 20, 1), _lin_case(2, 30, 2), _lin_case(3, 50, 4)],
+    reference=_line_fit,
+    cases=[_lin_case(1, 20, 1), _lin_case(2, 30, 1), _lin_case(3, 50, 1)],
     mistakes=[
         Mistake(
-            "your θ has no intercept: put a column of ones in front of X "
-            "(A = np.column_stack([np.ones(n), X])) so that θ₀ can shift the line.",
-            example=_no_intercept,
-            detect=lambda got, expected, args: (
-                np.shape(got) == (args[0].shape[1],)
-                and np.allclose(got, _no_intercept(*args), rtol=1e-6)
+            "your slope is Σxy/Σx², the slope of a line forced through the origin: eliminate "
+            "θ₀ first (the first normal equation says θ₀ = ȳ − θ₁·x̄), which centres x and y.",
+            example=_through_origin,
+        ),
+        Mistake(
+            "your θ comes out as [slope, intercept]; the series' layout is θ = [θ₀, θ₁] — "
+            "intercept first, as in A = [1, X].",
+            example=lambda X, y: _line_fit(X, y)[::-1],
+        ),
+        Mistake(
+            "your slope is upside down: θ₁ = Σ(x − x̄)(y − ȳ) / Σ(x − x̄)², the covariance "
+            "over the variance of x.",
+            example=lambda X, y: np.array(
+                [
+                    y.mean() - X[:, 0].mean() / _line_fit(X, y)[1],
+                    1.0 / _line_fit(X, y)[1],
+                ]
             ),
         ),
-        Mistake(
-            "you put the column of ones last, so θ comes out as [weights, intercept]; "
-            "the series' layout is θ = [intercept, weights] — ones first.",
-            example=_ones_last,
-        ),
     ],
-    success="Correct! One linear solve, no inverse: the answer gradient descent walks towards.",
+    success="Correct! Two equations, two unknowns: the same θ as np.linalg.solve(AᵀA, Aᵀy).",
+    kind="derive",
 )
 
 # ---------------------------------------------------------------------------------------------
-# 2. The memory bill of a forward pass
+# 3. tune: the step size on an ill-conditioned bowl (C6)
 # ---------------------------------------------------------------------------------------------
 
-
-def _forward_bytes(batch: int, sizes: tuple) -> int:
-    """Bytes a float64 ReLU MLP caches for backprop: 8·N·(sizes[0] + Σ hidden widths).
-
-    sizes = (d_in, H₁, …, H_L, d_out): the input and each hidden ReLU output are kept (each
-    ReLU output is also the next Dense layer's input: one array). The output is not cached.
-    """
-    return 8 * batch * (sizes[0] + sum(sizes[1:-1]))
+#: The tune exercise's bowl and goal: κ(AᵀA) = 100, reach max|θₜ − θ*| ≤ 1e-6 in < 800 steps.
+TUNE_KAPPA = 100.0
+TUNE_STEPS = 800
 
 
-_BYTES_CASES = [
-    (32, (4, 64, 64, 1)),
-    (1, (10, 5, 1)),
-    (16, (3, 8, 16, 8, 2)),
-    (100, (2, 50, 50, 50, 10)),
-]
+def _gd_steps(fraction: float) -> int | None:
+    """Steps GD with α = fraction · 2/λ_max needs on the κ = 100 problem (None: never)."""
+    X, y = linreg_problem(TUNE_KAPPA)
+    theta_star = linreg.normal_equation(X, y)
+    lr = linreg.stable_lr(X, fraction)
+    walk = linreg.gradient_descent(X, y, lr, 3 * TUNE_STEPS, tol=1e-6, theta_star=theta_star)
+    return steps_to_tolerance(walk.errors(theta_star), 1e-6)
 
-forward_bytes_exercise = Exercise(
-    "my_forward_bytes",
-    reference=_forward_bytes,
-    cases=_BYTES_CASES,
+
+def _fast_fraction() -> float:
+    """One fraction of the divergence limit 2/λ_max that reaches the goal: 0.95."""
+    return 0.95
+
+
+def _reaches_goal(fraction, *_) -> str | None:
+    fraction = float(fraction)
+    if not 0.0 < fraction:
+        return f"a fraction of {fraction:g} does not move θ at all; α must be positive."
+    steps = _gd_steps(fraction)
+    if steps is not None and steps < TUNE_STEPS:
+        return None
+    if fraction >= 1.0:
+        return (
+            f"with fraction {fraction:g}, α ≥ 2/λ_max: along the steep direction each step "
+            "multiplies the error by |1 − αλ_max| ≥ 1, so GD never arrives (or diverges)."
+        )
+    took = "more than 2400" if steps is None else str(steps)
+    return (
+        f"with fraction {fraction:g} GD took {took} steps (goal: fewer than {TUNE_STEPS}). "
+        "The flat direction shrinks by 1 − αλ_min per step: a larger α is faster there — "
+        "until the steep direction, which flips sign by 1 − αλ_max, stops shrinking."
+    )
+
+
+lr_fraction_exercise = Exercise(
+    "my_lr_fraction",
+    reference=_fast_fraction,
+    cases=[()],
     mistakes=[
         Mistake(
-            "you also counted the output layer's width; the network's output is not cached "
-            "for backprop (nothing after it needs it) — count the input and the hidden layers.",
-            example=lambda batch, sizes: 8 * batch * sum(sizes),
+            "at or past fraction 1 the step is α ≥ 2/λ_max, the divergence limit: the steep "
+            "direction's error no longer shrinks. Stay below 1.",
+            example=lambda: 1.2,
+            detect=lambda got, expected, args: float(got) >= 1.0,
         ),
         Mistake(
-            "you left out the input x: the first Dense layer keeps it to compute ∂L/∂W = xᵀ·dout.",
-            example=lambda batch, sizes: 8 * batch * sum(sizes[1:-1]),
-        ),
-        Mistake(
-            "you counted each hidden layer twice (pre-activation and activation); in this MLP "
-            "ReLU keeps only its output, which is the next layer's input — one array per layer.",
-            example=lambda batch, sizes: 8 * batch * (sizes[0] + 2 * sum(sizes[1:-1])),
-        ),
-        Mistake(
-            "you used 4 bytes per number (float32); trainlib computes in float64: 8 bytes.",
-            example=lambda batch, sizes: 4 * batch * (sizes[0] + sum(sizes[1:-1])),
-        ),
-        Mistake(
-            "your count does not grow with the batch: every sample of the batch has its own "
-            "activations, so multiply by the batch size N.",
-            example=lambda batch, sizes: 8 * (sizes[0] + sum(sizes[1:-1])),
+            "the notebook's safe default 0.5 (α = 1/λ_max) takes 1306 steps here; the slow "
+            "direction wants a larger α — how large can you go?",
+            example=lambda: 0.5,
+            detect=lambda got, expected, args: 0.0 < float(got) <= 0.5,
         ),
     ],
-    success="Correct! Linear in the batch, in the depth and in the width — as the figure shows.",
+    success=(
+        "Goal reached! The fastest long-run rate comes at fraction κ/(κ + 1) ≈ 0.99, where "
+        "the steep and the flat direction shrink by the same factor (κ − 1)/(κ + 1) per step; "
+        "a little past it the steep direction stops shrinking and GD never arrives."
+    ),
+    kind="tune",
+    goal=_reaches_goal,
 )
 
 # ---------------------------------------------------------------------------------------------
-# 3. One gradient-descent step on the mean squared error
+# 4. debug: one gradient-descent step on the mean squared error
 # ---------------------------------------------------------------------------------------------
 
 
@@ -126,6 +204,7 @@ def _grad(theta, X, y):
 
 def _step_case(seed: int, n: int, d: int, lr: float):
     X, y = _lin_case(seed, n, d)
+    X = X - 1.0  # centred features, as in the notebook's problems
     theta = np.random.default_rng(seed + 10).standard_normal(d + 1)
     return theta, X, y, lr
 
@@ -133,7 +212,11 @@ def _step_case(seed: int, n: int, d: int, lr: float):
 gd_step_exercise = Exercise(
     "my_least_squares_step",
     reference=_gd_step,
-    cases=[_step_case(4, 10, 1, 0.1), _step_case(5, 25, 2, 0.05), _step_case(6, 40, 3, 0.01)],
+    cases=[
+        _step_case(4, 10, 1, 0.1),
+        _step_case(5, 25, 2, 0.05),
+        _step_case(6, 1000, 3, 0.01),
+    ],
     mistakes=[
         Mistake(
             "you stepped uphill: the update subtracts the gradient, θ ← θ − α·∇L.",
@@ -146,7 +229,8 @@ gd_step_exercise = Exercise(
         ),
         Mistake(
             "your step is n times too long: L is the mean over the n samples, so its gradient "
-            "carries a 1/n — you summed instead of averaging.",
+            "carries a 1/n — the buggy code summed instead of averaging (harmless-looking on "
+            "10 points, an explosion on 1,000).",
             example=lambda theta, X, y, lr: theta - lr * len(X) * _grad(theta, X, y),
         ),
         Mistake(
@@ -161,5 +245,9 @@ gd_step_exercise = Exercise(
             example=lambda theta, X, y, lr: _grad(theta, X, y),
         ),
     ],
-    success="Correct! Repeat this step and θ walks to the closed-form answer.",
+    success=(
+        "Fixed! With the mean, one α works for 10 points and for 1,000: the step no longer "
+        "grows with the size of the data set."
+    ),
+    kind="debug",
 )

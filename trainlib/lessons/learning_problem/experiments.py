@@ -1,22 +1,21 @@
 """Notebook 01's shared data: the numbers its cells print and its figures draw.
 
-The trained sine network's snapshots (C2) and loss slices (C3), the forward pass's bill
-against each factor (C4) and the checkpoint sweeps (C5), the correlated regression problem
-and its gradient-descent walk (C6), and the sharpest kink of the ReLU neuron's loss (C7).
-numpy and the core only; `landscape`, `memory` and `linreg` hold the machinery these call.
+The trained sine network's snapshots (C2) and loss slices (C3), the correlated regression
+problem and its gradient-descent walk (C6), and the sharpest kink of the ReLU neuron's loss
+(C7). numpy and the core only; `landscape` and `linreg` hold the machinery these call.
+(The memory claims C4 and C5 are lesson 05's: `backpropagation.memory`.)
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 
 from trainlib import train
 from trainlib.lessons.learning_problem import landscape as ls
-from trainlib.lessons.learning_problem import linreg, memory
+from trainlib.lessons.learning_problem import linreg
 from trainlib.losses import mse
 
 __all__ = [
@@ -26,13 +25,12 @@ __all__ = [
     "MAX_GD_STEPS",
     "SLICE_GRID",
     "SLICE_SEEDS",
+    "SINE_NOISE",
     "SOLVE_DS",
     "W_SPAN",
     "ClosedFormRun",
-    "checkpoint_curves",
     "closed_form_run",
     "excess_loss_grid",
-    "forward_bytes_panel",
     "kink_slopes",
     "linreg_problem",
     "loss_slices",
@@ -41,6 +39,9 @@ __all__ = [
     "snapshot_curves",
 ]
 
+#: The sine data's label noise σ (`landscape.sine_data`'s default): no model's expected MSE on
+#: new points is below σ² — the noise floor the train/validation figure draws.
+SINE_NOISE = 0.3
 #: The slice grid: α, β ∈ [−1.5, 1.5] in units of the weights' own size.
 SLICE_GRID = np.linspace(-1.5, 1.5, 25)
 #: The seeds of the figure's three pairs of random directions (the notebook's cell: 30).
@@ -120,37 +121,6 @@ def kink_slopes(b: float) -> tuple[float, float, float] | None:
         if best is None or abs(right - left) > abs(best[2] - best[1]):
             best = (float(w), left, right)
     return best
-
-
-def forward_bytes_panel(
-    values: Mapping[str, int], vary: str, span: tuple[int, int], *, d_in: int
-) -> tuple[list[int], np.ndarray, np.ndarray]:
-    """The bill in kB against one factor, the other two at their `values`.
-
-    Returns xs (4 evenly spread settings of `span` and the chosen one, sorted), the measured
-    kB `memory.forward_bytes` at each, and the formula 8·N·(d_in + L·H) at span's two ends.
-    """
-    lo, hi = span
-    xs = sorted({*np.linspace(lo, hi, 4).round().astype(int).tolist(), values[vary]})
-    kb = [memory.forward_bytes(**{**values, vary: x}, d_in=d_in) / 1e3 for x in xs]
-    ends = [memory.forward_bytes_formula(**{**values, vary: v}, d_in=d_in) / 1e3 for v in span]
-    return xs, np.array(kb), np.array(ends)
-
-
-@functools.cache
-def checkpoint_curves(
-    depth: int, k_max: int
-) -> tuple[memory.CheckpointSweep, np.ndarray, np.ndarray]:
-    """`memory.checkpoint_sweep(depth)`, its peak bytes and forward evaluations for k = 1 … k_max.
-
-    k ≥ L is a single segment, i.e. the plain run: the sweep (k = 1 … L) is extended with the
-    plain values. Shapes: returns the sweep, peak_bytes (k_max,), forward_evals (k_max,).
-    """
-    s = memory.checkpoint_sweep(depth)
-    pad = k_max - s.n_layers
-    peak = np.r_[s.peak_bytes, np.full(pad, s.plain_peak)]
-    evals = np.r_[s.forward_evals, np.full(pad, s.plain_evals)]
-    return s, peak, evals
 
 
 class ClosedFormRun(NamedTuple):

@@ -3,13 +3,11 @@
 random_functions_figure — untrained networks are random functions (C1).
 train_val_figure        — training lowers the training loss; the held-out loss is separate (C2).
 loss_slice_figure       — 1-D and 2-D slices of a trained network's loss are not convex (C3).
-forward_memory_figure   — bytes held for backprop, linear in depth, batch and width (C4).
-checkpoint_figure       — gradient checkpointing: peak memory down, recomputation up (C5).
 closed_form_figure      — normal equation vs gradient descent; conditioning; solve cost (C6).
 relu_kink_figure        — a 2-parameter ReLU neuron's loss has creases: no gradient there (C7).
 
 Written by topic in `figures_functions.py` (C1, C2), `figures_slices.py` (C3, C7),
-`figures_memory.py` (C4, C5) and `figures_closed_form.py` (C6), on the helpers of
+`figures_closed_form.py` (C6), on the helpers of
 `figures_common.py`; the numbers they draw come from `experiments.py`.
 """
 
@@ -26,12 +24,6 @@ from trainlib.lessons.learning_problem.figures_functions import (
     random_functions_figure,
     train_val_figure,
 )
-from trainlib.lessons.learning_problem.figures_memory import (
-    CheckpointFigure,
-    ForwardMemoryFigure,
-    checkpoint_figure,
-    forward_memory_figure,
-)
 from trainlib.lessons.learning_problem.figures_slices import (
     LossSliceFigure,
     ReluKinkFigure,
@@ -41,16 +33,12 @@ from trainlib.lessons.learning_problem.figures_slices import (
 
 __all__ = [
     "SEED_COLORS",
-    "CheckpointFigure",
     "ClosedFormFigure",
-    "ForwardMemoryFigure",
     "LossSliceFigure",
     "RandomFunctionsFigure",
     "ReluKinkFigure",
     "TrainValFigure",
-    "checkpoint_figure",
     "closed_form_figure",
-    "forward_memory_figure",
     "loss_slice_figure",
     "random_functions_figure",
     "relu_kink_figure",

@@ -75,12 +75,11 @@ class ClosedFormFigure(LiveFigure):
         tol = ax_err.axhline(GD_TOL, color=COLORS["reference"], ls="--", label="tolerance 10⁻⁶")
         self.keep_static(tol)
         self.readout = readout(ax_err, x=0.03, y=0.45)
-        ax_err.set_xscale("log")
-        ax_err.set_yscale("log")
-        ax_err.set_xlim(1, MAX_GD_STEPS)
+        ax_err.set_yscale("log")  # linear t, log error: linear convergence is a straight line
+        ax_err.set_xlim(0, MAX_GD_STEPS)
         ax_err.set_ylim(1e-8, 1e2)
         ax_err.legend(loc="lower left", fontsize="small")
-        style_axes(ax_err, "Distance to the closed form", "GD step t (log)", "max|θₜ − θ*| (log)")
+        style_axes(ax_err, "Distance to the closed form", "GD step t", "max|θₜ − θ*| (log)")
 
         flops = linreg.solve_flops(SOLVE_DS)
         sec = self.solve_seconds
@@ -112,7 +111,7 @@ class ClosedFormFigure(LiveFigure):
         step = max(1, len(th) // 150)
         self.path.set_data(th[::step, 1], th[::step, 2])
         t = np.arange(len(err))
-        self.err.set_data(t[1:], np.maximum(err[1:], 1e-300))
+        self.err.set_data(t, np.maximum(err, 1e-300))
         k = divergence_step(np.r_[run.losses, np.inf]) if run.diverged else None
         self.show_diverged(self.status, k)
         if run.diverged:

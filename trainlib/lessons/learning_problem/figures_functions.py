@@ -10,7 +10,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from trainlib.lessons.learning_problem import landscape as ls
-from trainlib.lessons.learning_problem.experiments import snapshot_curves
+from trainlib.lessons.learning_problem.experiments import SINE_NOISE, snapshot_curves
 from trainlib.lessons.learning_problem.figures_common import SEED_COLORS, readout
 from trainlib.live import LiveFigure, register
 from trainlib.plot import COLORS, style_axes
@@ -79,7 +79,10 @@ class RandomFunctionsFigure(LiveFigure):
         if spread == 0.0 and differ == 0.0:
             text = "scale 0: every network is f(x) = 0, the same constant function"
         else:
-            text = f"wiggle (std over x): {spread:.3g}   largest gap between networks: {differ:.3g}"
+            text = (
+                f"mean std over x (how much each f varies): {spread:.3g}\n"
+                f"largest std across the 5 networks at one x: {differ:.3g}"
+            )
         self.readout.set_text(text)
 
 
@@ -145,12 +148,14 @@ class TrainValFigure(LiveFigure):
             ax_loss.plot(ep, r.val_loss, color=COLORS["validation"], lw=1.6,
                          label="validation loss (held out)")[0],
         ]  # fmt: skip
-        self.keep_static(*curves)
+        floor = ax_loss.axhline(SINE_NOISE**2, color=COLORS["data"], lw=1.2, ls=":",
+                                label=f"noise floor σ² = {SINE_NOISE**2:.2f}")  # fmt: skip
+        self.keep_static(*curves, floor)
         self.marker = ax_loss.axvline(0, color=COLORS["reference"], lw=1.5, ls="--")
         self.readout = readout(ax_loss, x=0.35)
         ax_loss.set_yscale("log")
         ax_loss.set_xlim(0, len(ep))
-        lo = min(r.train_loss.min(), r.val_loss.min())
+        lo = min(r.train_loss.min(), r.val_loss.min(), SINE_NOISE**2)
         hi = max(r.train_loss.max(), r.val_loss.max())
         ax_loss.set_ylim(lo * 0.7, hi * 1.5)
         ax_loss.legend(loc="lower left", fontsize="small")

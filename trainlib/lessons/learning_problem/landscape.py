@@ -6,7 +6,7 @@ through low-dimensional slices θ* + α·d₁ + β·d₂ along random directions
 `slice_1d`, `slice_2d`) and test a slice for convexity (`convexity_gap`). ReLU makes the
 landscape non-smooth: `relu_neuron_loss` is the loss of a 2-parameter ReLU neuron, whose
 surface has a crease for every data point, and `one_sided_derivatives` measures the jump.
-What the forward pass keeps for backprop is measured in `memory`.
+What the forward pass keeps for backprop is measured in lesson 05 (`backpropagation.memory`).
 """
 
 from __future__ import annotations
@@ -22,21 +22,11 @@ from trainlib.data import train_val_split
 from trainlib.fit import fit
 from trainlib.init import INITIALISERS
 from trainlib.layers import Dense, Sequential, load_params, mlp
-from trainlib.lessons.learning_problem.memory import (  # re-exported: `ls.checkpoint_sweep`
-    CheckpointSweep,
-    checkpoint_sweep,
-    forward_bytes,
-    forward_bytes_formula,
-)
 from trainlib.losses import mse
 from trainlib.optim import sgd
 from trainlib.validation import as_array, check_choice, check_int, check_positive
 
 __all__ = [
-    "CheckpointSweep",  # from memory, as are the next three
-    "checkpoint_sweep",
-    "forward_bytes",
-    "forward_bytes_formula",
     "ChordViolation",
     "TrainingRun",
     "convexity_gap",

@@ -1,4 +1,4 @@
-"""Notebook 01's figures of C4 and C5: what the forward pass keeps for backprop.
+"""Notebook 05's figures of C4 and C5: what the forward pass keeps for backprop.
 
 forward_memory_figure — bytes held for backprop, linear in depth, batch and width (C4).
 checkpoint_figure     — gradient checkpointing: peak memory down, recomputation up (C5).
@@ -11,11 +11,20 @@ import math
 import ipywidgets as widgets
 import numpy as np
 
-from trainlib.lessons.learning_problem import memory
-from trainlib.lessons.learning_problem.experiments import checkpoint_curves, forward_bytes_panel
-from trainlib.lessons.learning_problem.figures_common import readout
+from trainlib.lessons.backpropagation import memory
+from trainlib.lessons.backpropagation.memory import checkpoint_curves, forward_bytes_panel
 from trainlib.live import LiveFigure, register
 from trainlib.plot import COLORS, style_axes
+
+_BOX = {"facecolor": "white", "alpha": 0.85, "edgecolor": "none"}
+
+
+def readout(ax, x=0.03, y=0.96, **kw):
+    """An empty text box in axes coordinates, top-left by default, for a figure's numbers."""
+    return ax.text(
+        x, y, "", transform=ax.transAxes, va="top", fontsize="medium", zorder=6, bbox=_BOX, **kw
+    )
+
 
 # =========================================================================================
 # C4: the forward pass's memory bill

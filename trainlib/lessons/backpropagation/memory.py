@@ -1,4 +1,4 @@
-"""The forward pass's memory bill, and what gradient checkpointing saves (notebook 01).
+"""The forward pass's memory bill, and what gradient checkpointing saves (notebook 05).
 
 The forward pass keeps activations for backprop: `forward_bytes` measures them on a real
 network and `forward_bytes_formula` says what they should be; `checkpoint_sweep` measures
@@ -7,7 +7,8 @@ what gradient checkpointing saves in peak memory and what it costs in recomputed
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -15,7 +16,14 @@ import numpy as np
 from trainlib.layers import mlp
 from trainlib.validation import check_int
 
-__all__ = ["CheckpointSweep", "checkpoint_sweep", "forward_bytes", "forward_bytes_formula"]
+__all__ = [
+    "CheckpointSweep",
+    "checkpoint_curves",
+    "checkpoint_sweep",
+    "forward_bytes",
+    "forward_bytes_formula",
+    "forward_bytes_panel",
+]
 
 
 def _zeros_init(fan_in: int, fan_out: int, *, rng: np.random.Generator) -> np.ndarray:
@@ -104,3 +112,32 @@ def checkpoint_sweep(
     return CheckpointSweep(
         n_layers, ks, np.array(peaks), np.array(evals), plain_peak, plain_evals, same
     )
+
+
+def forward_bytes_panel(
+    values: Mapping[str, int], vary: str, span: tuple[int, int], *, d_in: int
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The bill in kB against one factor, the other two at their `values`.
+
+    Returns xs (4 evenly spread settings of `span` and the chosen one, sorted), the measured
+    kB `forward_bytes` at each, and the formula 8·N·(d_in + L·H) at span's two ends.
+    """
+    lo, hi = span
+    xs = sorted({*np.linspace(lo, hi, 4).round().astype(int).tolist(), values[vary]})
+    kb = [forward_bytes(**{**values, vary: x}, d_in=d_in) / 1e3 for x in xs]
+    ends = [forward_bytes_formula(**{**values, vary: v}, d_in=d_in) / 1e3 for v in span]
+    return xs, np.array(kb), np.array(ends)
+
+
+@functools.cache
+def checkpoint_curves(depth: int, k_max: int) -> tuple[CheckpointSweep, np.ndarray, np.ndarray]:
+    """`checkpoint_sweep(depth)`, its peak bytes and forward evaluations for k = 1 … k_max.
+
+    k ≥ L is a single segment, i.e. the plain run: the sweep (k = 1 … L) is extended with the
+    plain values. Shapes: returns the sweep, peak_bytes (k_max,), forward_evals (k_max,).
+    """
+    s = checkpoint_sweep(depth)
+    pad = k_max - s.n_layers
+    peak = np.r_[s.peak_bytes, np.full(pad, s.plain_peak)]
+    evals = np.r_[s.forward_evals, np.full(pad, s.plain_evals)]
+    return s, peak, evals
