@@ -148,6 +148,143 @@ def test_exact_symmetry_is_kept_and_a_nudge_breaks_it():
         assert runs[eps].losses[-1] < 0.05 * stuck.losses[-1], eps  # escapes and fits
 
 
+def test_C22_smaller_noise_escapes_later():
+    from trainlib.lessons.saddle_points.experiments import escape_step, saddle_run
+
+    # The notebook: "smaller noise escapes later but still escapes" — for every seed of the
+    # figure, the escape step never increases with σ over the slider's range.
+    for seed in range(10):
+        steps = [escape_step(saddle_run(s, seed)) for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)]
+        assert None not in steps and steps == sorted(steps, reverse=True), (seed, steps)
+
+
+# =========================================================================================
+# Beyond the text: plateaus (escape time ∝ ln(1/ε)) and mini-batch noise at the symmetric point
+# =========================================================================================
+
+
+def test_escape_time_follows_the_log_law():
+    from trainlib.lessons.saddle_points import experiments_escape as es
+
+    eps = np.array(es.ESCAPE_EPS)
+    T = es.escape_times(es.escape_runs(es.ESCAPE_EPS, steps=es.ESCAPE_STEPS))
+    assert np.all(T > 0)
+    # The law's slope, derived independently: y grows by 1 + 0.1·2 per step.
+    assert es.escape_slope() == pytest.approx(1 / math.log(1.2), rel=1e-15)
+    # Fitted over 10⁻¹ … 10⁻¹⁴ it agrees to 0.1 % (the notebook; measured 5.490 vs 5.485):
+    # the quartic only adds a nearly constant delay, it does not change the slope.
+    slope = np.polyfit(np.log(1 / eps), T, 1)[0]
+    assert slope == pytest.approx(1 / math.log(1.2), rel=1e-3)
+    # Each measured step lies 0.3 … 1.3 steps above the quadratic law (notebook prose): an
+    # integer count, plus the quartic's slowing near |y| = 0.5.
+    gap = T - es.escape_law(eps)
+    assert np.all(gap > 0.25) and np.all(gap < 1.3), gap
+    # The ε of the predict exercise and the figure's default agree with escape_step.
+    assert T[3] == 47 and T[5] == 73  # ε = 10⁻⁴, 10⁻⁶: numbers the notebook's prose uses
+    from trainlib.optim import sgd
+    from trainlib.surfaces import saddle
+    from trainlib.train import descend
+
+    one = hs.escape_step(descend(saddle, np.array([1.5, 1e-4]), sgd(lr=0.1), 100))
+    assert one == 47
+
+
+def test_network_plateau_follows_the_same_law():
+    d = hs.network_saddle_runs()
+    plateau = d["runs"][0.0].losses[0]
+    below = [int(np.argmax(d["runs"][e].losses < 0.5 * plateau)) for e in (1e-8, 1e-5, 1e-2)]
+    from trainlib.lessons.saddle_points.experiments_escape import escape_slope
+
+    per_1000 = math.log(1000) * escape_slope(0.5, d["eigvals"][0])  # ≈ 184 steps
+    # Each factor 1000 in ε costs the law's steps, to within 2 steps (integer steps; the
+    # threshold "half the plateau" sits where the dynamics are already nonlinear).
+    for a, b in zip(below[:-1], below[1:], strict=True):
+        assert abs((a - b) - per_1000) < 2, (below, per_1000)
+    assert round(per_1000) == 184 and below == [580, 396, 212]  # the notebook's prose
+
+
+def test_minibatch_sgd_cannot_break_the_symmetry():
+    from trainlib.lessons.saddle_points import experiments_escape as es
+
+    x, y = hs.saddle_net_data()
+    theta = hs.symmetric_critical_point(x, y)
+    # Every single example gives both units the same gradient — bitwise (same arithmetic on
+    # equal numbers) …
+    G = es.per_example_grads(theta, x, y)
+    assert G.shape == (41, 6)
+    assert np.all(es.unit_gap(G) == 0.0)
+    np.testing.assert_allclose(G.mean(axis=0), hs.tanh_net_grad(theta, x, y), atol=1e-15)
+    # … so true mini-batch SGD keeps the units exactly equal at every update, while moving.
+    for seed in range(3):
+        run = es.symmetric_sgd(theta, x, y, rng=np.random.default_rng(seed))
+        assert len(run.thetas) == 31  # 5 epochs × ⌈41/8⌉ updates, + the start
+        assert np.all(es.unit_gap(run.thetas) == 0.0), seed
+        assert np.ptp(run.update_losses) > 1e-3  # the noise does move the network
+    # The noise is anisotropic: the per-example gradients have no spread along the three
+    # antisymmetric directions (eigenvalues 0 up to rounding, ~1e-17), spread > 1e-3 along the
+    # other three, a factor > 100 apart.
+    spread = np.linalg.eigvalsh(np.cov(G.T))
+    assert np.all(np.abs(spread[:3]) < 1e-14) and spread[3] > 1e-3
+    assert spread[5] / spread[3] > 100
+    # And it vanishes where every example is fitted: at the teacher's weights.
+    teacher = np.array([3.0, 3.0, -3.0, 3.0, 1.0, 0.5])
+    assert np.linalg.norm(es.per_example_grads(teacher, x, y), axis=1).max() < 1e-12
+
+
+def test_escape_experiments_reject_bad_input():
+    from trainlib.lessons.saddle_points import experiments_escape as es
+
+    with pytest.raises(ValueError, match="eps"):
+        es.escape_runs([1e-3, 0.0])
+    with pytest.raises(ValueError, match="thetas"):
+        es.unit_gap(np.zeros(5))
+    with pytest.raises(ValueError, match="lr"):
+        es.escape_slope(lr=0.0)
+
+
+# =========================================================================================
+# The exercises: each kind does what its text promises
+# =========================================================================================
+
+
+def test_predict_escape_steps_runs_the_experiment_and_explains():
+    from trainlib.exercises import EXERCISES
+
+    ex = EXERCISES["predict_escape_steps"]
+    assert ex.kind == "predict" and ex.reference() == 47
+    right = ex.check(lambda: 50, quiet=True)  # ln(1/ε)/ln 1.2 = 50.5: close enough
+    assert right and "step 47" in right.message and "46.7" in right.message
+    assert not ex.check(lambda: 30, quiet=True)
+
+
+def test_tune_escape_lr_accepts_exactly_the_working_range():
+    from trainlib.exercises import EXERCISES
+
+    ex = EXERCISES["tune_escape_lr"]
+    assert ex.kind == "tune"
+    # Measured: 0.23 … 0.48 reach L < −0.999 by step 40; 0.2 is still leaving, 0.49 and 0.5
+    # overshoot the minimum (curvature 4).
+    for lr in (0.23, 0.3, 0.4, 0.48):
+        assert ex.check(lambda lr=lr: lr, quiet=True), lr
+    for lr, words in [(0.1, "still near 0"), (0.2, "too late"), (0.49, "overshoot"),
+                      (0.6, "α ≥ 0.5"), (3.0, "α ≥ 0.5")]:  # fmt: skip
+        result = ex.check(lambda lr=lr: lr, quiet=True)
+        assert not result and words in result.message, (lr, result.message)
+
+
+def test_every_exercise_of_04_has_a_kind_and_three_kinds_are_used():
+    from trainlib.exercises import Exercise
+    from trainlib.lessons.saddle_points import exercises
+
+    ours = [e for e in vars(exercises).values() if isinstance(e, Exercise)]
+    assert {e.name: e.kind for e in ours} == {
+        "classify_critical_point": "debug",
+        "saddle_hessian": "derive",
+        "predict_escape_steps": "predict",
+        "tune_escape_lr": "tune",
+    }
+
+
 # =========================================================================================
 # Unit tests of trainlib.lessons.saddle_points.experiments
 # =========================================================================================

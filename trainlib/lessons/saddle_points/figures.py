@@ -313,3 +313,8 @@ class NetworkSaddleFigure(LiveFigure):
         self.fit_text.set_text(
             f"step {t}: loss {path.losses[t]:.2e}\nlargest gap between the units: {gap:.1e}"
         )
+
+
+# --- figure 4 (in figures_escape.py): how long the plateau at a saddle lasts -----------------
+
+from trainlib.lessons.saddle_points.figures_escape import escape_time_figure  # noqa: E402, F401

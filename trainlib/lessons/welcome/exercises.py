@@ -56,5 +56,6 @@ my_mse_exercise = Exercise(
             ),
         ),
     ],
+    kind="implement",
     success="Correct! This mean squared error is the loss the series minimises first.",
 )

@@ -2,8 +2,8 @@
 
 Twelve noisy points; the student moves the slope w and intercept b of a line ŷ = w·x + b.
 Left: the data, the line and its residuals with the mean squared error. Right: the same
-error as a landscape over (w, b), with a dot where the student stands — training is the
-search for the dark spot, which the rest of the series automates.
+error as a landscape over (w, b) (colour bar: log₁₀ MSE), with a dot where the student
+stands — training is the search for the dark spot, which the rest of the series automates.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class WelcomeFigure(LiveFigure):
         ws = np.linspace(*W_RANGE, 121)
         bs = np.linspace(*B_RANGE, 121)
         grid = line_mse(ws[None, :], bs[:, None], x, y)
-        ax_loss.imshow(
+        image = ax_loss.imshow(
             np.log10(grid),
             origin="lower",
             extent=(*W_RANGE, *B_RANGE),
@@ -86,6 +86,10 @@ class WelcomeFigure(LiveFigure):
             [self.best_w], [self.best_b], "*", color="white", ms=14, mec="black",
             label="lowest error",
         )  # fmt: skip
+        bar = ax_loss.figure.colorbar(image, ax=ax_loss, pad=0.03)
+        bar.set_label("log₁₀ MSE(w, b)")
+        bar.ax.set_title("high", fontsize="medium")  # the ends of the scale: every axes of a
+        bar.ax.set_xlabel("low", fontsize="medium")  # figure has a title and axis labels
         self.keep_static(data, *best)
         (self.you,) = ax_loss.plot(
             [], [], "o", color=COLORS["highlight"], ms=10, mec="white", label="you (w, b)"
