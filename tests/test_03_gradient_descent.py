@@ -133,9 +133,49 @@ def test_C17_the_figure_reports_divergence_as_text():
     live.close()
 
 
+def test_C17_divergence_at_1_2_takes_11_steps():
+    # The notebook: "At α = 1.2 it takes 11 steps" — L = 9·1.96ᵗ passes 10⁴ at t = 11.
+    assert gs.parabola_descent(1.2, 40).diverged_at == 11
+
+
+# =========================================================================================
+# Beyond the text: steepest descent and the zig-zag of an ill-conditioned bowl
+# =========================================================================================
+
+
+def test_negative_gradient_is_the_steepest_small_step():
+    from trainlib.surfaces import bowl
+
+    surface, point = bowl(10.0), np.array([1.0, 1.0])
+    angles = np.linspace(0.0, 2 * np.pi, 3600, endpoint=False)
+    directions = np.column_stack([np.cos(angles), np.sin(angles)])
+    best = directions[np.argmax(surface.f(point) - surface.f(point + 1e-3 * directions))]
+    g = surface.df(point)
+    np.testing.assert_allclose(g, [1.0, 10.0])
+    cos = float(best @ (-g / np.linalg.norm(g)))
+    assert cos > np.cos(np.radians(0.1))  # within the 0.1° grid spacing
+    assert float(best @ (-point / np.linalg.norm(point))) < np.cos(np.radians(30))  # not at 0
+
+
+def test_zigzag_flips_y_and_needs_steps_linear_in_kappa():
+    path = gs.zigzag(10.0, 6)
+    x, y = path.xs[:, 0], path.xs[:, 1]
+    np.testing.assert_allclose(x, (9 / 11) ** np.arange(7), rtol=1e-12)
+    np.testing.assert_allclose(y, (-9 / 11) ** np.arange(7), rtol=1e-12)  # flips every step
+    steps = {k: gs.steps_to_tolerance(k) for k in (1.0, 10.0, 100.0, 1000.0)}
+    assert steps == {1.0: 1, 10.0: 39, 100.0: 444, 1000.0: 5008}
+    for k in (100.0, 1000.0):  # steps/κ ≈ ¼·ln(L₀/1e-6) (the prose: the columns agree)
+        assert steps[k] / k == pytest.approx(np.log((1 + k) / 2 / 1e-6) / 4, abs=0.02)
+    with pytest.raises(ValueError, match="kappa"):
+        gs.zigzag(0.0, 3)
+
+
 # =========================================================================================
 # C18–C20: batch, stochastic and mini-batch GD on the figure's regression problem
 # =========================================================================================
+
+
+BATCH_SIZES_03 = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200)  # the slider's sizes, restated
 
 
 @pytest.fixture(scope="module")
@@ -191,10 +231,83 @@ def test_C19_sgd_does_not_settle_at_the_minimum(study):
 
 def test_C20_noise_falls_as_the_batch_grows(study):
     sizes = sorted(study.noise)
-    noise = np.array([study.noise[B] for B in sizes])
-    assert np.all(np.diff(noise) < 0), dict(zip(sizes, noise, strict=True))
-    # Roughly like 1/B for small B: B = 1 → 10 cuts the noise by > 5×.
-    assert study.noise[1] > 5 * study.noise[10]
+    for noise in (study.noise, study.grad_noise):
+        values = np.array([noise[B] for B in sizes])
+        assert np.all(np.diff(values) < 0), dict(zip(sizes, values, strict=True))
+        assert noise[len(study.X)] < 1e-12  # B = n: the full gradient, no noise at all
+
+
+def _simulated_batch_gradients(study, B, draws, seed):
+    """Mini-batch gradients at θ* of `draws` batches of B distinct examples."""
+    rng = np.random.default_rng(seed)
+    batches = [rng.choice(len(study.X), size=B, replace=False) for _ in range(draws)]
+    return np.array([least_squares(study.best_theta, study.X[b], study.y[b])[1] for b in batches])
+
+
+def test_C20_gradient_noise_falls_like_one_over_sqrt_B(study):
+    n = len(study.X)
+    # Exactly σ₁/√B times the finite-population factor √((n − B)/(n − 1)): ∝ 1/√B, not 1/B.
+    for B in BATCH_SIZES_03:
+        expected = study.grad_noise[1] * np.sqrt((n - B) / (B * (n - 1)))
+        assert study.grad_noise[B] == pytest.approx(expected, rel=1e-12)
+    assert 3.0 < study.grad_noise[1] / study.grad_noise[10] < 3.5  # √10 · √(199/190) ≈ 3.24
+    # The prose: σ_B·√B stays near 1.76 for small B (1.745 at B = 5).
+    assert round(study.grad_noise[1], 2) == 1.76
+    assert round(study.grad_noise[5] * np.sqrt(5), 3) == 1.745
+    # The formula is the real thing: simulated batch gradients at θ* (∇L(θ*) = 0) have that
+    # RMS size. 3000 draws estimate E‖g_B‖² to ~4% (the squared norm's CV is ≤ 2 here), so
+    # σ_B to ~2%: 6% is three standard errors.
+    for B in (1, 5, 10, 50):
+        grads = _simulated_batch_gradients(study, B, 3000, seed=B)
+        rms = np.sqrt(np.mean(np.sum(grads**2, axis=1)))
+        assert rms == pytest.approx(study.grad_noise[B], rel=0.06), B
+        if B == 1:  # the issue's numbers are the intercept entry alone: 0.97–0.98 at B = 1
+            assert np.std(grads[:, 0]) == pytest.approx(0.98, abs=0.03)
+    # ...and the intercept entry's exact std for B = 1/5/10/20/50: the issue's 0.97/0.44/0.31/
+    # 0.21/0.12, recomputed exactly (0.31 was a sampling estimate of 0.304).
+    G = gs.per_example_gradients(study.X, study.y, study.best_theta)
+    intercept = [np.std(G[:, 0]) * np.sqrt((n - B) / (B * (n - 1))) for B in (1, 5, 10, 20, 50)]
+    np.testing.assert_allclose(intercept, [0.98, 0.44, 0.30, 0.21, 0.12], atol=0.006)
+
+
+def test_C20_loss_noise_at_the_minimum_is_quadratic_in_gradient_noise(study):
+    n, lr = len(study.X), study.lr
+    # One step from θ*: ΔL = ½α²·gᵀHg exactly, mean ½α²·tr(H·Cov g_B) ∝ σ_B² ∝ 1/B.
+    first = {B: gs.first_step_loss_change(study.X, study.y, B, lr) for B in (1, 10, 50, n)}
+    for B in (10, 50):
+        assert first[1] / first[B] == pytest.approx(B * (n - 1) / (n - B), rel=1e-12)
+    assert first[n] == 0.0
+    # The formula against the real first step (the notebook's simulation; ΔL's CV is ≈ 2 at
+    # B = 1, so 4000 draws give ~3%: 10% is three standard errors).
+    for B in (1, 10, 50):
+        grads = _simulated_batch_gradients(study, B, 4000, seed=100 + B)
+        changes = [least_squares(study.best_theta - lr * g, study.X, study.y)[0] for g in grads]
+        assert np.mean(changes) - study.best_loss == pytest.approx(first[B], rel=0.1), B
+    # The figure's statistic (runs that wander for 3 epochs): roughly ∝ 1/B. B·noise stays
+    # between 0.015 and 0.0501 for B = 1 … 100 (the prose), while σ_B alone falls 14-fold.
+    scaled = [B * study.noise[B] for B in BATCH_SIZES_03 if B < n]
+    assert 0.0149 < min(scaled) and max(scaled) < 0.0502
+    assert round(study.noise[1], 4) == 0.0501 and round(study.noise[10], 5) == 0.00324
+    assert study.noise[1] / study.noise[10] > 10  # "over tenfold"; 1/√B would give ≈ 3.2
+    assert 14 < study.grad_noise[1] / study.grad_noise[100] < 14.2
+
+
+def test_C20_learning_rate_scales_with_the_batch_size(study):
+    """The notebook's table: α = 0.05 for every B against α = 0.005·B (linear scaling)."""
+
+    def first_epochs(B, lr):
+        run = minibatch_gd(least_squares, np.zeros(2), study.X, study.y, batch_size=B,
+                           epochs=5, lr=lr, rng=np.random.default_rng((0, B)))  # fmt: skip
+        return run.epoch_losses
+
+    scaled = {B: first_epochs(B, 0.005 * B) for B in (1, 5, 10, 20, 50, 100)}
+    shared = {B: first_epochs(B, 0.05) for B in (10, 50, 100)}
+    assert all(0.265 < scaled[B][1] < 0.38 for B in (1, 5, 10, 20, 50))  # "between 0.27, 0.38"
+    assert round(shared[50][1], 1) == 3.7 and round(shared[100][1], 2) == 8.09
+    assert round(shared[10][1], 2) == 0.31
+    # B = 100 asks for α = 0.5 > 2/λ_max ≈ 0.388: the loss grows every epoch.
+    assert 0.5 > 2.0 / _hessian_max(study.X) and np.all(np.diff(scaled[100]) > 0)
+    assert round(2.0 / _hessian_max(study.X), 3) == 0.388
 
 
 def test_C20_a_tiny_last_batch_is_noisy(study):
@@ -218,8 +331,15 @@ def test_C18_C20_the_figure_shows_the_study():
 
     live = gd_batch_size(batch_size=30)
     assert "⌈200/30⌉ = 7 updates per epoch" in live.readout.get_text()
+    assert f"σ_B = {live.study.grad_noise[30]:.3g}" in live.readout.get_text()
     mine = live.mine["update"].get_ydata()
     np.testing.assert_array_equal(mine, live.study.runs[30].losses[0, 1:])
+    # Every panel has a legend; the noise panel has both noises and their reference slopes.
+    assert all(ax.get_legend() is not None for ax in live.fig.axes)
+    noise_ax = live.fig.axes[2]
+    labels = [t.get_text() for t in noise_ax.get_legend().get_texts()]
+    assert "1.76/√B" in labels and "0.0501/B" in labels
+    assert live.mine["grad"].get_ydata()[0] == live.study.grad_noise[30]
     live.close()
 
 
@@ -342,9 +462,11 @@ def test_parabola_helpers_reject_bad_rates():
 def test_exercise_references_match_trainlib():
     from trainlib.exercises import EXERCISES
 
-    step = EXERCISES["my_parabola_step"].reference
-    path = gs.parabola_descent(0.1, 3)
-    assert [step(w, 0.1) for w in path.xs[:-1]] == list(path.xs[1:])  # bit for bit
+    after = EXERCISES["my_parabola_step"].reference  # w_t in closed form
+    for lr in (0.1, 0.9, 1.1):
+        path = gs.parabola_descent(lr, 15)
+        ts = range(len(path.xs))
+        np.testing.assert_allclose([after(0.0, lr, t) for t in ts], path.xs, rtol=1e-12)
 
     bounds = EXERCISES["my_batch_bounds"].reference
     for n, B in [(10, 4), (200, 30), (7, 7)]:
@@ -355,3 +477,31 @@ def test_exercise_references_match_trainlib():
     y = np.array([1.0, 0.0, -2.0, 4.0])
     expected = least_squares(np.array([0.3, -0.7]), x[:, None], y)[1][1]  # [b, w] layout
     assert slope(-0.7, 0.3, x, y) == pytest.approx(expected, rel=1e-14)
+    # The notebook's buggy version is off by −B (sign and sum): −20× on 20 examples.
+    X, Y = gs.variants_data()
+    buggy = EXERCISES["my_slope_gradient"].mistakes[0].example
+    true = least_squares(np.array([0.0, 0.5]), X[:20], Y[:20])[1][1]
+    assert buggy(0.5, 0.0, X[:20, 0], Y[:20]) == pytest.approx(-20 * true, rel=1e-12)
+
+
+def test_predict_and_tune_exercises_state_true_numbers():
+    from trainlib.exercises import EXERCISES
+
+    # 5w²: L'' = 10, so the largest stable rate is 2/10 (the bisection finds it to ~1e-12).
+    assert EXERCISES["predict_largest_stable_lr"].reference() == pytest.approx(0.2, abs=1e-9)
+    for lr, converges in [(0.199, True), (0.201, False)]:
+        w = (1 - 10 * lr) ** 1000
+        assert (abs(w) < 1) is converges
+    # The tune exercise's 0.05 hint: "still 0.07 above the floor after 20 epochs".
+    tune = EXERCISES["tune_batch_lr"]
+    X, y = gs.variants_data()
+    run = minibatch_gd(least_squares, np.zeros(2), X, y, batch_size=200, epochs=20, lr=0.05,
+                       rng=np.random.default_rng(0))  # fmt: skip
+    assert round(run.epoch_losses[-1] - gs.best_fit(X, y)[1], 2) == 0.07
+    # The goal is reachable by a range of rates (a tune task, not a single magic number) and
+    # missed on both sides of it, with the reason.
+    for lr in (0.17, 0.2, 0.25, 0.3, 0.32):
+        assert tune.goal(lr) is None, lr
+    assert "gentle direction" in tune.goal(0.15)
+    assert "steep direction" in tune.goal(0.33)
+    assert "diverges" in tune.goal(0.4)

@@ -1,40 +1,56 @@
-"""Exercises of 03_gradient_descent: one GD step, an epoch's mini-batches, a slope gradient."""
+"""Exercises of 03_gradient_descent: derive w_t, batch bounds, debug a gradient, predict, tune."""
 
 import numpy as np
 
 from trainlib.exercises import Exercise, Mistake
+from trainlib.lessons.gradient_descent.experiments import best_fit, variants_data
+from trainlib.minibatch import least_squares, minibatch_gd
 
 # ---------------------------------------------------------------------------------------------
-# 03 gradient descent — 1. one step of gradient descent on L(w) = (w − 3)²
+# 03 gradient descent — 1. (derive) where GD on (w − 3)² is after t steps, without a loop
 # ---------------------------------------------------------------------------------------------
 
 
-def _gd_step(w: float, lr: float) -> float:
-    """One GD step on L(w) = (w − 3)²: w − lr·2(w − 3)."""
-    return float(w - lr * 2.0 * (w - 3.0))
+def _parabola_after(w0: float, lr: float, t: int) -> float:
+    """w_t of GD on L(w) = (w − 3)² from w0, in closed form: 3 + (w0 − 3)·(1 − 2·lr)ᵗ."""
+    return float(3.0 + (w0 - 3.0) * (1.0 - 2.0 * lr) ** t)
 
 
 my_parabola_step_exercise = Exercise(
     "my_parabola_step",
-    reference=_gd_step,
-    cases=[(0.0, 0.1), (0.6, 0.1), (5.0, 0.25), (-2.0, 0.3), (10.0, 0.05)],
+    reference=_parabola_after,
+    cases=[
+        (0.0, 0.1, 2),
+        (0.0, 0.1, 0),
+        (5.0, 0.25, 3),
+        (-2.0, 0.3, 7),
+        (10.0, 0.9, 5),
+        (1.0, 0.05, 300),
+        (4.0, 0.5, 1),
+        (0.0, 1.1, 10),
+    ],  # fmt: skip
     mistakes=[
         Mistake(
-            "your step went uphill: you added α·dL/dw. Gradient descent moves *against* the "
-            "gradient, w ← w − α·dL/dw.",
-            example=lambda w, lr: float(w + lr * 2.0 * (w - 3.0)),
+            "you dropped the minimum: the factor (1 − 2α)ᵗ shrinks the distance w₀ − 3 to the "
+            "minimum, not w₀ itself — add 3 back after scaling w₀ − 3.",
+            example=lambda w0, lr, t: float(w0 * (1.0 - 2.0 * lr) ** t),
         ),
         Mistake(
-            "your step is half the right size: you forgot the factor 2 in dL/dw = 2(w − 3) "
-            "(the derivative of u² is 2u).",
-            example=lambda w, lr: float(w - lr * (w - 3.0)),
+            "your factor per step is 1 − α: dL/dw = 2(w − 3) gives w − 3 ← (1 − 2α)·(w − 3).",
+            example=lambda w0, lr, t: float(3.0 + (w0 - 3.0) * (1.0 - lr) ** t),
         ),
         Mistake(
-            "you returned the gradient step α·dL/dw itself; return the new weight w − α·dL/dw.",
-            example=lambda w, lr: float(-lr * 2.0 * (w - 3.0)),
+            "you are one step off: after t = 0 steps the weight is still w₀, so the power is t.",
+            example=lambda w0, lr, t: float(3.0 + (w0 - 3.0) * (1.0 - 2.0 * lr) ** (t + 1)),
+        ),
+        Mistake(
+            "you returned the distance to the minimum, w_t − 3; return the weight w_t itself.",
+            example=lambda w0, lr, t: float((w0 - 3.0) * (1.0 - 2.0 * lr) ** t),
         ),
     ],
-    success="Correct! From w = 0 with α = 0.1 this gives 0.6, then 1.08 — the text's numbers.",
+    success="Correct! w_t = 3 + (w₀ − 3)·(1 − 2α)ᵗ: every regime of the table is in this one "
+    "formula — the sign and size of 1 − 2α decide them all.",
+    kind="derive",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -78,13 +94,19 @@ my_batch_bounds_exercise = Exercise(
 )
 
 # ---------------------------------------------------------------------------------------------
-# 03 gradient descent — 3. the derivative of a line's MSE with respect to its slope
+# 03 gradient descent — 3. (debug) a colleague's mini-batch slope gradient
 # ---------------------------------------------------------------------------------------------
 
 
 def _slope_gradient(w: float, b: float, x: np.ndarray, y: np.ndarray) -> float:
-    """∂/∂w of (1/N)·Σ (w·xᵢ + b − yᵢ)²  =  (2/N)·Σ (w·xᵢ + b − yᵢ)·xᵢ."""
+    """∂/∂w of (1/B)·Σ (w·xᵢ + b − yᵢ)² over a batch  =  (2/B)·Σ (w·xᵢ + b − yᵢ)·xᵢ."""
     return float(2.0 * np.mean((w * x + b - y) * x))
+
+
+def _buggy_slope_gradient(w: float, b: float, x: np.ndarray, y: np.ndarray) -> float:
+    """The notebook's buggy version: the error as y − ŷ, and a sum over the batch."""
+    err = y - (w * x + b)
+    return float(2.0 * np.sum(err * x))
 
 
 _SLOPE_CASES = [
@@ -100,23 +122,139 @@ my_slope_gradient_exercise = Exercise(
     cases=_SLOPE_CASES,
     mistakes=[
         Mistake(
+            "both bugs are still there: the error has the wrong sign (y − ŷ instead of ŷ − y), "
+            "and the batch is summed instead of averaged.",
+            example=_buggy_slope_gradient,
+        ),
+        Mistake(
+            "the sign is fixed, but you still sum over the batch: the loss is a mean, so its "
+            "gradient is too. A sum makes the step B times larger — as if α were α·B — so "
+            "every batch size would need its own learning rate.",
+            example=lambda w, b, x, y: float(2.0 * np.sum((w * x + b - y) * x)),
+        ),
+        Mistake(
+            "the mean is right now, but the sign is still flipped: with err = y − ŷ the "
+            "gradient of (ŷ − y)² is −2·err·x, so the step goes uphill.",
+            example=lambda w, b, x, y: float(-2.0 * np.mean((w * x + b - y) * x)),
+        ),
+        Mistake(
             "you are off by a factor 2: the derivative of the square (ŷ − y)² is 2(ŷ − y)·∂ŷ/∂w.",
             example=lambda w, b, x, y: float(np.mean((w * x + b - y) * x)),
         ),
         Mistake(
-            "you forgot the inner derivative ∂ŷ/∂w = x: multiply each error by its xᵢ "
+            "you dropped the inner derivative ∂ŷ/∂w = x: multiply each error by its xᵢ "
             "(without it you get the derivative with respect to the intercept b).",
             example=lambda w, b, x, y: float(2.0 * np.mean(w * x + b - y)),
         ),
+    ],
+    success="Fixed! (2/B)·Σ (ŷᵢ − yᵢ)·xᵢ is the slope entry of the ∇L that `least_squares` "
+    "returns, whatever the batch size.",
+    kind="debug",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 03 gradient descent — 4. (predict) the largest stable learning rate for L(w) = 5w²
+# ---------------------------------------------------------------------------------------------
+
+
+def _largest_stable_lr() -> float:
+    """Bisect for the largest α at which 200 GD steps on L(w) = 5w² do not blow w = 1 up."""
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        lr = 0.5 * (lo + hi)
+        w = 1.0
+        for _ in range(200):
+            w = w - lr * 10.0 * w  # dL/dw = 10w
+        lo, hi = (lr, hi) if abs(w) <= 1.0 else (lo, lr)
+    return lo
+
+
+predict_largest_stable_lr_exercise = Exercise(
+    "predict_largest_stable_lr",
+    reference=_largest_stable_lr,
+    cases=[()],
+    mistakes=[
         Mistake(
-            "your sign is flipped: with the error e = ŷ − y the gradient is (2/N)·Σ eᵢ·xᵢ; "
-            "you used y − ŷ.",
-            example=lambda w, b, x, y: float(-2.0 * np.mean((w * x + b - y) * x)),
+            "1 is the limit for (w − 3)², whose curvature is L'' = 2. The limit is 2/L'', and "
+            "5w² curves five times more sharply.",
+            example=lambda: 1.0,
         ),
         Mistake(
-            "you summed over the points; the MSE is a mean, so its gradient divides by N too.",
-            example=lambda w, b, x, y: float(2.0 * np.sum((w * x + b - y) * x)),
+            "0.1 = 1/L'' is the rate that lands in one step; GD still converges (oscillating) "
+            "above it, up to 2/L''.",
+            example=lambda: 0.1,
+        ),
+        Mistake(
+            "0.4 = 2/5 takes the 5 for the curvature, but L'' of 5w² is 2·5 = 10.",
+            example=lambda: 0.4,
         ),
     ],
-    success="Correct! This is the slope entry of ∇L that `least_squares` returns.",
+    success="Right.",
+    rtol=0.05,  # a prediction: 0.19–0.21 counts
+    kind="predict",
+    explain=lambda got, want: (
+        f"The experiment (bisection over α, 200 steps each) finds {want:.4g}: each step "
+        f"multiplies w by 1 − α·L'' = 1 − 10α, and |1 − 10α| < 1 exactly when α < 2/10. "
+        f"You said {got}."
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# 03 gradient descent — 5. (tune) a learning rate that lets batch GD finish in 20 epochs
+# ---------------------------------------------------------------------------------------------
+
+#: The goal: after TUNE_EPOCHS epochs of batch GD from θ = 0, L(θ) − L(θ*) < TUNE_GAP.
+TUNE_EPOCHS, TUNE_GAP = 20, 1e-6
+
+
+def _batch_lr() -> float:
+    """A learning rate between 1/λ_max and 2/(λ_min + λ_max) of the notebook's problem."""
+    return 0.25
+
+
+def _batch_lr_goal(lr: float) -> str | None:
+    """Run batch GD on `variants_data()` with rate lr for 20 epochs; None if it got there."""
+    X, y = variants_data()
+    _, best = best_fit(X, y)
+    run = minibatch_gd(least_squares, np.zeros(2), X, y, batch_size=len(X),
+                       epochs=TUNE_EPOCHS, lr=lr, rng=np.random.default_rng(0))  # fmt: skip
+    gap = float(run.epoch_losses[-1] - best)
+    if gap < TUNE_GAP:
+        return None
+    A = np.column_stack([np.ones(len(X)), X])
+    low, high = np.linalg.eigvalsh((2.0 / len(X)) * A.T @ A)
+    if run.diverged or gap > run.epoch_losses[0]:
+        end = run.epoch_losses[-1]
+        return f"α = {lr:g} is above 2/λ_max = {2 / high:.3g}: batch GD diverges (loss {end:.3g})."
+    slow, steep = abs(1 - lr * low), abs(1 - lr * high)
+    which = (
+        "gentle direction (curvature λ_min)"
+        if slow >= steep
+        else "steep direction, which overshoots"
+    )
+    return (f"after {TUNE_EPOCHS} epochs with α = {lr:g} the loss is still {gap:.2g} above "
+            f"L(θ*) (goal: below 1e-6). The slowest factor per step is "
+            f"{max(slow, steep):.3f}, in the {which}.")  # fmt: skip
+
+
+tune_batch_lr_exercise = Exercise(
+    "tune_batch_lr",
+    reference=_batch_lr,
+    cases=[()],
+    mistakes=[
+        Mistake(
+            "0.05 is the notebook's α: after 20 epochs batch GD is still 0.07 above the floor. "
+            "Batch GD is stable up to α ≈ 0.39 here; use more of that room.",
+            example=lambda: 0.05,
+        ),
+        Mistake(
+            "≈ 0.39 is the edge of stability, 2/λ_max: the steep direction then flips sign "
+            "every step and barely shrinks. The fastest rate is well below the edge.",
+            example=lambda: 0.388,
+            detect=lambda got, expected, args: 0.35 <= float(got) <= 0.3885,
+        ),
+    ],
+    success="Goal reached: batch GD within 1e-6 of the lowest loss in 20 epochs.",
+    kind="tune",
+    goal=_batch_lr_goal,
 )

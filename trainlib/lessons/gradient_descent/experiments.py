@@ -18,7 +18,7 @@ import numpy as np
 from trainlib.data import regression
 from trainlib.minibatch import least_squares, minibatch_gd
 from trainlib.optim import sgd
-from trainlib.surfaces import parabola
+from trainlib.surfaces import bowl, parabola
 from trainlib.train import Path, descend
 from trainlib.validation import as_array, check_int, check_positive
 
@@ -34,6 +34,11 @@ __all__ = [
     "MinibatchRuns",
     "minibatch_runs",
     "update_noise",
+    "per_example_gradients",
+    "gradient_noise",
+    "first_step_loss_change",
+    "zigzag",
+    "steps_to_tolerance",
     "seconds_per_epoch",
     "BatchSizeStudy",
     "batch_size_study",
@@ -223,6 +228,82 @@ def update_noise(losses: Array) -> float:
     return float(np.sqrt(np.mean(np.var(np.diff(losses, axis=1), axis=1))))
 
 
+def per_example_gradients(X: Array, y: Array, theta: Array) -> Array:
+    """∇ℓᵢ(θ) of every example: `least_squares` with each example as a data set of its own.
+
+    Shapes: X (n, d), y (n,), theta (d + 1,) → (n, d + 1); their mean is ∇L(θ).
+    """
+    X = as_array("X", X, ndim=2)
+    y = as_array("y", y, ndim=1)
+    return least_squares(as_array("theta", theta, ndim=1), X[:, None, :], y[:, None])[1]
+
+
+def _batch_covariance(X: Array, y: Array, theta: Array, batch_size: int) -> Array:
+    """Cov(g_B) = Σ·(n − B)/(B·(n − 1)) for a batch of B distinct examples (see below)."""
+    G = per_example_gradients(X, y, theta)
+    n = len(G)
+    B = check_int("batch_size", batch_size, minimum=1)
+    if B > n:
+        raise ValueError(f"batch_size: expected at most n = {n}, got {B}")
+    centred = G - G.mean(axis=0)
+    return (centred.T @ centred / n) * (n - B) / (B * (n - 1))
+
+
+def gradient_noise(X: Array, y: Array, theta: Array, batch_size: int) -> float:
+    """How far a mini-batch gradient is from the full one, exactly: σ_B = √E‖g_B − ∇L(θ)‖².
+
+    Over batches of B distinct examples (a shuffled epoch's batches), the variance of a mean
+    drawn without replacement: σ_B² = (tr Σ / B)·(n − B)/(n − 1), with Σ the covariance of the
+    per-example gradients. ∝ 1/B for B ≪ n, and exactly 0 at B = n.
+    Shapes: X (n, d), y (n,), theta (d + 1,).
+    """
+    return float(np.sqrt(max(np.trace(_batch_covariance(X, y, theta, batch_size)), 0.0)))
+
+
+def first_step_loss_change(X: Array, y: Array, batch_size: int, lr: float) -> float:
+    """E[ΔL] of one mini-batch step from the best fit θ*: ½·lr²·tr(H·Cov g_B), exactly.
+
+    At θ* the full gradient is 0, and on this quadratic loss the Taylor series stops at the
+    second order: L(θ* − lr·g) − L(θ*) = ½·lr²·gᵀHg with H = (2/n)·AᵀA, A = [1, X]. Its mean
+    is ½·lr²·tr(H·Cov g_B): quadratic in the gradient noise, so ∝ 1/B for B ≪ n.
+    Shapes: X (n, d), y (n,).
+    """
+    X = as_array("X", X, ndim=2)
+    lr = check_positive("lr", lr)
+    theta, _ = best_fit(X, y)
+    A = np.column_stack([np.ones(len(X)), X])
+    H = (2.0 / len(X)) * A.T @ A
+    return float(0.5 * lr**2 * np.trace(H @ _batch_covariance(X, y, theta, batch_size)))
+
+
+def zigzag(kappa: float, steps: int, lr: float | None = None) -> Path:
+    """Plain GD on the bowl L = ½(x² + κ·y²) from (1, 1), by default with α = 2/(1 + κ).
+
+    α = 2/(λ_min + λ_max) is the best fixed rate: both coordinates then shrink by the same
+    factor (κ − 1)/(κ + 1) per step, x from one side, y flipping sign — the zig-zag.
+    Shapes: returns a Path with xs (k + 1, 2), losses (k + 1,).
+    """
+    kappa = check_positive("kappa", kappa)
+    lr = 2.0 / (1.0 + kappa) if lr is None else check_positive("lr", lr)
+    return descend(bowl(kappa), np.array([1.0, 1.0]), sgd(lr=lr), steps)
+
+
+def steps_to_tolerance(kappa: float, tol: float = 1e-6) -> int:
+    """Steps `zigzag(kappa)` needs until L < tol.
+
+    With the factor r = (κ − 1)/(κ + 1) per step and L₀ = (1 + κ)/2: about
+    ln(L₀/tol) / (2·ln(1/r)) ≈ (κ/4)·ln(L₀/tol) steps for large κ — linear in κ. The run is
+    given twice that many (plus 10) steps.
+    """
+    kappa = check_positive("kappa", kappa)
+    tol = check_positive("tol", tol)
+    budget = int(np.ceil(0.5 * kappa * max(np.log((1.0 + kappa) / 2.0 / tol), 1.0))) + 10
+    below = np.nonzero(zigzag(kappa, budget).losses < tol)[0]
+    if not len(below):  # pragma: no cover - the budget is twice the bound
+        raise ValueError(f"kappa: expected L < {tol:g} within {budget} steps, got none")
+    return int(below[0])
+
+
 def seconds_per_epoch(
     X: Array, y: Array, batch_size: int, *, lr: float = 0.05, repeats: int = 3, seed: int = 0
 ) -> float:
@@ -250,7 +331,8 @@ class BatchSizeStudy:
     """Mini-batch GD on one regression problem for several batch sizes (C18–C20).
 
     `runs[B]`: one run from theta0 (the curves a student sees); `noise[B]`: `update_noise`
-    of `noise_repeats` runs started at the best fit θ* (pure gradient noise, no trend);
+    of `noise_repeats` runs started at the best fit θ* (the loss noise, no trend; ∝ 1/B);
+    `grad_noise[B]`: `gradient_noise` at θ* (the gradient's own noise, ∝ 1/√B);
     `best_theta`, `best_loss`: θ* and L(θ*), the floor no run can go below.
     Shapes: X (n, d), y (n,).
     """
@@ -263,6 +345,7 @@ class BatchSizeStudy:
     noise: dict[int, float]
     best_theta: Array
     best_loss: float
+    grad_noise: dict[int, float]
 
 
 def batch_size_study(
@@ -288,7 +371,7 @@ def batch_size_study(
     noise_repeats = check_int("noise_repeats", noise_repeats, minimum=1)
     best_theta, best_loss = best_fit(X, y)
     theta0 = np.zeros(X.shape[1] + 1)
-    runs, noise = {}, {}
+    runs, noise, grad_noise = {}, {}, {}
     for B in batch_sizes:
         B = check_int("batch_sizes", B, minimum=1)
         runs[B] = minibatch_runs(
@@ -305,4 +388,5 @@ def batch_size_study(
             rngs=np.random.default_rng((seed, B, 1)).spawn(noise_repeats),
         )  # fmt: skip
         noise[B] = update_noise(at_best.losses)
-    return BatchSizeStudy(X, y, float(lr), epochs, runs, noise, best_theta, best_loss)
+        grad_noise[B] = gradient_noise(X, y, best_theta, B)
+    return BatchSizeStudy(X, y, float(lr), epochs, runs, noise, best_theta, best_loss, grad_noise)

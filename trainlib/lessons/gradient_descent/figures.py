@@ -169,7 +169,7 @@ class WorkedExample(LiveFigure):
 # The learning-rate regimes (C17)
 # =============================================================================================
 
-#: The four regimes the notebook names, with a colour each.
+#: Four of the five regimes, with a colour each (the fifth, bouncing forever, is α = 1 exactly).
 REGIME_RATES = {
     "slow": (0.05, OKABE_ITO["sky blue"]),
     "one step": (0.5, OKABE_ITO["bluish green"]),
@@ -311,13 +311,12 @@ class BatchSize(LiveFigure):
         for name, B in (("batch", n), ("stochastic", 1)):
             curves = self._curves(B)
             for ax, key in panels:
-                label = f"{name} (B = {B})" if ax is ax_clock else "_nolegend_"
+                label = f"{name} (B = {B})"
                 style = "-o" if key == "clock" else "-"
                 fixed += ax.plot(*curves[key].T, style, color=VARIANT_COLORS[name], lw=1.4,
                                  ms=3, label=label, alpha=0.85)  # fmt: skip
         for ax, key in panels:
-            mine = "your mini-batch B" if ax is ax_clock else "_nolegend_"
-            best = "lowest possible loss" if ax is ax_clock else "_nolegend_"
+            mine, best = "your mini-batch B", "lowest possible loss L(θ*)"
             style = "-o" if key == "clock" else "-"
             (self.mine[key],) = ax.plot([], [], style, color=VARIANT_COLORS["mini-batch"],
                                         lw=2.0, ms=3, label=mine, zorder=4)  # fmt: skip
@@ -336,7 +335,8 @@ class BatchSize(LiveFigure):
         ax_clock.set_xscale("log")
         ms = [1e3 * s for s in self.seconds.values()]
         ax_clock.set_xlim(0.5 * min(ms), 1.5 * study.epochs * max(ms))
-        ax_clock.legend(fontsize="small", loc="upper right")
+        for ax, key in panels:  # the readout box holds the top right of the update panel
+            ax.legend(fontsize="x-small", loc="lower left" if key == "update" else "upper right")
         style_axes(ax_up, "Loss after each update", "updates made (log scale)",
                    "full-data loss L(θ)")  # fmt: skip
         style_axes(ax_ep, "Loss per epoch (each epoch: n gradient evaluations)",
@@ -344,30 +344,7 @@ class BatchSize(LiveFigure):
         style_axes(ax_clock, "Loss vs wall-clock time (measured when built)",
                    "time (ms, log scale)", "full-data loss L(θ)")  # fmt: skip
 
-        # Noise vs batch size. B = n has no noise at all: a log axis cannot show 0, so that
-        # point sits on the bottom edge, marked apart.
-        sizes = np.array(BATCH_SIZES, dtype=float)
-        noise = np.array([study.noise[B] for B in BATCH_SIZES])
-        floor = 0.4 * noise[noise > 0].min()
-        self.noise_y = np.where(noise > 0, noise, floor)
-        positive = noise > 0
-        fixed += ax_noise.plot(sizes[positive], noise[positive], "-o", color=COLORS["reference"],
-                               ms=5, label="every B of the slider")  # fmt: skip
-        fixed += ax_noise.plot(
-            sizes[~positive], self.noise_y[~positive], "v", color=COLORS["reference"], ms=8,
-            label="exactly 0 (B = n)",
-        )  # fmt: skip
-        (self.mine["noise"],) = ax_noise.plot(
-            [], [], "o", color=VARIANT_COLORS["mini-batch"], ms=12, mec="white", label="your B",
-            zorder=4,
-        )  # fmt: skip
-        ax_noise.set_xscale("log")
-        ax_noise.set_yscale("log")
-        ax_noise.set_xlim(0.7, 1.5 * n)
-        ax_noise.set_ylim(floor, 2.0 * noise.max())
-        ax_noise.legend(fontsize="small", loc="upper right")
-        style_axes(ax_noise, "Noise falls as the batch grows", "batch size B (log scale)",
-                   "std of ΔL per update (at θ*)")  # fmt: skip
+        fixed += self._build_noise(ax_noise)
         self.keep_static(*fixed)
         for artist in [*fixed, *self.mine.values()]:
             artist.set_in_layout(False)  # inside the axes anyway; spares the layout engine
@@ -378,16 +355,56 @@ class BatchSize(LiveFigure):
             for axis in (ax.xaxis, ax.yaxis):  # unlabelled minor ticks: a cheaper layout
                 axis.set_minor_formatter(ticker.NullFormatter())
 
+    def _build_noise(self, ax_noise) -> list:
+        """The noise panel; returns its static artists (the "your B" dots go to self.mine).
+
+        The gradient's own noise σ_B (∝ 1/√B) and the noise of the loss change ΔL (∝ 1/B),
+        each with its reference slope. B = n has no noise at all: a log axis cannot show 0,
+        so those points sit on the bottom edge, marked apart.
+        """
+        study, n, fixed = self.study, N_EXAMPLES, []
+        sizes = np.array(BATCH_SIZES, dtype=float)
+        self.noise_y = {}
+        floor = 0.4 * min(v for v in study.noise.values() if v > 0)
+        series = (("grad", study.grad_noise, "gradient noise σ_B = √E‖g_B − ∇L‖²", 0.5),
+                  ("noise", study.noise, "std of ΔL per update", 1.0))  # fmt: skip
+        for key, values, label, power in series:
+            noise = np.array([values[B] for B in BATCH_SIZES])
+            positive = noise > 0
+            self.noise_y[key] = np.where(positive, noise, floor)
+            color = COLORS["reference"] if key == "noise" else OKABE_ITO["bluish green"]
+            fixed += ax_noise.plot(sizes[positive], noise[positive], "-o", color=color, ms=5,
+                                   label=label)  # fmt: skip
+            fixed += ax_noise.plot(sizes, noise[0] * sizes**-power, ":", color=color, lw=1.2,
+                                   label=f"{noise[0]:.3g}/B" if power == 1 else
+                                   f"{noise[0]:.3g}/√B")  # fmt: skip
+            fixed += ax_noise.plot(sizes[~positive], self.noise_y[key][~positive], "v",
+                                   color=color, ms=8)  # fmt: skip
+            (self.mine[key],) = ax_noise.plot(
+                [], [], "o", color=VARIANT_COLORS["mini-batch"], ms=11, mec="white", zorder=4,
+                label="your B" if key == "noise" else "_nolegend_",
+            )  # fmt: skip
+        ax_noise.set_xscale("log")
+        ax_noise.set_yscale("log")
+        ax_noise.set_xlim(0.7, 1.5 * n)
+        ax_noise.set_ylim(floor, 3.0 * max(study.grad_noise.values()))
+        ax_noise.legend(fontsize="x-small", loc="lower left")
+        style_axes(ax_noise, "Noise vs batch size (at θ*; ▼: exactly 0 at B = n)",
+                   "batch size B (log scale)", "noise (log scale)")  # fmt: skip
+        return fixed
+
     def _draw(self, batch_size: int) -> None:
         B = batch_size
         curves = self._curves(B)
         for key in ("update", "epoch", "clock"):
             self.mine[key].set_data(*curves[key].T)
         i = BATCH_SIZES.index(B)
-        self.mine["noise"].set_data([B], [self.noise_y[i]])
+        for key in ("grad", "noise"):
+            self.mine[key].set_data([B], [self.noise_y[key][i]])
         run = self.study.runs[B]
         self.readout.set_text(
             f"B = {B}: ⌈{N_EXAMPLES}/{B}⌉ = {run.updates_per_epoch} "
             f"update{'s' if run.updates_per_epoch > 1 else ''} per epoch\n"
-            f"noise = {self.study.noise[B]:.3g}"
+            f"gradient noise σ_B = {self.study.grad_noise[B]:.3g}, "
+            f"std of ΔL = {self.study.noise[B]:.3g}"
         )
