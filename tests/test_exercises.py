@@ -151,3 +151,18 @@ def test_numbers_in_messages_are_written_as_a_student_would(toy):
     ex = toy(name="toy_numbers", reference=lambda: 0.1 + 0.5, cases=[()], rtol=1e-9, atol=0)
     message = ex.check(lambda: 0.60003, quiet=True).message
     assert "expected 0.6, got 0.60003" in message, message
+
+
+@pytest.mark.parametrize(
+    "lesson", ["learning_problem", "loss_functions", "gradient_descent", "saddle_points"]
+)
+def test_lessons_01_to_04_ask_for_thinking_not_transcription(lesson):
+    """Each of notebooks 01–04: ≥ 3 exercises of ≥ 3 kinds, with a checked prediction and a
+    tune or debug task (the notebook standard)."""
+    import importlib
+
+    module = importlib.import_module(f"trainlib.lessons.{lesson}.exercises")
+    mine = [e for e in vars(module).values() if isinstance(e, X.Exercise)]
+    kinds = {e.kind for e in mine}
+    assert len(mine) >= 3 and len(kinds) >= 3, (lesson, sorted(kinds))
+    assert "predict" in kinds and kinds & {"tune", "debug"}, (lesson, sorted(kinds))
