@@ -1,4 +1,4 @@
-"""Exercises of 03_gradient_descent: derive w_t, batch bounds, debug a gradient, predict, tune."""
+"""Exercises of 03_gradient_descent: w_t on (a/2)(w − c)², batch bounds, debug, predict, tune."""
 
 import numpy as np
 
@@ -7,49 +7,57 @@ from trainlib.lessons.gradient_descent.experiments import best_fit, variants_dat
 from trainlib.minibatch import least_squares, minibatch_gd
 
 # ---------------------------------------------------------------------------------------------
-# 03 gradient descent — 1. (derive) where GD on (w − 3)² is after t steps, without a loop
+# 03 gradient descent — 1. (derive) where GD on (a/2)(w − c)² is after t steps, without a loop
 # ---------------------------------------------------------------------------------------------
 
 
-def _parabola_after(w0: float, lr: float, t: int) -> float:
-    """w_t of GD on L(w) = (w − 3)² from w0, in closed form: 3 + (w0 − 3)·(1 − 2·lr)ᵗ."""
-    return float(3.0 + (w0 - 3.0) * (1.0 - 2.0 * lr) ** t)
+def _parabola_after(w0: float, lr: float, t: int, a: float, c: float) -> float:
+    """w_t of GD on L(w) = (a/2)(w − c)² from w0, in closed form: c + (w0 − c)·(1 − lr·a)ᵗ."""
+    return float(c + (w0 - c) * (1.0 - lr * a) ** t)
 
 
 my_parabola_step_exercise = Exercise(
     "my_parabola_step",
     reference=_parabola_after,
     cases=[
-        (0.0, 0.1, 2),
-        (0.0, 0.1, 0),
-        (5.0, 0.25, 3),
-        (-2.0, 0.3, 7),
-        (10.0, 0.9, 5),
-        (1.0, 0.05, 300),
-        (4.0, 0.5, 1),
-        (0.0, 1.1, 10),
+        (0.0, 0.1, 2, 2.0, 3.0),  # the text's parabola (w − 3)²: w₂ = 1.08
+        (0.0, 0.1, 0, 5.0, 3.0),
+        (5.0, 0.25, 3, 1.0, -1.0),
+        (-2.0, 0.3, 7, 4.0, 0.5),
+        (10.0, 0.09, 5, 20.0, 2.0),
+        (1.0, 0.05, 300, 0.5, 3.0),
+        (4.0, 0.2, 1, 5.0, -2.0),  # lr·a = 1: one step
+        (2.0, 0.5, 9, 4.0, 1.0),  # lr·a = 2: bouncing forever
+        (0.0, 1.1, 10, 2.0, 1.0),
     ],  # fmt: skip
     mistakes=[
         Mistake(
-            "you dropped the minimum: the factor (1 − 2α)ᵗ shrinks the distance w₀ − 3 to the "
-            "minimum, not w₀ itself — add 3 back after scaling w₀ − 3.",
-            example=lambda w0, lr, t: float(w0 * (1.0 - 2.0 * lr) ** t),
+            "you forgot the curvature a: dL/dw = a·(w − c), so one step multiplies w − c by "
+            "1 − α·a, not 1 − α.",
+            example=lambda w0, lr, t, a, c: float(c + (w0 - c) * (1.0 - lr) ** t),
         ),
         Mistake(
-            "your factor per step is 1 − α: dL/dw = 2(w − 3) gives w − 3 ← (1 − 2α)·(w − 3).",
-            example=lambda w0, lr, t: float(3.0 + (w0 - 3.0) * (1.0 - lr) ** t),
+            "your factor is 1 − 2α, the one of (w − 3)²; here dL/dw = a·(w − c), so one step "
+            "multiplies w − c by 1 − α·a.",
+            example=lambda w0, lr, t, a, c: float(c + (w0 - c) * (1.0 - 2.0 * lr) ** t),
+        ),
+        Mistake(
+            "you dropped the minimum: the factor (1 − α·a)ᵗ shrinks the distance w₀ − c to the "
+            "minimum, not w₀ itself — add c back after scaling w₀ − c.",
+            example=lambda w0, lr, t, a, c: float(w0 * (1.0 - lr * a) ** t),
         ),
         Mistake(
             "you are one step off: after t = 0 steps the weight is still w₀, so the power is t.",
-            example=lambda w0, lr, t: float(3.0 + (w0 - 3.0) * (1.0 - 2.0 * lr) ** (t + 1)),
+            example=lambda w0, lr, t, a, c: float(c + (w0 - c) * (1.0 - lr * a) ** (t + 1)),
         ),
         Mistake(
-            "you returned the distance to the minimum, w_t − 3; return the weight w_t itself.",
-            example=lambda w0, lr, t: float((w0 - 3.0) * (1.0 - 2.0 * lr) ** t),
+            "you returned the distance to the minimum, w_t − c; return the weight w_t itself.",
+            example=lambda w0, lr, t, a, c: float((w0 - c) * (1.0 - lr * a) ** t),
         ),
     ],
-    success="Correct! w_t = 3 + (w₀ − 3)·(1 − 2α)ᵗ: every regime of the table is in this one "
-    "formula — the sign and size of 1 − 2α decide them all.",
+    success="Correct! w_t = c + (w₀ − c)·(1 − α·a)ᵗ: the regimes depend on α·a only — slow below "
+    "α = 1/a, one step at 1/a, oscillating up to 2/a, diverging beyond. The curvature a sets the "
+    "scale of every learning rate.",
     kind="derive",
 )
 

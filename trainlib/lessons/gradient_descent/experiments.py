@@ -37,6 +37,7 @@ __all__ = [
     "per_example_gradients",
     "gradient_noise",
     "first_step_loss_change",
+    "first_step_loss_changes",
     "zigzag",
     "steps_to_tolerance",
     "seconds_per_epoch",
@@ -274,6 +275,26 @@ def first_step_loss_change(X: Array, y: Array, batch_size: int, lr: float) -> fl
     A = np.column_stack([np.ones(len(X)), X])
     H = (2.0 / len(X)) * A.T @ A
     return float(0.5 * lr**2 * np.trace(H @ _batch_covariance(X, y, theta, batch_size)))
+
+
+def first_step_loss_changes(
+    X: Array, y: Array, batch_size: int, lr: float, draws: int, rng: np.random.Generator
+) -> Array:
+    """ΔL = L(θ* − lr·g_B) − L(θ*) of `draws` random first steps from θ*, evaluated directly.
+
+    Each draw averages the gradients of B distinct examples (`per_example_gradients`) and
+    evaluates the full-data MSE after the step — a simulation, not the formula above: its
+    mean estimates `first_step_loss_change`. Shapes: X (n, d), y (n,); returns (draws,).
+    """
+    X = as_array("X", X, ndim=2)
+    y = as_array("y", y, ndim=1)
+    n, B = len(X), check_int("batch_size", batch_size, minimum=1)
+    draws = check_int("draws", draws, minimum=1)
+    theta, best = best_fit(X, y)
+    batches = rng.permuted(np.tile(np.arange(n), (draws, 1)), axis=1)[:, :B]
+    steps = theta - check_positive("lr", lr) * per_example_gradients(X, y, theta)[batches].mean(1)
+    A = np.column_stack([np.ones(n), X])
+    return np.mean((steps @ A.T - y) ** 2, axis=1) - best
 
 
 def zigzag(kappa: float, steps: int, lr: float | None = None) -> Path:
