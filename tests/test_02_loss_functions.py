@@ -416,6 +416,29 @@ def test_explorer_table_prices_the_notebook_example():
     assert naive[3] == np.inf and np.isnan(naive[4])  # e^1000 overflows; 0·log 0 is nan
 
 
+def test_explorer_table_values_never_touch_the_next_label():
+    """Over the sliders' whole grids each value fits its 6-character field, and every field
+    with a label after it on its line is followed by spaces, so a value never runs into it."""
+    import re
+
+    from trainlib.lessons.loss_functions.figures_common import fmt_value
+    from trainlib.lessons.loss_functions.figures_explorer import TABLE
+
+    fields = re.findall(r"\{:<(\d+)\}( *)(\S?)", TABLE)
+    assert len(fields) == 5 and all(
+        w == "6" and (not nxt or len(gap) >= 1) for w, gap, nxt in fields
+    )
+    deltas, gammas, weights = np.arange(1, 31) / 10, np.arange(11) / 2, np.arange(2, 41) / 2
+    # each value depends on one control (and `stable`): sweep one control at a time
+    settings = [(d, 2.0, 5.0) for d in deltas] + [(1.0, g, 5.0) for g in gammas]
+    settings += [(1.0, 2.0, w) for w in weights]
+    widest = 0
+    with no_warnings():
+        for (d, g, w), stable in itertools.product(settings, (True, False)):
+            widest = max(widest, *(len(fmt_value(v)) for v in F.explorer_table(d, g, w, stable)))
+    assert widest <= 6
+
+
 def test_recall_precision_by_hand():
     X = np.array([[-1.0], [1.0], [2.0], [3.0]])
     y = np.array([0.0, 1.0, 0.0, 1.0])

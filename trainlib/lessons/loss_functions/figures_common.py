@@ -18,7 +18,7 @@ __all__ = [
     "span_patches",
 ]
 
-OVERFLOW_LABEL = "naive: e^z overflows,\nloss = inf/nan here"
+OVERFLOW_LABEL = "naive: e^z overflows or\nunderflows, loss = inf/nan here"
 
 
 def finite_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,12 +18,15 @@ from trainlib.lessons.loss_functions.figures_common import (
     span_patches,
 )
 from trainlib.live import LiveFigure, register
-from trainlib.live.readout import Readout
 from trainlib.plot import COLORS, style_axes
 
 __all__ = ["TABLE", "VIEWS", "LossExplorer", "loss_explorer"]
 
-TABLE = (  # the fields are the numbers a control changes; the rest is drawn once
+# The table is ONE live monospace text, re-set whole on every change: a value wider than its
+# field pushes the next label right instead of drawing over it, at any dpi. (Separate
+# texts placed by character columns drift by several characters when the canvas renders
+# at another dpi than the one they were measured at, e.g. on a high-resolution screen.)
+TABLE = (  # the fields are the numbers a control changes, each padded to 6 characters
     "One example, every loss:\n"
     "  regression, error e = 2:          MSE 4       MAE 2        Huber(δ) {:<6}\n"
     "  binary, y = 1, logit z = −3:      BCE 3.049   weighted(w) {:<6}  focal(γ) {:<6}\n"
@@ -117,7 +120,10 @@ class LossExplorer(LiveFigure):
             0.03, 0.8, OVERFLOW_LABEL, transform=ax_v.transAxes, va="top",
             color=COLORS["highlight"], fontweight="bold", zorder=6,
         )  # fmt: skip
-        self.table = Readout(self, self.fig, 0.01, 0.01, TABLE, fontsize=9.5, va="bottom")
+        self.table = self.fig.text(
+            0.01, 0.01, "", family="monospace", fontsize=9.5, va="bottom", zorder=6,
+            bbox=dict(facecolor="white", alpha=0.85, edgecolor="none"),
+        )  # fmt: skip
 
     def _draw(self, loss, delta, gamma, weight, stable) -> None:
         view, x, curves = F.explorer_curves(loss, delta, gamma, weight, stable)
@@ -144,7 +150,8 @@ class LossExplorer(LiveFigure):
         spec, name = VIEWS[view], EXPLORER_LOSSES[loss]
         self.ax_v.set_title(f"{name}: {spec['vtitle']}", fontsize="medium")
         self.ax_g.set_title(f"{name}: {spec['gtitle']}", fontsize="medium")
-        self.table.set(*(fmt_value(v) for v in F.explorer_table(delta, gamma, weight, stable)))
+        values = (fmt_value(v) for v in F.explorer_table(delta, gamma, weight, stable))
+        self.table.set_text(TABLE.format(*values))
 
     def _set_view(self, spec: dict, x: np.ndarray) -> None:
         """Scales, limits and titles of a view (the static layer a family of losses shares)."""
