@@ -52,7 +52,7 @@ LIN_N = 60
 MAX_GD_STEPS = 2000
 GD_TOL = 1e-6
 #: The sizes d of the measured linear solves.
-SOLVE_DS = np.array([64, 128, 256, 512])
+SOLVE_DS = np.array([128, 256, 512, 1024])
 #: The (w, b) window of the ReLU-neuron loss surface.
 W_SPAN = (-2.0, 2.5)
 B_SPAN = (-2.0, 2.0)
@@ -173,4 +173,4 @@ def measured_solve_seconds() -> np.ndarray:
     Plotted, never printed: a measurement differs on every run, and a figure rebuilt from
     its `state_call` must show the same picture within one session.
     """
-    return linreg.time_solve(SOLVE_DS, rng=np.random.default_rng(0), repeats=3)
+    return linreg.time_solve(SOLVE_DS, rng=np.random.default_rng(0), repeats=7)

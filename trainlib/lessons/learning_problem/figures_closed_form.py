@@ -17,7 +17,7 @@ from trainlib.lessons.learning_problem.experiments import (
     excess_loss_grid,
     measured_solve_seconds,
 )
-from trainlib.lessons.learning_problem.figures_common import readout
+from trainlib.lessons.learning_problem.figures_common import colour_bar, readout
 from trainlib.live import LiveFigure, divergence_step, register
 from trainlib.plot import COLORS, style_axes
 
@@ -52,7 +52,7 @@ class ClosedFormFigure(LiveFigure):
                 description="learning rate α (× stability limit 2/λ_max)",
             ),  # fmt: skip
         }
-        super().__init__(controls, ncols=3, figsize=(11.6, 3.9))
+        super().__init__(controls, ncols=3, figsize=(12.8, 3.9))
 
     def _build(self, ax_map, ax_err, ax_cost) -> None:
         (t1lo, t1hi), (t2lo, t2hi) = THETA_BOX
@@ -62,12 +62,13 @@ class ClosedFormFigure(LiveFigure):
             np.zeros((90, 90)), origin="lower", extent=(t1lo, t1hi, t2lo, t2hi), aspect="auto",
             cmap="viridis", interpolation="nearest", vmin=-3, vmax=1.5,
         ))  # fmt: skip
+        colour_bar(ax_map, self.image, "log₁₀(L − L*)")
         # no legend here: the live image is painted over the cached layer that holds legends
         (self.path,) = ax_map.plot([], [], ".-", color="white", lw=1, ms=3)
         (self.star,) = ax_map.plot([], [], "*", color=COLORS["highlight"], mec="white", ms=16)
         ax_map.set_xlim(t1lo, t1hi)
         ax_map.set_ylim(t2lo, t2hi)
-        style_axes(ax_map, "log₁₀(L − L*): GD path (white) → θ* (★)", "weight θ₁", "weight θ₂",
+        style_axes(ax_map, "Excess loss: GD path (white) → θ* (★)", "weight θ₁", "weight θ₂",
                    grid=False)  # fmt: skip
         self.status = self.status_text(ax_map)
 
@@ -89,7 +90,7 @@ class ClosedFormFigure(LiveFigure):
             ax_cost.plot(SOLVE_DS, sec * 1e3, "o", color=COLORS["model"],
                          label="measured np.linalg.solve")[0],
             ax_cost.plot(dd, linreg.solve_flops(dd) / rate * 1e3, "--",
-                         color=COLORS["reference"], label="∝ d³ (⅔·d³ flops)")[0],
+                         color=COLORS["reference"], label="⅔·d³ flops, scaled to the largest d")[0],
         ]  # fmt: skip
         self.keep_static(*art)
         ax_cost.set_xscale("log")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trainlib.plot import OKABE_ITO
 
-__all__ = ["SEED_COLORS", "readout"]
+__all__ = ["SEED_COLORS", "colour_bar", "readout"]
 
 #: Five distinguishable colours for five random networks (Okabe–Ito, yellow left out).
 SEED_COLORS = [OKABE_ITO[c] for c in ("blue", "orange", "bluish green", "reddish purple", "black")]
@@ -16,3 +16,15 @@ def readout(ax, x=0.03, y=0.96, **kw):
     return ax.text(
         x, y, "", transform=ax.transAxes, va="top", fontsize="medium", zorder=6, bbox=_BOX, **kw
     )
+
+
+def colour_bar(ax, image, label: str):
+    """A labelled colour bar beside `ax` for `image`; its ends are marked "high" and "low".
+
+    Every axes of a figure has a title and axis labels (tests/test_live.py), the bar's too.
+    """
+    bar = ax.figure.colorbar(image, ax=ax, pad=0.03)
+    bar.set_label(label)
+    bar.ax.set_title("high", fontsize="medium")
+    bar.ax.set_xlabel("low", fontsize="medium")
+    return bar

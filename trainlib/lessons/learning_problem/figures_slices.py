@@ -19,7 +19,7 @@ from trainlib.lessons.learning_problem.experiments import (
     loss_slices,
     shown_kinks,
 )
-from trainlib.lessons.learning_problem.figures_common import readout
+from trainlib.lessons.learning_problem.figures_common import colour_bar, readout
 from trainlib.live import LiveFigure, register
 from trainlib.plot import COLORS, style_axes
 
@@ -50,6 +50,9 @@ class LossSliceFigure(LiveFigure):
 
     def __init__(self, directions, beta) -> None:
         self.grids = [loss_slices(seed) for seed in SLICE_SEEDS]
+        # one colour scale for all direction pairs: the colour bar is drawn once and stays true
+        self.clim = (float(np.log10(min(g.min() for g in self.grids))),
+                     float(np.log10(max(g.max() for g in self.grids))))  # fmt: skip
         controls = {
             "directions": widgets.Dropdown(
                 options=[(f"pair {i + 1}", i) for i in range(len(SLICE_SEEDS))],
@@ -61,19 +64,20 @@ class LossSliceFigure(LiveFigure):
             ),
         }
         self._shown = None
-        super().__init__(controls, ncols=2, figsize=(10.0, 4.2))
+        super().__init__(controls, ncols=2, figsize=(11.0, 4.2))
 
     def _build(self, ax_map, ax_line) -> None:
         g = SLICE_GRID
         ext = (g[0], g[-1], g[0], g[-1])
         self.image = self.make_live(ax_map.imshow(
             np.zeros((2 * len(g) - 1, 2 * len(g) - 1)), origin="lower", extent=ext, aspect="auto",
-            cmap="viridis", interpolation="nearest",
+            cmap="viridis", interpolation="nearest", vmin=self.clim[0], vmax=self.clim[1],
         ))  # fmt: skip
+        colour_bar(ax_map, self.image, "log₁₀ training loss")
         # no legend here: the live image is painted over the cached layer that holds legends
         ax_map.plot([0], [0], "*", color="white", mec="black", ms=14)
         (self.row,) = ax_map.plot([g[0], g[-1]], [0, 0], color=COLORS["highlight"], lw=2)
-        style_axes(ax_map, "log₁₀ loss, random plane: ★ trained θ*, ― slice", "α (along d₁)",
+        style_axes(ax_map, "Random plane: ★ trained θ*, ― slice", "α (along d₁)",
                    "β (along d₂)", grid=False)  # fmt: skip
 
         (self.curve,) = ax_line.plot([], [], color=COLORS["model"], lw=2, label="L(α) on the slice")
@@ -99,7 +103,6 @@ class LossSliceFigure(LiveFigure):
             self._shown = directions
             logs = _upsample(np.log10(grid), 2)
             self.image.set_data(logs)
-            self.image.set_clim(logs.min(), logs.max())
         g = SLICE_GRID
         j = int(np.argmin(np.abs(g - beta)))
         row = grid[j]
@@ -144,13 +147,14 @@ class ReluKinkFigure(LiveFigure):
             ),  # fmt: skip
             "creases": widgets.Checkbox(creases, description="show the creases w·xᵢ + b = 0"),
         }
-        super().__init__(controls, ncols=2, figsize=(10.0, 4.0))
+        super().__init__(controls, ncols=2, figsize=(11.0, 4.0))
 
     def _build(self, ax_map, ax_cut) -> None:
         ws, bs = np.linspace(*W_SPAN, 181), np.linspace(*B_SPAN, 161)
         surf = ls.relu_neuron_loss(ws[None, :], bs[:, None], self.x, self.y)
-        ax_map.imshow(np.log10(surf), origin="lower", extent=(*W_SPAN, *B_SPAN), aspect="auto",
-                      cmap="viridis", interpolation="bilinear")  # fmt: skip
+        image = ax_map.imshow(np.log10(surf), origin="lower", extent=(*W_SPAN, *B_SPAN),
+                              aspect="auto", cmap="viridis", interpolation="bilinear")  # fmt: skip
+        colour_bar(ax_map, image, "log₁₀ L(w, b)")
         self.crease_lines = []
         for i, xi in enumerate(self.x):
             (line,) = ax_map.plot(ws, -ws * xi, color="white", lw=0.8, ls="--", alpha=0.8,
@@ -160,7 +164,7 @@ class ReluKinkFigure(LiveFigure):
         ax_map.set_xlim(*W_SPAN)
         ax_map.set_ylim(*B_SPAN)
         ax_map.legend(loc="lower left", fontsize="small")
-        style_axes(ax_map, "log₁₀ L(w, b) of ŷ = ReLU(w·x + b)", "weight w", "bias b",
+        style_axes(ax_map, "Loss of ŷ = ReLU(w·x + b)", "weight w", "bias b",
                    grid=False)  # fmt: skip
 
         (self.curve,) = ax_cut.plot([], [], color=COLORS["model"], lw=2, label="L(w) at this b")
