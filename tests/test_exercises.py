@@ -75,9 +75,11 @@ def test_reference_is_not_mistaken_for_a_mistake(name):
 def test_student_array_inputs_are_protected():
     """A student who edits the inputs in place cannot corrupt the next case or the reference."""
 
-    def my_mse(yhat, y):
-        yhat -= y
-        return float(np.mean(yhat**2))
+    def my_mse(w, b, x, y):  # builds ŷ − y inside the x it was given
+        x *= w
+        x += b
+        x -= y
+        return float(np.mean(x**2))
 
     assert check(my_mse).status == CORRECT
 

@@ -2,7 +2,7 @@
 
 A notebook has a stub cell and a checker cell::
 
-    def my_mse(yhat, y):
+    def my_mse(w, b, x, y):
         # YOUR CODE HERE
         raise NotImplementedError
 
