@@ -337,3 +337,10 @@ def test_savefig_draws_everything_and_forgets_the_cache():
     cached = _pixels(toy, cached=True)
     toy.png_base64()  # a savefig: not cacheable, so the next canvas draw is a full one
     assert np.array_equal(_pixels(toy, cached=True), cached)
+
+
+def test_a_figure_too_wide_for_the_notebook_panel_is_refused():
+    from trainlib.live.display import MAX_WIDTH_PX, make_figure
+
+    with pytest.raises(ValueError, match="figsize: expected a width of at most 11.67 in"):
+        make_figure(1, 1, (MAX_WIDTH_PX / 72 + 0.1, 3.0))

@@ -37,6 +37,11 @@ def make_figure(
     A wide figure keeps its layout and is drawn at a lower dpi, never below 72 (10 pt text =
     10 px): JupyterLab's panel at 1280×800 is ~860 px, and a wider canvas is cut off.
     """
+    if figsize[0] * 72.0 > MAX_WIDTH_PX:
+        raise ValueError(
+            f"figsize: expected a width of at most {MAX_WIDTH_PX / 72:.2f} in ({MAX_WIDTH_PX} px "
+            f"at the smallest dpi, 72), got {figsize[0]} in: it would be cut off in JupyterLab"
+        )
     dpi = max(72.0, min(plt.rcParams["figure.dpi"], MAX_WIDTH_PX / figsize[0]))
     # Whole pixels: a fractional canvas size (4.6 in × 100 dpi) leaves a stale edge row.
     figsize = (round(figsize[0] * dpi) / dpi, round(figsize[1] * dpi) / dpi)

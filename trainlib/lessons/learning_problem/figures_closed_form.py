@@ -52,7 +52,7 @@ class ClosedFormFigure(LiveFigure):
                 description="learning rate α (× stability limit 2/λ_max)",
             ),  # fmt: skip
         }
-        super().__init__(controls, ncols=3, figsize=(12.8, 3.9))
+        super().__init__(controls, ncols=3, figsize=(11.6, 3.9))
 
     def _build(self, ax_map, ax_err, ax_cost) -> None:
         (t1lo, t1hi), (t2lo, t2hi) = THETA_BOX
@@ -68,7 +68,7 @@ class ClosedFormFigure(LiveFigure):
         (self.star,) = ax_map.plot([], [], "*", color=COLORS["highlight"], mec="white", ms=16)
         ax_map.set_xlim(t1lo, t1hi)
         ax_map.set_ylim(t2lo, t2hi)
-        style_axes(ax_map, "Excess loss: GD path (white) → θ* (★)", "weight θ₁", "weight θ₂",
+        style_axes(ax_map, "GD path (white) → θ* (★)", "weight θ₁", "weight θ₂",
                    grid=False)  # fmt: skip
         self.status = self.status_text(ax_map)
 

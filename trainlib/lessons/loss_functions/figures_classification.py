@@ -247,7 +247,7 @@ class ImbalanceFigure(LiveFigure):
         # every model of the grid, trained once (vectorised, a fraction of a second)
         self.grid = F.imbalance_figure_grid()
         self.edges, self.hist, self.shares = F.focal_panel(self.grid)
-        super().__init__(controls, ncols=3, figsize=(15.0, 4.4))
+        super().__init__(controls, ncols=3, figsize=(11.6, 4.4))
 
     def _build(self, ax_d, ax_f, ax_r) -> None:
         g = self.grid
