@@ -13,7 +13,8 @@ Read the modules in this order, one idea each:
     base.py           `Layer`, the contract above, and the checks every layer shares
     dense.py          `Dense`: y = x W + b
     activations.py    `ReLU`, `LeakyReLU`, `Sigmoid`, `Tanh` and `ACTIVATIONS` (name → class)
-    normalisation.py  `BatchNorm`: standardise each feature over the batch
+    normalisation.py  `BatchNorm`: standardise each feature over the batch; `LayerNorm`:
+                      each example over its features
     dropout.py        `Dropout`: zero random activations while training
     containers.py     `Residual` (y = x + block(x)) and `Sequential` (layers in order, with
                       gradient checkpointing; `stored_bytes()` measures what backprop holds)
@@ -30,7 +31,7 @@ from trainlib.layers.containers import Residual, Sequential
 from trainlib.layers.dense import Dense
 from trainlib.layers.dropout import Dropout
 from trainlib.layers.network import buffers, load_params, mlp
-from trainlib.layers.normalisation import BatchNorm
+from trainlib.layers.normalisation import BatchNorm, LayerNorm
 
 __all__ = [
     "ACTIVATIONS",
@@ -39,6 +40,7 @@ __all__ = [
     "Dense",
     "Dropout",
     "Layer",
+    "LayerNorm",
     "LeakyReLU",
     "ReLU",
     "Residual",
