@@ -253,3 +253,75 @@ def test_bad_arguments_raise(problem, batches):
         E.settle_rates(0.1, "linear")
     with pytest.raises(ValueError, match="lr"):
         E.playground_schedules(0.0)
+
+
+# --- C39 on a network: warm-up, the range test, one-cycle (experiments_warmup) -------------------
+
+
+def test_C39_warmup_matters_for_adam_at_a_high_rate():
+    from trainlib.lessons.lr_schedules import experiments_warmup as W
+
+    runs = W.warmup_runs(0.2, 10)
+    cold = [r.val_acc for r in runs["no warm-up"]]
+    warm = [r.val_acc for r in runs["warm-up"]]
+    # the notebook states: without 0.09–0.37, with 0.88–0.93 (3 digits printed; 0.005 = rounding)
+    assert min(cold) == pytest.approx(0.094, abs=0.005) and max(cold) == pytest.approx(
+        0.372, abs=0.005
+    )
+    assert min(warm) == pytest.approx(0.88, abs=0.005) and max(warm) == pytest.approx(
+        0.93, abs=0.005
+    )
+    assert max(cold) < min(warm) - 0.4  # on every seed, by a wide margin
+    peaks_cold = [r.early_peak for r in runs["no warm-up"]]
+    peaks_warm = [r.early_peak for r in runs["warm-up"]]
+    # prose: 14–42 without, 2.5–5.5 with; 6–17× the first batch loss 2.48
+    assert 14 <= min(peaks_cold) and max(peaks_cold) < 42.5
+    assert 2.4 < min(peaks_warm) and max(peaks_warm) < 5.55
+    first = runs["warm-up"][0].loss[0]
+    assert first == pytest.approx(2.48, abs=0.005)
+    assert 5.5 < min(peaks_cold) / first and max(peaks_cold) / first < 17.5
+
+
+def test_C39_range_test_and_one_cycle():
+    from trainlib.lessons.lr_schedules import experiments_warmup as W
+
+    rt = W.range_test()
+    # the rate grows exponentially from 1e-4 to 1 over 100 steps
+    np.testing.assert_allclose(rt.lr, 1e-4 * 1e4 ** (np.arange(100) / 100), rtol=1e-12)
+    assert rt.best_lr == pytest.approx(0.19, abs=0.005) and rt.suggested == rt.best_lr / 10
+    # the smoothed loss is Adam-style bias-corrected EMA of the batch losses: recompute
+    a, want = 0.0, []
+    for k, v in enumerate(rt.loss):
+        a = 0.9 * a + 0.1 * v
+        want.append(a / (1 - 0.9 ** (k + 1)))
+    np.testing.assert_allclose(rt.smoothed, want, rtol=1e-12)
+    others = [W.range_test(seed=s).suggested for s in (1, 2)]
+    np.testing.assert_allclose(others, [0.0044, 0.0063], atol=0.00005)
+    cycle = W.schedule_runs({
+        "oc": schedules.one_cycle(rt.suggested, W.MLP_STEPS), "c": rt.suggested, "hi": rt.best_lr,
+    })  # fmt: skip
+    acc = {k: [r.val_acc for r in v] for k, v in cycle.items()}
+    # prose: 0.960–0.970, 0.948–0.966, 0.194–0.564 (printed to 3 digits)
+    assert (min(acc["oc"]), max(acc["oc"])) == pytest.approx((0.960, 0.970), abs=0.0005)
+    assert (min(acc["c"]), max(acc["c"])) == pytest.approx((0.948, 0.966), abs=0.0005)
+    assert (min(acc["hi"]), max(acc["hi"])) == pytest.approx((0.194, 0.564), abs=0.0005)
+
+
+def test_C39_one_cycle_climb_is_cosine_shaped_like_torch_default():
+    s = schedules.one_cycle(1.0, 100)  # pct_start 0.3: peak at step 29
+    t = np.arange(30)
+    want = 1.0 + (1 / 25 - 1.0) / 2 * (np.cos(np.pi * t / 29) + 1)
+    np.testing.assert_allclose(s(t), want, rtol=1e-12)
+    assert s(29) == 1.0
+
+
+def test_range_test_figure_draws_the_test():
+    from trainlib.lessons.lr_schedules import experiments_warmup as W
+    from trainlib.lessons.lr_schedules.figures_range import range_test_figure
+
+    rt = W.range_test()
+    fig = range_test_figure(rt, as_image=False)
+    ax = fig.axes[0]
+    assert np.array_equal(ax.lines[1].get_ydata(), rt.smoothed)
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    assert fig.get_figwidth() <= 11.6

@@ -1,7 +1,8 @@
-"""Exercises of 08_lr_schedules: write three schedules as functions of the step t.
+"""Exercises of 08_lr_schedules: debug a cosine, write a warm-up and a step decay, predict
+Adam without warm-up, tune the warm-up length.
 
-Each takes the step(s) t as an integer array (0, 1, 2, …) and returns the rate of every step,
-the values `trainlib.schedules` (and PyTorch's schedulers) give.
+The schedule exercises take the step(s) t as an integer array (0, 1, 2, …) and return the
+rate of every step, the values `trainlib.schedules` (and PyTorch's schedulers) give.
 """
 
 import numpy as np
@@ -12,8 +13,13 @@ _T = np.arange(0, 61)
 _T_BEYOND = np.arange(0, 130, 7)
 
 # ---------------------------------------------------------------------------------------------
-# 1 — cosine annealing
+# 1 — (debug) a colleague's cosine annealing that never reaches its minimum
 # ---------------------------------------------------------------------------------------------
+
+
+def colleague_cosine(lr: float, T_max: int, eta_min: float, t: np.ndarray) -> np.ndarray:
+    """The notebook's buggy cosine: no π inside the cosine, and η_min added outside."""
+    return eta_min + lr * (1.0 + np.cos(t / T_max)) / 2.0
 
 
 def _cosine(lr: float, T_max: int, eta_min: float, t: np.ndarray) -> np.ndarray:
@@ -26,6 +32,26 @@ my_cosine_exercise = Exercise(
     reference=_cosine,
     cases=[(0.1, 60, 0.001, _T), (0.5, 40, 0.05, _T), (1.0, 100, 0.2, _T_BEYOND)],
     mistakes=[
+        Mistake(
+            "both bugs are still there: cos(t/T_max) only reaches cos(1) ≈ 0.54 at t = T_max "
+            "(the angle must run from 0 to π: cos(π·t/T_max)), and η_min + lr·(…) starts at "
+            "lr + η_min instead of lr.",
+            example=colleague_cosine,
+        ),
+        Mistake(
+            "the π is still missing: cos(t/T_max) at t = T_max is cos(1) ≈ 0.54, not −1, so the "
+            "rate stops at η_min + 0.77·(lr − η_min); the angle must be π·t/T_max.",
+            example=lambda lr, T_max, eta_min, t: (
+                eta_min + (lr - eta_min) * (1 + np.cos(t / T_max)) / 2
+            ),
+        ),
+        Mistake(
+            "the π is right now, but the rate starts at lr + η_min: the cosine must scale "
+            "lr − η_min, η_min + (lr − η_min)·(1 + cos(π·t/T_max))/2.",
+            example=lambda lr, T_max, eta_min, t: (
+                eta_min + lr * (1 + np.cos(np.pi * t / T_max)) / 2
+            ),
+        ),
         Mistake(
             "your rate ends at 0, not at eta_min: the cosine runs between lr and η_min, "
             "η_min + (lr − η_min)·(1 + cos(π·t/T_max))/2.",
@@ -46,7 +72,8 @@ my_cosine_exercise = Exercise(
             ),
         ),
     ],
-    success="Correct! This is torch.optim.lr_scheduler.CosineAnnealingLR, value for value.",
+    success="Fixed! This is torch.optim.lr_scheduler.CosineAnnealingLR, value for value.",
+    kind="debug",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -84,36 +111,161 @@ my_warmup_exercise = Exercise(
     success="Correct! This is torch's LinearLR(start_factor, total_iters=warmup_steps).",
 )
 
-# ---------------------------------------------------------------------------------------------
-# 3 — step decay
+# 3 — step decay from a start and an end rate: the factor γ is yours to find
 # ---------------------------------------------------------------------------------------------
 
 
-def _step_decay(lr: float, step_size: int, gamma: float, t: np.ndarray) -> np.ndarray:
-    """lr·γ^⌊t/step_size⌋."""
+def _step_decay(lr: float, final_lr: float, total_steps: int, step_size: int,
+                t: np.ndarray) -> np.ndarray:  # fmt: skip
+    """lr·γ^⌊t/step_size⌋ with γ = (final_lr/lr)^(1/n), n = ⌊(total_steps − 1)/step_size⌋ cuts.
+
+    Steps run 0 … total_steps − 1; the last one is in period n, whose rate is lr·γⁿ = final_lr.
+    """
+    cuts = (total_steps - 1) // step_size
+    gamma = (final_lr / lr) ** (1.0 / cuts)
     return lr * gamma ** (t // step_size)
 
+
+def _gamma(lr, final_lr, total_steps, step_size):
+    return (final_lr / lr) ** (1.0 / ((total_steps - 1) // step_size))
+
+
+_T300 = np.arange(0, 300)
 
 my_step_decay_exercise = Exercise(
     "my_step_decay",
     reference=_step_decay,
-    cases=[(0.1, 10, 0.5, _T), (1.0, 7, 0.1, _T), (0.3, 25, 0.3, _T_BEYOND)],
+    cases=[
+        (0.1, 0.001, 300, 100, _T300),  # 2 cuts: γ = 0.1
+        (0.1, 0.0125, 80, 20, _T),  # 3 cuts: γ = 0.5
+        (1.0, 0.01, 61, 15, _T),  # 4 cuts
+        (0.3, 0.03, 130, 25, _T_BEYOND),
+    ],  # fmt: skip
     mistakes=[
+        Mistake(
+            "one cut too many: steps run 0 … total_steps − 1, so the last step is in period "
+            "⌊(total_steps − 1)/step_size⌋ — that is the number of cuts n, and γⁿ = final_lr/lr. "
+            "With total_steps/step_size your rate only reaches final_lr after training ends.",
+            example=lambda lr, f, T, s, t: lr * ((f / lr) ** (1.0 / (T // s))) ** (t // s),
+        ),
+        Mistake(
+            "you used γ = final_lr/lr, the whole decay, at every cut: n cuts multiply the rate "
+            "by γⁿ, so γ is the n-th root (final_lr/lr)^(1/n).",
+            example=lambda lr, f, T, s, t: lr * (f / lr) ** (t // s),
+        ),
         Mistake(
             "you used t / step_size without rounding down, so your rate decays a little every "
             "step (that is exponential decay); use the whole number of periods t // step_size.",
-            example=lambda lr, s, g, t: lr * g ** (t / s),
+            example=lambda lr, f, T, s, t: lr * _gamma(lr, f, T, s) ** (t / s),
         ),
         Mistake(
             "your first period is already decayed: at t = 0 … step_size − 1 the rate should "
             "be lr itself, γ^0 = 1, so the exponent is t // step_size, not t // step_size + 1.",
-            example=lambda lr, s, g, t: lr * g ** (t // s + 1),
+            example=lambda lr, f, T, s, t: lr * _gamma(lr, f, T, s) ** (t // s + 1),
         ),
         Mistake(
             "you multiplied by γ·⌊t/step_size⌋ instead of raising γ to that power: each period "
             "multiplies the rate by γ once more, lr·γ^⌊t/step_size⌋.",
-            example=lambda lr, s, g, t: lr * g * (t // s),
+            example=lambda lr, f, T, s, t: lr * _gamma(lr, f, T, s) * (t // s),
         ),
     ],
-    success="Correct! This is torch.optim.lr_scheduler.StepLR, value for value.",
+    success="Correct! γ = (final_lr/lr)^(1/n) with n = ⌊(total_steps − 1)/step_size⌋; then "
+    "it is torch.optim.lr_scheduler.StepLR(step_size, gamma), value for value.",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 4 — (predict) Adam at a high rate without warm-up
+# ---------------------------------------------------------------------------------------------
+
+
+def _no_warmup_accuracy() -> float:
+    """Mean final validation accuracy over 3 seeds of Adam at 0.2, cosine decay, no warm-up."""
+    from trainlib.lessons.lr_schedules.experiments_warmup import warmup_runs
+
+    return float(np.mean([run.val_acc for run in warmup_runs(0.2, 10)["no warm-up"]]))
+
+
+def _explain_no_warmup(got: float, want: float) -> str:
+    return (
+        f"The experiment (3 seeds) ends at a mean validation accuracy of {want:.3f} without "
+        f"warm-up (a blind guess scores 0.1). You said {got}. Adam's first steps move every "
+        "weight by about α = 0.2, as large as the weights themselves: the batch loss jumps "
+        "far above its start, and 100 steps are not enough to recover."
+    )
+
+
+predict_no_warmup_exercise = Exercise(
+    "predict_no_warmup",
+    reference=_no_warmup_accuracy,
+    cases=[()],
+    mistakes=[
+        Mistake(
+            "you expected Adam to train as if nothing happened. Its first step moves every "
+            "weight by about α (notebook 07, C34) whatever the gradient's size — here 0.2, as "
+            "large as the He-initialised weights — and the early batch losses jump far above "
+            "their start.",
+            example=lambda: 0.93,
+            detect=lambda got, expected, args: float(got) >= 0.75,
+        ),
+    ],
+    success="Right.",
+    rtol=0.0,
+    atol=0.1,  # a prediction: within 0.1 of the measured accuracy counts
+    kind="predict",
+    explain=_explain_no_warmup,
+)
+
+# ---------------------------------------------------------------------------------------------
+# 5 — (tune) the length of the warm-up
+# ---------------------------------------------------------------------------------------------
+
+#: The goal: Adam at peak rate 0.2 reaches this mean validation accuracy over the 3 seeds.
+TUNE_LR, TUNE_ACC = 0.2, 0.90
+
+
+def _warmup_steps() -> int:
+    """A warm-up of 30 of the 100 steps: long enough to start gently, short enough to train."""
+    return 30
+
+
+def _warmup_goal(warmup_steps: int) -> str | None:
+    """Run warm-up + cosine with `warmup_steps` on the 3 seeds; None if the goal is reached."""
+    from trainlib.lessons.lr_schedules.experiments_warmup import MLP_STEPS, warmup_runs
+
+    if not isinstance(warmup_steps, int | np.integer) or not 1 <= warmup_steps < MLP_STEPS:
+        raise ValueError(f"warmup_steps: expected an integer 1 … {MLP_STEPS - 1}, "
+                         f"got {warmup_steps!r}")  # fmt: skip
+    accs = [run.val_acc for run in warmup_runs(TUNE_LR, int(warmup_steps))["warm-up"]]
+    mean = float(np.mean(accs))
+    if mean >= TUNE_ACC:
+        return None
+    per_seed = ", ".join(f"{a:.3f}" for a in accs)
+    why = (
+        "the warm-up is too short: the rate reaches 0.2 while the network is still near its "
+        "random start, and the early steps still throw the weights around"
+        if warmup_steps < 30
+        else "the warm-up is too long: it leaves too few steps at a useful rate before the "
+        "cosine takes the rate to 0 at step 100"
+    )
+    return (
+        f"with {warmup_steps} warm-up steps the seeds reach {per_seed} (mean {mean:.3f}, "
+        f"goal ≥ {TUNE_ACC}): {why}."
+    )
+
+
+tune_warmup_steps_exercise = Exercise(
+    "tune_warmup_steps",
+    reference=_warmup_steps,
+    cases=[()],
+    mistakes=[
+        Mistake(
+            "a warm-up of one or two steps is no warm-up: the rate is already at 0.2 on the "
+            "second or third step, when Adam has seen almost no gradients.",
+            example=lambda: 1,
+            detect=lambda got, expected, args: int(got) <= 2,
+        ),
+    ],
+    success="Goal reached: with that warm-up Adam at 0.2 trains on every seed.",
+    kind="tune",
+    goal=_warmup_goal,
 )
