@@ -518,7 +518,7 @@ RULE_CODE = {
     "adagrad": [
         "g = g + weight_decay * p",
         "G += g**2",
-        "eta_t = float(lr_fn(state.t)) / (1 + (t - 1) * lr_decay)",
+        "eta_t = _rate(lr_fn, state.t) / (1 + (t - 1) * lr_decay)",
         "p -= eta_t * g / (np.sqrt(G) + eps)",
     ],
     "rmsprop": [
@@ -581,3 +581,107 @@ def test_adam_with_decoupled_weight_decay_is_adamw_bit_for_bit():
     w = replay(optim.adamw(lr=0.01, weight_decay=0.1), p0, grads)
     assert all(np.array_equal(x, y) for x, y in zip(a, w, strict=True))
     assert optim.adam(decoupled_weight_decay=True).hyperparams["decoupled_weight_decay"]
+
+
+# ---------------------------------------------------------------------------------------
+# The state a step is given, and a schedule's rate: checked once per step (types and shapes)
+
+
+@pytest.mark.parametrize("make", list(optim.OPTIMIZERS.values()))
+def test_step_rejects_a_state_that_is_not_this_optimisers(make):
+    opt, p = make(), np.zeros(3)
+    for bad in (None, (0, np.zeros(3)), {"t": 0}):
+        with pytest.raises(
+            TypeError, match="^state: expected a .*State from this optimiser's init"
+        ):
+            opt.step(p, p, bad)
+    other = optim.rmsprop() if make is not optim.rmsprop else optim.adam()
+    with pytest.raises(TypeError, match="^state: expected a .*State.*got (RMSPropState|AdamState)"):
+        opt.step(p, p, other.init(p))
+
+
+@pytest.mark.parametrize("make", list(optim.OPTIMIZERS.values()))
+def test_step_rejects_a_state_shaped_for_other_params(make):
+    opt = make(momentum=0.9) if make in (optim.sgd, optim.rmsprop) else make()
+    state = opt.init(np.zeros(4))
+    with pytest.raises(ValueError, match=r"^state\.\w+: expected shape \(3,\) to match params"):
+        opt.step(np.zeros(3), np.zeros(3), state)
+    net = {"W": np.zeros((2, 2)), "b": np.zeros(2)}
+    state = opt.init({"W": np.zeros((2, 2))})
+    with pytest.raises(ValueError, match=r"^state\.\w+: expected a dict with keys \['W', 'b'\]"):
+        opt.step(net, net, state)
+
+
+@pytest.mark.parametrize("t", [-1, 1.5, "1", None])
+def test_step_rejects_a_step_count_that_is_not_a_non_negative_int(t):
+    opt, p = optim.adam(), np.zeros(2)
+    state = opt.init(p)._replace(t=t)
+    with pytest.raises(ValueError, match=r"^state\.t: expected an integer >= 0"):
+        opt.step(p, p, state)
+
+
+def test_amsgrad_needs_its_running_maximum_in_the_state():
+    p = np.zeros(2)
+    state = optim.adam().init(p)  # v_max=None: made without amsgrad
+    with pytest.raises(ValueError, match=r"^state\.v_max: expected arrays shaped like params"):
+        optim.adam(amsgrad=True).step(p, p, state)
+    with pytest.raises(ValueError, match=r"^state\.buf: expected arrays shaped like params"):
+        optim.sgd(momentum=0.9).step(p, p, optim.sgd().init(p))
+
+
+@pytest.mark.parametrize("make", list(optim.OPTIMIZERS.values()))
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf"), "0.1", None])
+def test_a_schedule_giving_a_bad_rate_is_a_value_error_naming_lr_and_the_step(make, bad):
+    opt = make(lr=lambda t: 0.1 if t < 2 else bad)
+    p = np.ones(2)
+    state = opt.init(p)
+    for _ in range(2):
+        p, state = opt.step(p, np.ones(2), state)
+    with pytest.raises(
+        ValueError, match=r"^lr: expected a finite number >= 0 from the schedule at step t=2, got"
+    ):
+        opt.step(p, np.ones(2), state)
+
+
+@pytest.mark.parametrize("make", list(optim.OPTIMIZERS.values()))
+@pytest.mark.parametrize(
+    ("arg", "bad"), [("lr", None), ("lr", "0.1"), ("weight_decay", "a"), ("weight_decay", [0.1])]
+)
+def test_a_hyperparameter_of_the_wrong_type_is_a_type_error_naming_it(make, arg, bad):
+    with pytest.raises(TypeError, match=f"^{arg}: expected a real number, got"):
+        make(**{arg: bad})
+
+
+@pytest.mark.parametrize(("make", "arg"), [(optim.sgd, "nesterov"), (optim.adam, "amsgrad"),
+                                           (optim.rmsprop, "centered")])  # fmt: skip
+def test_a_switch_must_be_true_or_false(make, arg):
+    with pytest.raises(TypeError, match=f"^{arg}: expected True or False, got 'yes'"):
+        make(**{arg: "yes"})
+
+
+def test_hyperparams_hold_the_checked_numbers():
+    assert optim.sgd(lr=1).hyperparams["lr"] == 1.0
+    assert type(optim.sgd(lr=np.float32(0.5)).hyperparams["lr"]) is float
+
+
+def test_deliberate_pass_through_a_nan_gradient_gives_nan_params_as_in_pytorch():
+    # Deliberate (CONTRIBUTING, "Deliberate pass-throughs"): step does not look at every
+    # element; the training loops report the NaN as divergence.
+    for make in optim.OPTIMIZERS.values():
+        opt = make()
+        p, state = opt.step(np.zeros(2), np.array([np.nan, 1.0]), opt.init(np.zeros(2)))
+        assert np.isnan(p[0]) and np.isfinite(p[1])
+
+
+def test_deliberate_pass_through_rmsprop_alpha_above_one_as_in_pytorch():
+    # torch.optim.RMSprop only asks alpha >= 0; so do we (CONTRIBUTING lists it).
+    assert optim.rmsprop(alpha=1.5).hyperparams["alpha"] == 1.5
+
+
+def test_effective_lr_and_in_place_need_an_optimiser():
+    with pytest.raises(TypeError, match="^opt: expected an optimiser"):
+        optim.effective_lr(None, "adam")
+    with pytest.raises(TypeError, match="^opt: expected an optimiser"):
+        optim.InPlace("adam", np.zeros(2))
+    with pytest.raises(TypeError, match="^state: expected a AdamState"):
+        optim.effective_lr(None, optim.adam())

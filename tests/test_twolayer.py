@@ -168,3 +168,28 @@ def test_C25_autodiff_is_exact_finite_differences_are_approximate():
     # finite differences: truncation + cancellation error, visible but small
     assert max(fd_err.values()) > EXACT_TOL, fd_err
     assert max(fd_err.values()) < FD_TOL, fd_err
+
+
+def test_backward_checks_its_cache_and_params():
+    rng = np.random.default_rng(0)
+    params = twolayer.init_params(3, 4, rng=rng)
+    cache = twolayer.forward(params, rng.standard_normal((5, 3)), rng.integers(0, 2, 5))
+    with pytest.raises(ValueError, match=r"^cache: expected keys \('x', 'y', 'z1'"):
+        twolayer.backward(params, {})
+    with pytest.raises(TypeError, match="^cache: expected a dict, got None"):
+        twolayer.backward(params, None)
+    with pytest.raises(ValueError, match=r"^params: expected keys \('W1', 'b1', 'W2', 'b2'\)"):
+        twolayer.backward({"W1": params["W1"]}, cache)
+    other = twolayer.init_params(3, 6, rng=rng)  # H = 6: the cache was made with H = 4
+    with pytest.raises(ValueError, match=r"^cache\['z1'\]: expected shape \(5, 6\)"):
+        twolayer.backward(other, cache)
+    with pytest.raises(ValueError, match=r"^cache\['yhat'\]: expected finite values"):
+        twolayer.backward(params, {**cache, "yhat": np.full((5, 1), np.nan)})
+
+
+def test_forward_rejects_an_empty_batch_and_init_needs_a_generator():
+    params = twolayer.init_params(2, 3, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"^x: expected at least one element, got shape \(0, 2\)"):
+        twolayer.forward(params, np.zeros((0, 2)), np.zeros(0))
+    with pytest.raises(TypeError, match="^rng: expected a np.random.Generator"):
+        twolayer.init_params(2, 3, rng=None)

@@ -18,8 +18,10 @@ rest, and no math:
   report, so the rule runs under `np.errstate(all="ignore")` (no RuntimeWarnings).
 
 The other walks over a dict of arrays the optimisers need are here too: `zeros_like` and
-`tree_map`, and the input checks `check_params`, `check_grads` (run by `apply_rule`) and
-`check_float`.
+`tree_map`, and the input checks `check_params`, `check_grads` (run by `apply_rule`),
+`check_state` and `check_float`. The checks a step runs look at types and shapes only (a
+few attribute reads per array), never at every element: a NaN in params, grads or state
+passes through a step, as in PyTorch (the training loops report it as divergence).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from trainlib.validation import as_array
+from trainlib.validation import ArgumentTypeError, as_array, check_int, describe
 
 Tree = np.ndarray | dict[str, np.ndarray]
 
@@ -80,21 +82,81 @@ def check_params(params: Any) -> Tree:
     return as_array("params", params)
 
 
-def check_grads(grads: Any, params: Tree) -> None:
-    """Raise unless `grads` has the structure (dict keys, shapes) of `params`."""
+def check_grads(grads: Any, params: Any) -> None:
+    """Raise unless `params` are real arrays and `grads` has their structure (keys, shapes)."""
+    check_like("grads", grads, params)
+
+
+def check_like(name: str, tree: Any, params: Any, *, arrays: bool = False) -> None:
+    """Raise unless `tree` has the structure of `params` (dict keys, shapes), both real-valued.
+
+    Types and shapes only (no pass over the elements); `arrays=True` also asks for numpy
+    arrays (optimiser state), not lists or scalars.
+    """
     if isinstance(params, Mapping):
-        if not isinstance(grads, Mapping) or grads.keys() != params.keys():
-            given = sorted(grads) if isinstance(grads, Mapping) else type(grads).__name__
-            raise ValueError(f"grads: expected a dict with keys {sorted(params)}, got {given}")
-        for k in params:
-            if np.shape(grads[k]) != np.shape(params[k]):
+        if not params:
+            raise ValueError("params: expected an array or a non-empty dict of arrays, got {}")
+        if not isinstance(tree, Mapping) or tree.keys() != params.keys():
+            given = sorted(tree) if isinstance(tree, Mapping) else describe(tree)
+            raise ValueError(f"{name}: expected a dict with keys {sorted(params)}, got {given}")
+        for k, p in params.items():
+            _check_leaf(f"params[{k!r}]", p)
+            _check_leaf(f"{name}[{k!r}]", tree[k], arrays)
+            if np.shape(tree[k]) != np.shape(p):
                 raise ValueError(
-                    f"grads[{k!r}]: expected shape {np.shape(params[k])} to match "
-                    f"params[{k!r}], got {np.shape(grads[k])}"
+                    f"{name}[{k!r}]: expected shape {np.shape(p)} to match "
+                    f"params[{k!r}], got {np.shape(tree[k])}"
                 )
-    elif isinstance(grads, Mapping) or np.shape(grads) != np.shape(params):
-        given = "a dict" if isinstance(grads, Mapping) else f"shape {np.shape(grads)}"
-        raise ValueError(f"grads: expected shape {np.shape(params)} to match params, got {given}")
+        return
+    _check_leaf("params", params)
+    if isinstance(tree, Mapping) or np.shape(tree) != np.shape(params):
+        given = "a dict" if isinstance(tree, Mapping) else f"shape {np.shape(tree)}"
+        raise ValueError(f"{name}: expected shape {np.shape(params)} to match params, got {given}")
+    _check_leaf(name, tree, arrays)
+
+
+def _check_leaf(name: str, a: Any, array: bool = False) -> None:
+    """Raise unless `a` is a real-valued array (or, unless `array`, a number or list of them)."""
+    if isinstance(a, np.ndarray):
+        if a.dtype.kind in "biuf":
+            return
+    elif not array and not isinstance(a, str | bytes | Mapping):
+        try:
+            kind = np.asarray(a).dtype.kind
+        except (TypeError, ValueError):  # ragged nested lists
+            kind = "O"
+        if kind in "biuf":
+            return
+    raise ArgumentTypeError(f"{name}: expected a real-valued numpy array, got {describe(a)}")
+
+
+def check_state(state: Any, kind: type, params: Any, **needed: bool) -> None:
+    """Raise unless `state` is this optimiser's state for `params`.
+
+    Checks: its type is `kind` (the NamedTuple its `init` returns), `t` is an integer ≥ 0, and
+    each field named in `needed` holds arrays shaped like `params` where `needed[field]` is
+    True (e.g. v_max with amsgrad). `params=None` checks only the type and `t`.
+    """
+    if type(state) is not kind:
+        raise ArgumentTypeError(
+            f"state: expected a {kind.__name__} from this optimiser's init, got "
+            f"{type(state).__name__}"
+        )
+    t = state.t
+    if type(t) is not int or t < 0:
+        check_int("state.t", t)
+    if params is None:
+        return
+    for field, need in needed.items():
+        tree = getattr(state, field)
+        if tree is None:
+            if need:
+                raise ValueError(
+                    f"state.{field}: expected arrays shaped like params (init with these "
+                    "settings makes them), got None"
+                )
+            continue
+        check_like(f"state.{field}", tree, params, arrays=True)
 
 
 def check_float(p: Any, note: str = "") -> None:

@@ -19,10 +19,13 @@ import numpy as np
 
 from trainlib.validation import (
     as_array,
+    check_bool,
     check_choice,
     check_int,
     check_positive,
     check_range,
+    check_real,
+    check_rng,
 )
 
 
@@ -53,6 +56,7 @@ def regression(
     outliers = check_int("outliers", outliers, minimum=0)
     check_range("outliers", outliers, 0, n, hi_closed=True)
     outlier_scale = check_positive("outlier_scale", outlier_scale, strict=False)
+    check_rng("rng", rng)
     theta = rng.standard_normal(d + 1)
     X = rng.uniform(-3.0, 3.0, size=(n, d))
     y = theta[0] + X @ theta[1:] + noise * rng.standard_normal(n)
@@ -69,6 +73,7 @@ def moons(n: int, *, rng: np.random.Generator, noise: float = 0.1) -> tuple[np.n
     """
     n = check_int("n", n, minimum=1)
     noise = check_positive("noise", noise, strict=False)
+    check_rng("rng", rng)
     n0, n1 = _split(n, 2)
     t0, t1 = rng.uniform(0, np.pi, n0), rng.uniform(0, np.pi, n1)
     X = np.concatenate([np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]])
@@ -89,6 +94,7 @@ def spirals(
     n = check_int("n", n, minimum=1)
     classes = check_choice("classes", classes, (2, 3))
     noise = check_positive("noise", noise, strict=False)
+    check_rng("rng", rng)
     Xs, ys = [], []
     for k, m in enumerate(_split(n, classes)):
         r = np.linspace(0.0, 1.0, m)
@@ -109,13 +115,17 @@ def blobs(
     """
     n = check_int("n", n, minimum=1)
     std = check_positive("std", std, strict=False)
+    check_rng("rng", rng)
     if isinstance(centers, int | np.integer) and not isinstance(centers, bool):
         k = check_int("centers", centers, minimum=1)
         C = rng.uniform(-5.0, 5.0, size=(k, 2))
     else:
         C = as_array("centers", centers, ndim=2).astype(np.float64)
-        if C.shape[0] < 1:
-            raise ValueError(f"centers: expected at least one centre, got shape {C.shape}")
+        if C.shape[0] < 1 or C.shape[1] < 1:
+            raise ValueError(
+                f"centers: expected at least one centre of at least one coordinate, "
+                f"got shape {C.shape}"
+            )
     y = np.repeat(np.arange(len(C)), _split(n, len(C)))
     X = C[y] + std * rng.standard_normal((n, C.shape[1]))
     return X, y.astype(np.int64)
@@ -141,6 +151,7 @@ def imbalanced(
     )
     d = check_int("d", d, minimum=1)
     separation = check_positive("separation", separation, strict=False)
+    check_rng("rng", rng)
     n1 = max(1, round(n * minority_fraction))
     y = np.r_[np.zeros(n - n1), np.ones(n1)]
     X = rng.standard_normal((n, d)) + y[:, None] * separation / np.sqrt(d)
@@ -149,8 +160,15 @@ def imbalanced(
 
 
 def _check_xy(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """X and y as arrays of at least one sample each, as many of y as of X."""
     X, y = np.asarray(X), np.asarray(y)
-    if X.ndim < 1 or y.ndim < 1 or len(X) != len(y):
+    check_real("X", X)  # kept as given: integer labels stay integers
+    check_real("y", y)
+    if X.ndim < 1 or len(X) < 1:
+        raise ValueError(
+            f"X: expected at least one sample (an array (n, …), n >= 1), got {X.shape}"
+        )
+    if y.ndim < 1 or len(X) != len(y):
         raise ValueError(
             f"y: expected as many samples as X ({np.shape(X)[:1]}), got shape {y.shape}"
         )
@@ -173,8 +191,8 @@ def minibatches(
     """
     X, y = _check_xy(X, y)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    if shuffle and rng is None:
-        raise ValueError("rng: expected a np.random.Generator when shuffle=True, got None")
+    if check_bool("shuffle", shuffle) or rng is not None:
+        check_rng("rng", rng)  # required to shuffle
     order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
     for start in range(0, len(X), batch_size):
         idx = order[start : start + batch_size]
@@ -191,6 +209,7 @@ def train_val_split(
     """
     X, y = _check_xy(X, y)
     val_fraction = check_range("val_fraction", val_fraction, 0.0, 1.0, lo_closed=False)
+    check_rng("rng", rng)
     n = len(X)
     n_val = round(n * val_fraction)
     if not 1 <= n_val <= n - 1:
@@ -209,6 +228,7 @@ def digits(*, scaled: bool = True) -> tuple[np.ndarray, np.ndarray]:
     Shapes: returns X (1797, 64) float64, pixel intensities 0…16, divided by 16 into [0, 1]
     when `scaled`; y (1797,) int64 digit labels 0…9.
     """
+    scaled = check_bool("scaled", scaled)
     X, y = _digits_table()
     return (X / 16.0 if scaled else X.copy()), y.copy()
 

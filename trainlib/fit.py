@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from trainlib.layers import buffers, load_params
-from trainlib.validation import NonFiniteError, as_array, check_int, check_positive
+from trainlib.validation import NonFiniteError, as_array, check_int, check_positive, check_rng
 
 Array = np.ndarray
 
@@ -315,8 +315,7 @@ def _checked_options(model: Any, loss: Callable, X: Any, y: Any, kw: dict[str, A
     X, y = _checked_xy("X", X, "y", y)
     check_int("epochs", kw["epochs"], minimum=0)
     check_int("batch_size", kw["batch_size"], minimum=1)
-    if not isinstance(kw["rng"], np.random.Generator):
-        raise ValueError(f"rng: expected a np.random.Generator, got {kw['rng']!r}")
+    check_rng("rng", kw["rng"])
     for name in ("clip_norm", "clip_value"):
         if kw[name] is not None:
             kw[name] = check_positive(name, kw[name])

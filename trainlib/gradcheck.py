@@ -18,11 +18,20 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from trainlib.validation import (
+    as_array,
+    check_callable,
+    check_has,
+    check_mapping,
+    check_positive,
+    check_rng,
+)
+
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     """Largest relative error max |a − b| / max(|a| + |b|, 1e-12), elementwise."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = as_array("a", a).astype(np.float64, copy=False)
+    b = as_array("b", b).astype(np.float64, copy=False)
     if a.shape != b.shape:
         raise ValueError(f"b: expected shape {a.shape} to match a, got {b.shape}")
     if a.size == 0:
@@ -38,6 +47,14 @@ def numerical_gradient(
     `f` takes no arguments and reads `x` itself, so the same routine checks inputs and
     parameters of a layer alike.
     """
+    check_callable("f", f)
+    if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+        raise ValueError(
+            f"x: expected a float numpy array (perturbed in place), got {type(x).__name__} "
+            f"with dtype {getattr(x, 'dtype', None)}"
+        )
+    dout = as_array("dout", dout)
+    h = check_positive("h", h)
     grad = np.zeros_like(x, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -62,6 +79,8 @@ def gradcheck(
     h: float = 1e-6,
 ) -> dict[str, float]:
     """Relative error between `analytic[k]` and the numerical gradient for each `inputs[k]`."""
+    check_mapping("inputs", inputs)
+    check_mapping("analytic", analytic, tuple(inputs))
     return {k: rel_error(analytic[k], numerical_gradient(f, x, dout, h)) for k, x in inputs.items()}
 
 
@@ -77,7 +96,9 @@ def check_loss(
 
     The upstream gradient is a random scalar, so a gradient off by a constant factor fails.
     """
-    yhat = np.array(yhat, dtype=np.float64)
+    check_rng("rng", rng)
+    check_callable("loss", loss)
+    yhat = np.array(as_array("yhat", yhat), dtype=np.float64)
     dout = float(rng.uniform(0.5, 2.0)) * rng.choice([-1.0, 1.0])
     _, grad = loss(yhat, *args, **kwargs)
     errs = gradcheck(
@@ -98,7 +119,9 @@ def check_layer(
     The layer must be deterministic between calls (a Dropout layer reuses its mask when
     constructed for checking; see `trainlib.layers.Dropout`).
     """
-    x = np.array(x, dtype=np.float64)
+    check_rng("rng", rng)
+    check_has("layer", layer, ("forward", "backward", "params", "grads"), "a layer")
+    x = np.array(as_array("x", x), dtype=np.float64)
     out = layer.forward(x, train=train)
     dout = rng.standard_normal(out.shape)
     dx = layer.backward(dout)

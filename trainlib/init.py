@@ -16,10 +16,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from trainlib.validation import check_choice, check_int, check_positive
+from trainlib.validation import (
+    check_choice,
+    check_float_dtype,
+    check_int,
+    check_positive,
+    check_range,
+    check_rng,
+)
 
 __all__ = [
     "INITIALISERS",
@@ -48,7 +56,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        a = 0.01 if param is None else float(param)
+        a = 0.01 if param is None else check_range("param", param, -1e6, 1e6)
         return math.sqrt(2.0 / (1.0 + a * a))
     return 1.0
 
@@ -56,13 +64,13 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def glorot_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     """Glorot/Xavier standard deviation: gain · √(2 / (fan_in + fan_out))."""
     _check_fans(fan_in, fan_out)
-    return float(gain) * math.sqrt(2.0 / (fan_in + fan_out))
+    return _gain(gain) * math.sqrt(2.0 / (fan_in + fan_out))
 
 
 def he_std(fan_in: int, gain: float = math.sqrt(2.0)) -> float:
     """He/Kaiming standard deviation (mode fan_in): gain / √fan_in = √(2 / fan_in) for ReLU."""
     check_int("fan_in", fan_in, minimum=1)
-    return float(gain) / math.sqrt(fan_in)
+    return _gain(gain) / math.sqrt(fan_in)
 
 
 def normal(
@@ -73,8 +81,9 @@ def normal(
     Shapes: returns W: (fan_in, fan_out).
     """
     _check_fans(fan_in, fan_out)
-    check_positive("scale", scale, strict=False)
-    return (float(scale) * rng.standard_normal((fan_in, fan_out))).astype(dtype, copy=False)
+    scale = check_positive("scale", scale, strict=False)
+    dtype = _check_draw(rng, dtype)
+    return (scale * rng.standard_normal((fan_in, fan_out))).astype(dtype, copy=False)
 
 
 def glorot_uniform(
@@ -96,6 +105,7 @@ def glorot_normal(
     Shapes: returns W: (fan_in, fan_out).
     """
     std = glorot_std(fan_in, fan_out, _gain(gain))
+    dtype = _check_draw(rng, dtype)
     return (std * rng.standard_normal((fan_in, fan_out))).astype(dtype, copy=False)
 
 
@@ -130,6 +140,7 @@ def he_normal(
     """
     _check_fans(fan_in, fan_out)
     std = he_std(fan_in, _gain(gain))
+    dtype = _check_draw(rng, dtype)
     return (std * rng.standard_normal((fan_in, fan_out))).astype(dtype, copy=False)
 
 
@@ -151,5 +162,12 @@ def _gain(gain: float) -> float:
     return check_positive("gain", gain)
 
 
+def _check_draw(rng: Any, dtype: Any) -> np.dtype:
+    """Check what every initialiser draws with: the generator and the float dtype."""
+    check_rng("rng", rng)
+    return check_float_dtype("dtype", dtype)
+
+
 def _uniform(rng: np.random.Generator, a: float, fan_in: int, fan_out: int, dtype) -> np.ndarray:
+    dtype = _check_draw(rng, dtype)
     return rng.uniform(-a, a, size=(fan_in, fan_out)).astype(dtype, copy=False)

@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from trainlib.validation import NonFiniteError, as_array, check_int, check_positive
+from trainlib.validation import (
+    ArgumentTypeError,
+    NonFiniteError,
+    as_array,
+    check_int,
+    check_positive,
+    check_rng,
+)
 
 __all__ = ["least_squares", "GDRun", "minibatch_gd", "gd_variants"]
 
@@ -98,7 +105,7 @@ def _checked_runs(rng: Any) -> tuple[Any, int | None]:
         return rng, None
     rngs = list(rng) if isinstance(rng, (list, tuple)) else None
     if not rngs or not all(isinstance(g, np.random.Generator) for g in rngs):
-        raise ValueError(
+        raise ArgumentTypeError(
             f"rng: expected a np.random.Generator or a non-empty list of them, got {rng!r}"
         )
     return rngs, len(rngs)
@@ -239,7 +246,7 @@ def gd_variants(
         raise ValueError(
             f"lr: expected a learning rate for every variant, missing {sorted(missing)}"
         )
-    children = rng.spawn(len(batch_sizes))
+    children = check_rng("rng", rng).spawn(len(batch_sizes))
     return {
         name: minibatch_gd(
             loss_and_grad, theta0, X, y, batch_size=b, epochs=epochs, lr=lrs[name], rng=r

@@ -25,8 +25,22 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from trainlib._elementwise import apply_rule, check_float, check_params, tree_map, zeros_like
-from trainlib.validation import check_positive, check_range
+from trainlib._elementwise import (
+    apply_rule,
+    check_float,
+    check_params,
+    check_state,
+    tree_map,
+    zeros_like,
+)
+from trainlib.validation import (
+    check_bool,
+    check_has,
+    check_number,
+    check_positive,
+    check_range,
+    check_rate,
+)
 
 Params = np.ndarray | dict[str, np.ndarray]
 Schedule = Callable[[int], float]
@@ -90,7 +104,10 @@ class AdamState(NamedTuple):
 
 
 def _as_schedule(lr: float | Schedule) -> Schedule:
-    """A float becomes the constant schedule t ↦ lr; a callable is used as given."""
+    """A float becomes the constant schedule t ↦ lr; a callable is used as given.
+
+    A schedule's rate is checked when a step uses it (see `_rate`).
+    """
     if callable(lr):
         return lr
     value = check_positive("lr", lr, strict=False)
@@ -99,6 +116,17 @@ def _as_schedule(lr: float | Schedule) -> Schedule:
         return value
 
     return constant
+
+
+def _rate(lr: Schedule, t: int) -> float:
+    """lr(t) as a Python float (which keeps float32 params float32); ValueError naming `lr`
+    and the step unless it is a finite number ≥ 0 (a schedule gone negative or NaN)."""
+    return check_rate("lr", lr(t), t)
+
+
+def _hyper_lr(lr: float | Schedule) -> float | Schedule:
+    """`lr` as `hyperparams` shows it: a float, or the schedule itself."""
+    return lr if callable(lr) else float(lr)
 
 
 def _as_betas(betas: Any) -> tuple[float, float]:
@@ -112,7 +140,7 @@ def _last_lr(lr: Schedule, state: Any) -> float:
     """The learning rate the latest step used; ValueError before the first step."""
     if state.t < 1:
         raise ValueError("state: expected a state after at least one step (t >= 1), got t=0")
-    return float(lr(state.t - 1))
+    return _rate(lr, state.t - 1)
 
 
 # ---------------------------------------------------------------------------------------
@@ -140,8 +168,9 @@ def sgd(
     """
     lr_fn = _as_schedule(lr)
     momentum = check_positive("momentum", momentum, strict=False)
-    dampening = float(dampening)
+    dampening = check_number("dampening", dampening)
     weight_decay = check_positive("weight_decay", weight_decay, strict=False)
+    nesterov = check_bool("nesterov", nesterov)
     if nesterov and (momentum <= 0 or dampening != 0):
         raise ValueError(
             "nesterov: expected momentum > 0 and dampening = 0 with nesterov=True, "
@@ -155,7 +184,8 @@ def sgd(
     def step(
         params: Params, grads: Params, state: SGDState, *, inplace: bool = False
     ) -> tuple[Params, SGDState]:
-        eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
+        check_state(state, SGDState, params, buf=bool(momentum))
+        eta = _rate(lr_fn, state.t)
 
         def update(p, g, b):  # p and b change in place
             if weight_decay:
@@ -169,10 +199,15 @@ def sgd(
         return params, SGDState(state.t + 1, buf)
 
     def rate(state: SGDState) -> float:
+        check_state(state, SGDState, None)
         return _last_lr(lr_fn, state)
 
     hyper = dict(
-        lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov
+        lr=_hyper_lr(lr),
+        momentum=momentum,
+        dampening=dampening,
+        weight_decay=weight_decay,
+        nesterov=nesterov,
     )
     return Optimizer(init, step, lr_fn, rate, "sgd", hyper)
 
@@ -205,8 +240,9 @@ def adagrad(
         return AdaGradState(t=0, sum_sq=zeros_like(check_params(params), init_acc))
 
     def step(params: Params, grads: Params, state: AdaGradState, *, inplace: bool = False):
+        check_state(state, AdaGradState, params, sum_sq=True)
         t = state.t + 1
-        eta_t = float(lr_fn(state.t)) / (1 + (t - 1) * lr_decay)
+        eta_t = _rate(lr_fn, state.t) / (1 + (t - 1) * lr_decay)
 
         def update(p, g, G):  # p and G change in place
             if weight_decay:
@@ -218,11 +254,12 @@ def adagrad(
         return params, AdaGradState(t, sum_sq)
 
     def rate(state: AdaGradState) -> Params:
+        check_state(state, AdaGradState, None)
         eta_t = _last_lr(lr_fn, state) / (1 + (state.t - 1) * lr_decay)
         return tree_map(lambda G: eta_t / (np.sqrt(G) + eps), state.sum_sq)
 
     hyper = dict(
-        lr=lr,
+        lr=_hyper_lr(lr),
         lr_decay=lr_decay,
         weight_decay=weight_decay,
         initial_accumulator_value=init_acc,
@@ -257,6 +294,7 @@ def rmsprop(
     eps = check_positive("eps", eps, strict=False)
     weight_decay = check_positive("weight_decay", weight_decay, strict=False)
     momentum = check_positive("momentum", momentum, strict=False)
+    centered = check_bool("centered", centered)
 
     def init(params: Params) -> RMSPropState:
         params = check_params(params)
@@ -264,7 +302,8 @@ def rmsprop(
         return RMSPropState(0, zeros_like(params), g_avg, zeros_like(params) if momentum else None)
 
     def step(params: Params, grads: Params, state: RMSPropState, *, inplace: bool = False):
-        eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
+        check_state(state, RMSPropState, params, v=True, g_avg=centered, buf=bool(momentum))
+        eta = _rate(lr_fn, state.t)
 
         def update(p, g, v, g_avg, b):  # p, v, g_avg and b change in place
             if weight_decay:
@@ -287,13 +326,19 @@ def rmsprop(
         return params, RMSPropState(state.t + 1, v, g_avg, buf)
 
     def rate(state: RMSPropState) -> Params:
+        check_state(state, RMSPropState, None)
         eta = _last_lr(lr_fn, state)
         if centered:
             return tree_map(lambda v, m: eta / (np.sqrt(v - m**2) + eps), state.v, state.g_avg)
         return tree_map(lambda v: eta / (np.sqrt(v) + eps), state.v)
 
     hyper = dict(
-        lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered
+        lr=_hyper_lr(lr),
+        alpha=alpha,
+        eps=eps,
+        weight_decay=weight_decay,
+        momentum=momentum,
+        centered=centered,
     )
     return Optimizer(init, step, lr_fn, rate, "rmsprop", hyper)
 
@@ -325,6 +370,8 @@ def adam(
     beta1, beta2 = _as_betas(betas)
     eps = check_positive("eps", eps, strict=False)
     weight_decay = check_positive("weight_decay", weight_decay, strict=False)
+    amsgrad = check_bool("amsgrad", amsgrad)
+    decoupled_weight_decay = check_bool("decoupled_weight_decay", decoupled_weight_decay)
 
     def init(params: Params) -> AdamState:
         params = check_params(params)
@@ -332,8 +379,9 @@ def adam(
         return AdamState(t=0, m=zeros_like(params), v=zeros_like(params), v_max=v_max)
 
     def step(params: Params, grads: Params, state: AdamState, *, inplace: bool = False):
+        check_state(state, AdamState, params, m=True, v=True, v_max=amsgrad)
         t = state.t + 1
-        eta = float(lr_fn(state.t))  # a Python float keeps float32 params float32
+        eta = _rate(lr_fn, state.t)
 
         def update(p, g, m, v, v_max):  # p, m, v and v_max change in place
             if weight_decay and not decoupled_weight_decay:
@@ -357,11 +405,14 @@ def adam(
         return params, AdamState(t, m, v, v_max)
 
     def rate(state: AdamState) -> Params:
+        check_state(state, AdamState, None)
         eta, t = _last_lr(lr_fn, state), state.t
         v = state.v_max if amsgrad else state.v
         return tree_map(lambda v: eta / (np.sqrt(v / (1 - beta2**t)) + eps), v)
 
-    hyper = dict(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+    hyper = dict(
+        lr=_hyper_lr(lr), betas=(beta1, beta2), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+    )
     if decoupled_weight_decay:
         hyper["decoupled_weight_decay"] = True
     return Optimizer(init, step, lr_fn, rate, "adam", hyper)
@@ -401,6 +452,7 @@ def effective_lr(state: Any, opt: Optimizer) -> Params | float:
         AdaGrad  ηₜ/(√G + ε)      RMSProp  η/(√v + ε)  (√(v − ḡ²) if centered)
         Adam(W)  η/(√v̂ + ε)       SGD      η
     """
+    check_has("opt", opt, ("rate",), "an optimiser")
     return opt.rate(state)
 
 
@@ -433,6 +485,7 @@ class InPlace:
     """
 
     def __init__(self, opt: Optimizer, params: Params) -> None:
+        check_has("opt", opt, ("init", "step", "lr", "rate"), "an optimiser")
         for p in params.values() if isinstance(params, Mapping) else [params]:
             check_float(p)
         self.opt = opt

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from trainlib import optim
-from trainlib.validation import NonFiniteError, as_array, check_int, check_positive
+from trainlib.validation import NonFiniteError, as_array, check_int, check_positive, check_rng
 
 __all__ = [
     "Path",
@@ -97,8 +97,8 @@ def descend(
     noise = check_positive("noise", noise, strict=False)
     max_value = check_positive("max_value", max_value)
     max_abs = check_positive("max_abs", max_abs)
-    if noise > 0 and rng is None:
-        raise ValueError("rng: expected a np.random.Generator when noise > 0, got None")
+    if noise > 0 or rng is not None:
+        check_rng("rng", rng)  # needed to draw the noise
     x = np.array(as_array("x0", x0), copy=True)
 
     with np.errstate(**_QUIET):

@@ -15,7 +15,15 @@ from __future__ import annotations
 import numpy as np
 
 from trainlib.losses import bce_with_logits, sigmoid
-from trainlib.validation import as_array, check_int, check_positive, check_same_shape
+from trainlib.validation import (
+    as_array,
+    check_int,
+    check_mapping,
+    check_nonempty,
+    check_positive,
+    check_rng,
+    check_same_shape,
+)
 
 PARAM_KEYS = ("W1", "b1", "W2", "b2")
 
@@ -29,6 +37,7 @@ def init_params(D: int, H: int, *, rng: np.random.Generator, scale: float | None
     """
     D = check_int("D", D, minimum=1)
     H = check_int("H", H, minimum=1)
+    check_rng("rng", rng)
     if scale is None:
         s1, s2 = np.sqrt(2.0 / D), np.sqrt(2.0 / H)
     else:
@@ -41,10 +50,9 @@ def init_params(D: int, H: int, *, rng: np.random.Generator, scale: float | None
     }
 
 
-def _check(params: dict, x, y) -> tuple[dict, np.ndarray, np.ndarray]:
-    for k in PARAM_KEYS:
-        if k not in params:
-            raise ValueError(f"params: expected keys {PARAM_KEYS}, got {tuple(params)}")
+def _check_params(params: dict) -> dict:
+    """The four parameter arrays, checked: keys, finite values, shapes that fit together."""
+    check_mapping("params", params, PARAM_KEYS)
     p = {k: as_array(f"params['{k}']", params[k]) for k in PARAM_KEYS}
     if p["W1"].ndim != 2:
         raise ValueError(f"params['W1']: expected a 2-D array, got shape {p['W1'].shape}")
@@ -52,7 +60,13 @@ def _check(params: dict, x, y) -> tuple[dict, np.ndarray, np.ndarray]:
     check_same_shape("params['b1']", p["b1"], "params['W1']", np.empty(H))
     check_same_shape("params['W2']", p["W2"], "params['W1']", np.empty((H, 1)))
     check_same_shape("params['b2']", p["b2"], "(1,)", np.empty(1))
-    x = as_array("x", x, ndim=2)
+    return p
+
+
+def _check(params: dict, x, y) -> tuple[dict, np.ndarray, np.ndarray]:
+    p = _check_params(params)
+    D = p["W1"].shape[0]
+    x = check_nonempty("x", as_array("x", x, ndim=2))
     if x.shape[1] != D:
         raise ValueError(f"x: expected {D} columns to match params['W1'], got shape {x.shape}")
     y = as_array("y", y)
@@ -91,8 +105,9 @@ def backward(params: dict, cache: dict) -> dict:
     dyhat = ∂L/∂ŷ and dyhat_dz2 = ∂ŷ/∂z2 (whose product simplifies to dz2 = (ŷ−y)/N),
     dz2, da1, da1_dz1 = ReLU'(z1), dz1.
     """
-    W2 = as_array("params['W2']", params["W2"])
-    x, y, z1, a1, z2, yhat = (cache[k] for k in ("x", "y", "z1", "a1", "z2", "yhat"))
+    p = _check_params(params)
+    W2 = p["W2"]
+    x, y, z1, a1, z2, yhat = _check_cache(cache, *p["W1"].shape)
     N = x.shape[0]
     one_minus_yhat = sigmoid(-z2)  # 1 − ŷ = σ(−z2), accurate even where ŷ rounds to 1
     with np.errstate(divide="ignore", over="ignore"):  # inf only if ŷ saturates; shown as is
@@ -120,6 +135,22 @@ def backward(params: dict, cache: dict) -> dict:
         "dW1": dW1,
         "db1": db1,
     }
+
+
+def _check_cache(cache: dict, D: int, H: int) -> tuple[np.ndarray, ...]:
+    """The arrays of `forward`'s cache that backward reads, checked against each other."""
+    keys = ("x", "y", "z1", "a1", "z2", "yhat")
+    check_mapping("cache", cache, keys)
+    x = check_nonempty("cache['x']", as_array("cache['x']", cache["x"], ndim=2))
+    N = x.shape[0]
+    check_same_shape("cache['x']", x, "params['W1'] (N, D)", np.empty((N, D)))
+    shapes = {"y": (N, 1), "z1": (N, H), "a1": (N, H), "z2": (N, 1), "yhat": (N, 1)}
+    out = [x]
+    for k, shape in shapes.items():
+        a = as_array(f"cache[{k!r}]", cache[k])
+        check_same_shape(f"cache[{k!r}]", a, "forward's output for these params", np.empty(shape))
+        out.append(a)
+    return tuple(out)
 
 
 def loss_and_grads(params: dict, x, y) -> tuple[float, dict]:

@@ -1,27 +1,127 @@
 """Argument checks shared by every module: one message style for every bad input.
 
 Every message names the argument, says what was expected and what was given, e.g.
-``y: expected shape (4,) to match yhat, got (3,)``.
+``y: expected shape (4,) to match yhat, got (3,)``. A value of the wrong type (a string or
+None where a number goes) raises `ArgumentTypeError`, a TypeError that is also a
+ValueError, so `except ValueError` still catches every bad argument.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type: a TypeError, and a ValueError like every other bad input."""
+
+
+def describe(value: Any) -> str:
+    """A short account of a given value for a message: its repr, or an array's shape and dtype."""
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{type(value).__name__} {text[:50]}…"
+
+
+def check_number(name: str, value: Any) -> float:
+    """Return `value` as a float; ArgumentTypeError unless it is a real number (not a bool).
+
+    A Python or numpy int/float, or a 0-d real array, is a number; a string, None, a bool or
+    a longer array is not (even "0.1": a number typed as text is a mistake, not a number).
+    """
+    if type(value) is float or type(value) is int:  # the common case, fast
+        return float(value)
+    if isinstance(value, bool | np.bool_) or not (
+        isinstance(value, int | float | np.integer | np.floating)
+        or (isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf")
+    ):
+        raise ArgumentTypeError(f"{name}: expected a real number, got {describe(value)}")
+    return float(value)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return `value` as a bool; ArgumentTypeError unless it is True or False."""
+    if not isinstance(value, bool | np.bool_):
+        raise ArgumentTypeError(f"{name}: expected True or False, got {describe(value)}")
+    return bool(value)
+
+
+def check_rng(name: str, rng: Any) -> np.random.Generator:
+    """Return `rng`; ArgumentTypeError unless it is a `np.random.Generator`."""
+    if not isinstance(rng, np.random.Generator):
+        raise ArgumentTypeError(
+            f"{name}: expected a np.random.Generator (np.random.default_rng(seed)), "
+            f"got {describe(rng)}"
+        )
+    return rng
+
+
+def check_callable(name: str, value: Any, what: str = "a function") -> Any:
+    """Return `value`; ArgumentTypeError unless it can be called."""
+    if not callable(value):
+        raise ArgumentTypeError(f"{name}: expected {what}, got {describe(value)}")
+    return value
+
+
+def check_has(name: str, value: Any, attrs: tuple[str, ...], what: str) -> Any:
+    """Return `value`; ArgumentTypeError unless it has every attribute in `attrs` (duck typing)."""
+    missing = [a for a in attrs if not hasattr(value, a)]
+    if missing:
+        raise ArgumentTypeError(
+            f"{name}: expected {what} ({', '.join(attrs)}), got {type(value).__name__} "
+            f"without {', '.join(missing)}"
+        )
+    return value
+
+
+def check_mapping(name: str, value: Any, keys: tuple | None = None) -> Mapping:
+    """Return `value`; ArgumentTypeError unless it is a dict, ValueError if it lacks `keys`."""
+    if not isinstance(value, Mapping):
+        raise ArgumentTypeError(f"{name}: expected a dict, got {describe(value)}")
+    if keys is not None and any(k not in value for k in keys):
+        raise ValueError(f"{name}: expected keys {tuple(keys)}, got {tuple(value)}")
+    return value
+
+
+def check_rate(name: str, value: Any, t: int) -> float:
+    """A learning rate a schedule gave for step t, as a float: finite and ≥ 0, else ValueError.
+
+    Run on every step, so the common case (a float) costs two comparisons.
+    """
+    if type(value) is float and 0.0 <= value < math.inf:
+        return value
+    try:
+        v = check_number(name, value)
+    except ArgumentTypeError:
+        v = math.nan
+    if not 0.0 <= v < math.inf:
+        raise ValueError(
+            f"{name}: expected a finite number >= 0 from the schedule at step t={t}, "
+            f"got {describe(value)}"
+        )
+    return v
+
+
 def as_array(name: str, x: Any, *, ndim: int | None = None, finite: bool = True) -> np.ndarray:
     """Return `x` as a float array (float32 kept, everything else float64), checked."""
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name}: expected a real-valued array, got dtype {arr.dtype}")
+    arr = check_real(name, np.asarray(x))
     if arr.dtype != np.float32:
         arr = arr.astype(np.float64, copy=False)
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name}: expected a {ndim}-D array, got shape {arr.shape}")
     if finite:
         check_finite(name, arr)
+    return arr
+
+
+def check_real(name: str, arr: np.ndarray) -> np.ndarray:
+    """Return the array `arr`; ValueError unless its dtype is real (bool, int or float)."""
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name}: expected a real-valued array, got dtype {arr.dtype}")
     return arr
 
 
@@ -56,8 +156,8 @@ def check_same_shape(name: str, x: np.ndarray, ref_name: str, ref: np.ndarray) -
 
 
 def check_positive(name: str, value: float, *, strict: bool = True) -> float:
-    """Raise unless `value` > 0 (or ≥ 0 when `strict=False`)."""
-    v = float(value)
+    """Raise unless `value` > 0 (or ≥ 0 when `strict=False`); return it as a float."""
+    v = check_number(name, value)
     ok = v > 0 if strict else v >= 0
     if not ok or not np.isfinite(v):
         rel = "> 0" if strict else ">= 0"
@@ -74,8 +174,8 @@ def check_range(
     lo_closed: bool = True,
     hi_closed: bool = False,
 ) -> float:
-    """Raise unless lo ≤ value < hi (brackets set by `lo_closed` / `hi_closed`)."""
-    v = float(value)
+    """Raise unless lo ≤ value < hi (brackets set by `lo_closed` / `hi_closed`); return a float."""
+    v = check_number(name, value)
     above = v >= lo if lo_closed else v > lo
     below = v <= hi if hi_closed else v < hi
     if not (above and below):
@@ -85,15 +185,21 @@ def check_range(
 
 
 def check_int(name: str, value: Any, *, minimum: int = 0) -> int:
-    """Raise unless `value` is an integer ≥ `minimum`."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+    """Raise unless `value` is an integer ≥ `minimum` (ArgumentTypeError for a non-integer type)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ArgumentTypeError(f"{name}: expected an integer >= {minimum}, got {describe(value)}")
+    if value < minimum:
         raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
     return int(value)
 
 
 def check_choice(name: str, value: Any, choices: tuple) -> Any:
     """Raise unless `value` is one of `choices`."""
-    if value not in choices:
+    try:
+        ok = not isinstance(value, bool | np.ndarray) and value in choices
+    except TypeError:  # unhashable or not comparable: not one of them
+        ok = False
+    if not ok:
         raise ValueError(f"{name}: expected one of {choices}, got {value!r}")
     return value
 
@@ -226,3 +332,14 @@ def as_nonnegative_broadcastable(name: str, a: Any, shape: tuple) -> np.ndarray:
         )
     check_positive(name, float(np.min(a)), strict=False)
     return a
+
+
+def check_float_dtype(name: str, dtype: Any) -> np.dtype:
+    """`dtype` as a numpy float dtype (float32 or float64); ArgumentTypeError otherwise."""
+    try:
+        dt = np.dtype(dtype) if not isinstance(dtype, str | bytes) or dtype else None
+    except TypeError:
+        dt = None
+    if dt is None or dt not in (np.float32, np.float64):
+        raise ArgumentTypeError(f"{name}: expected np.float32 or np.float64, got {describe(dtype)}")
+    return dt

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from trainlib.validation import as_array
+from trainlib.validation import as_array, check_rng
 
 __all__ = ["Layer"]
 
@@ -70,10 +70,7 @@ class Layer:
 
 
 def _check_rng(rng: Any) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"rng: expected a np.random.Generator (np.random.default_rng(seed)), got {rng!r}"
-        )
+    check_rng("rng", rng)
 
 
 def _check_is_layer(name: str, layer: Any) -> None:
