@@ -1,11 +1,12 @@
-"""Exercises of 07_optimisers: one Adam step, one momentum step, AdaGrad's effective rate."""
+"""Exercises of 07_optimisers: debug an Adam step, momentum with Nesterov's option, AdaGrad's
+rate over time, predict the noise of a validation accuracy, tune Adam's rate on Beale."""
 
 import numpy as np
 
 from trainlib.exercises import Exercise, Mistake
 
 # ---------------------------------------------------------------------------------------------
-# 1. One Adam step with bias correction
+# 1. (debug) One Adam step with bias correction: fix a colleague's two bugs
 # ---------------------------------------------------------------------------------------------
 
 
@@ -34,6 +35,12 @@ def _adam_eps_inside(p, g, m, v, t, lr, beta1, beta2, eps):
     return p - lr * m_hat / np.sqrt(v_hat + eps), m, v
 
 
+def _adam_colleague(p, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return p - lr * m / np.sqrt(v + eps), m, v
+
+
 def _adam_v_of_g(p, g, m, v, t, lr, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * g
     v = beta2 * v + (1 - beta2) * np.abs(g)
@@ -59,13 +66,18 @@ my_adam_step_exercise = Exercise(
     cases=_ADAM_CASES,
     mistakes=[
         Mistake(
+            "both of the colleague's bugs are still there: the moments are not bias-corrected "
+            "(divide m by 1 − β₁ᵗ and v by 1 − β₂ᵗ) and ε sits inside the square root.",
+            example=_adam_colleague,
+        ),
+        Mistake(
             "you forgot the bias correction: divide m by (1 − β₁ᵗ) and v by (1 − β₂ᵗ) before "
-            "the update. Without it the first step is η·(1−β₁)/√(1−β₂) ≈ 3.2·η, not η.",
+            "the update. Without it the first step is α·(1−β₁)/√(1−β₂) ≈ 3.2·α, not α.",
             example=_adam_no_correction,
         ),
         Mistake(
             "ε is inside the square root: torch (and the Adam paper) add it outside, "
-            "θ ← θ − η·m̂/(√v̂ + ε). Inside, it acts like a much larger ε (√ε) on small gradients.",
+            "θ ← θ − α·m̂/(√v̂ + ε). Inside, it acts like a much larger ε (√ε) on small gradients.",
             example=_adam_eps_inside,
         ),
         Mistake(
@@ -73,25 +85,40 @@ my_adam_step_exercise = Exercise(
             example=_adam_v_of_g,
         ),
     ],
-    success="Correct! That is torch.optim.Adam's update, bias correction and all.",
+    success="Fixed! That is torch.optim.Adam's update, bias correction and all.",
+    kind="debug",
 )
 
 # ---------------------------------------------------------------------------------------------
-# 2. One step of SGD with momentum (torch's form)
+# 2. (implement) One step of SGD with momentum (torch's form), with Nesterov's option
 # ---------------------------------------------------------------------------------------------
 
 
-def _momentum_step(p, g, buf, lr, momentum):
-    """b ← μ·b + g;  p ← p − η·b  (torch's SGD, dampening 0). Shapes: (n,) → (p, b)."""
+def _momentum_step(p, g, buf, lr, momentum, nesterov):
+    """b ← μ·b + g; p ← p − α·b, or p ← p − α·(g + μ·b) with Nesterov (torch's SGD).
+
+    Shapes: (n,) → (p, b).
+    """
     buf = momentum * buf + g
-    return p - lr * buf, buf
+    step = g + momentum * buf if nesterov else buf
+    return p - lr * step, buf
 
 
 _MOMENTUM_CASES = [
-    (np.array([1.0, -2.0, 0.5]), np.array([0.5, 1.0, -4.0]), np.array([0.2, -0.3, 1.0]), 0.1, 0.9),
-    (np.array([0.0, 3.0]), np.array([-1.0, 2.0]), np.array([2.0, 0.0]), 0.05, 0.5),
-    (np.array([4.0]), np.array([2.0]), np.array([-1.0]), 0.2, 0.99),
-]
+    (np.array([1.0, -2.0, 0.5]), np.array([0.5, 1.0, -4.0]), np.array([0.2, -0.3, 1.0]), 0.1,
+     0.9, False),
+    (np.array([0.0, 3.0]), np.array([-1.0, 2.0]), np.array([2.0, 0.0]), 0.05, 0.5, False),
+    (np.array([4.0]), np.array([2.0]), np.array([-1.0]), 0.2, 0.99, False),
+    (np.array([1.0, -2.0, 0.5]), np.array([0.5, 1.0, -4.0]), np.array([0.2, -0.3, 1.0]), 0.1,
+     0.9, True),
+    (np.array([0.0, 3.0]), np.array([-1.0, 2.0]), np.array([2.0, 0.0]), 0.05, 0.5, True),
+]  # fmt: skip
+
+
+def _nesterov_ignored(p, g, buf, lr, momentum, nesterov):
+    new = momentum * buf + g
+    return p - lr * new, new
+
 
 my_momentum_step_exercise = Exercise(
     "my_momentum_step",
@@ -100,12 +127,12 @@ my_momentum_step_exercise = Exercise(
     mistakes=[
         Mistake(
             "the parameter moved along the raw gradient g; it should move along the updated "
-            "buffer b (that is the whole point of momentum): p ← p − η·b.",
-            example=lambda p, g, buf, lr, momentum: (p - lr * g, momentum * buf + g),
+            "buffer b (that is the whole point of momentum): p ← p − α·b.",
+            example=lambda p, g, buf, lr, momentum, nesterov: (p - lr * g, momentum * buf + g),
         ),
         Mistake(
-            "the sign is wrong: gradient descent goes downhill, p ← p − η·b, not p + η·b.",
-            example=lambda p, g, buf, lr, momentum: (
+            "the sign is wrong: gradient descent goes downhill, p ← p − α·b, not p + α·b.",
+            example=lambda p, g, buf, lr, momentum, nesterov: (
                 p + lr * (momentum * buf + g),
                 momentum * buf + g,
             ),
@@ -114,23 +141,31 @@ my_momentum_step_exercise = Exercise(
             "you wrote the moving-average form b ← μ·b + (1−μ)·g. torch (and this exercise) "
             "uses b ← μ·b + g, whose steps are 1/(1−μ) times larger — that is torch's "
             "`dampening=μ`, not the default.",
-            example=lambda p, g, buf, lr, momentum: (
+            example=lambda p, g, buf, lr, momentum, nesterov: (
                 p - lr * (momentum * buf + (1 - momentum) * g),
                 momentum * buf + (1 - momentum) * g,
             ),
         ),
+        Mistake(
+            "with nesterov=True you moved along plain momentum's b: Nesterov looks one push "
+            "ahead, p ← p − α·(g + μ·b) with the *updated* b.",
+            example=_nesterov_ignored,
+        ),
     ],
-    success="Correct! This is torch.optim.SGD(momentum=μ) with its default dampening = 0.",
+    success="Correct! This is torch.optim.SGD(momentum=μ, nesterov=…) with dampening = 0.",
 )
 
 # ---------------------------------------------------------------------------------------------
-# 3. AdaGrad's effective rate after a sequence of gradients
+# 3. (implement) AdaGrad's effective rate after every step of a sequence of gradients
 # ---------------------------------------------------------------------------------------------
 
 
 def _adagrad_rate(grads, lr, eps):
-    """η/(√G + ε) with G = Σₜ gₜ² per coordinate. Shapes: grads (T, n) → (n,)."""
-    return lr / (np.sqrt(np.sum(grads * grads, axis=0)) + eps)
+    """α/(√Gₜ + ε) after each step t, Gₜ = g₁² + … + gₜ² per coordinate.
+
+    Shapes: grads (T, n) → (T, n).
+    """
+    return lr / (np.sqrt(np.cumsum(grads * grads, axis=0)) + eps)
 
 
 _ADAGRAD_CASES = [
@@ -145,25 +180,131 @@ my_adagrad_rate_exercise = Exercise(
     cases=_ADAGRAD_CASES,
     mistakes=[
         Mistake(
-            "you forgot the square root: AdaGrad divides by √G (the root of the summed g²), "
-            "not by G itself.",
-            example=lambda grads, lr, eps: lr / (np.sum(grads * grads, axis=0) + eps),
+            "you returned only the rate after the last step; return one row per step t: "
+            "shape (T, n), the rate after g₁, after g₁ and g₂, …",
+            example=lambda grads, lr, eps: lr / (np.sqrt(np.sum(grads * grads, axis=0)) + eps),
         ),
         Mistake(
-            "you used only the last gradient; AdaGrad accumulates every past g²: "
-            "G = g₁² + g₂² + … + g_T².",
-            example=lambda grads, lr, eps: lr / (np.abs(grads[-1]) + eps),
+            "you forgot the square root: AdaGrad divides by √G (the root of the summed g²), "
+            "not by G itself.",
+            example=lambda grads, lr, eps: lr / (np.cumsum(grads * grads, axis=0) + eps),
+        ),
+        Mistake(
+            "you used only the current gradient; AdaGrad accumulates every past g²: "
+            "Gₜ = g₁² + g₂² + … + gₜ².",
+            example=lambda grads, lr, eps: lr / (np.abs(grads) + eps),
         ),
         Mistake(
             "you averaged the squared gradients; AdaGrad sums them (that is why its rate "
             "keeps falling — an average would settle, like RMSProp).",
-            example=lambda grads, lr, eps: lr / (np.sqrt(np.mean(grads * grads, axis=0)) + eps),
+            example=lambda grads, lr, eps: (
+                lr
+                / (
+                    np.sqrt(
+                        np.cumsum(grads * grads, axis=0) / np.arange(1, len(grads) + 1)[:, None]
+                    )
+                    + eps
+                )
+            ),
         ),
         Mistake(
             "you summed the gradients before squaring, (Σg)²; square each gradient first, "
             "then sum: G = Σ g².",
-            example=lambda grads, lr, eps: lr / (np.abs(np.sum(grads, axis=0)) + eps),
+            example=lambda grads, lr, eps: lr / (np.abs(np.cumsum(grads, axis=0)) + eps),
         ),
     ],
-    success="Correct! This η/(√G + ε) is what trainlib.optim.effective_lr reports for AdaGrad.",
+    success="Correct! Each row is the α/(√G + ε) that trainlib.optim.effective_lr reports "
+    "for AdaGrad after that step.",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 4. (predict) How noisy is an accuracy measured on 500 validation digits?
+# ---------------------------------------------------------------------------------------------
+
+
+def _accuracy_se():
+    """The binomial standard error √(p(1 − p)/n) of an accuracy p = 0.93 on n = 500 digits."""
+    return float(np.sqrt(0.93 * (1 - 0.93) / 500))
+
+
+predict_accuracy_se_exercise = Exercise(
+    "predict_accuracy_se",
+    reference=_accuracy_se,
+    cases=[()],
+    mistakes=[
+        Mistake(
+            "that is the variance p(1 − p)/n; the standard error is its square root.",
+            example=lambda: 0.93 * 0.07 / 500,
+        ),
+        Mistake(
+            "1/n = 0.002 is the size of one digit's contribution, not the noise of the "
+            "average: each digit is right with probability p, and the errors add up like "
+            "√n, not n.",
+            example=lambda: 1 / 500,
+        ),
+    ],
+    success="Right.",
+    rtol=0.15,  # a prediction: 0.0097–0.0131 counts
+    kind="predict",
+    explain=lambda got, want: (
+        f"Each digit is right with probability p ≈ 0.93, so the count right is binomial and "
+        f"the accuracy has standard error √(p(1 − p)/n) = √(0.93·0.07/500) = {want:.4f}, about "
+        f"1.1 points; two optimisers 1 point apart on one split are not told apart. You said "
+        f"{got}."
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# 5. (tune) Adam's learning rate on Beale: reach the race's tolerance in at most 100 steps
+# ---------------------------------------------------------------------------------------------
+
+#: The goal: Adam on the race's Beale course reaches L − L_min ≤ RACE_TOL within this many steps.
+TUNE_STEPS = 100
+
+
+def _adam_beale_lr():
+    """A rate for Adam on Beale that arrives within 100 steps (it takes 91)."""
+    return 0.42
+
+
+def _adam_beale_goal(lr) -> str | None:
+    """Race Adam alone on Beale at rate lr; None if it reached the tolerance in TUNE_STEPS."""
+    from trainlib.lessons.optimisers.experiments_race import RACE_TOL, race_leaderboard, run_race
+
+    lr = float(lr)
+    if not lr > 0:
+        return f"α = {lr:g}: a learning rate must be positive."
+    paths = run_race("Beale", {"Adam": lr})
+    (row,) = race_leaderboard(paths, "Beale")
+    if row.steps_to_tol is not None and row.steps_to_tol <= TUNE_STEPS:
+        return None
+    if paths["Adam"].diverged:
+        return f"α = {lr:g}: Adam diverged at step {paths['Adam'].diverged_at}."
+    if row.steps_to_tol is not None:
+        return (f"α = {lr:g} reaches L − L_min ≤ {RACE_TOL:g} at step {row.steps_to_tol}, "
+                f"not within {TUNE_STEPS}.")  # fmt: skip
+    return (f"α = {lr:g} never reaches L − L_min ≤ {RACE_TOL:g} in 200 steps (it ends "
+            f"{row.final_loss:.2g} above the minimum).")  # fmt: skip
+
+
+tune_adam_beale_exercise = Exercise(
+    "tune_adam_beale",
+    reference=_adam_beale_lr,
+    cases=[()],
+    mistakes=[
+        Mistake(
+            "0.316 is the race's default rate for Adam on Beale: it arrives at step 136. "
+            "Adam's steps are about α long: how far is the minimum, and how many steps of "
+            "that length would it take?",
+            example=lambda: 10**-0.5,
+        ),
+        Mistake(
+            "1 is too long a step for the last stretch: Adam keeps stepping ≈ α near the "
+            "minimum and bounces around it without settling within the tolerance.",
+            example=lambda: 1.0,
+        ),
+    ],
+    success="Goal reached: Adam within 1e-4 of Beale's minimum in at most 100 steps.",
+    kind="tune",
+    goal=_adam_beale_goal,
 )

@@ -1,8 +1,10 @@
 """The race of notebook 07 (C31, C37): six optimisers on a classic surface.
 
-`run_race` races them once (`trainlib.train.race`), `race_paths` remembers the paths per
-(surface, optimiser, lr) for the live figure, `race_leaderboard` ranks them and
-`leaderboard_rows` writes that ranking as the table the figure shows. numpy only.
+`run_race` races them once (`trainlib.train.race`), optionally with seeded gradient noise;
+`race_paths` remembers the paths per (surface, optimiser, lr, noise) for the live figure,
+`race_leaderboard` ranks them (after the whole race or at step k) and `leaderboard_rows`
+writes that ranking as the table the figure shows. `adamw_in_race` is why AdamW does not
+race: its weight decay pulls towards the origin. numpy only.
 """
 
 from __future__ import annotations
@@ -20,21 +22,32 @@ from trainlib.validation import check_choice, check_int, check_positive
 
 __all__ = [
     "DEFAULT_LRS",
+    "NOISE_LEVELS",
+    "OPTIMISER_NAMES",
     "LR_RANGES",
     "RACERS",
     "RACE_STEPS",
     "RACE_SURFACES",
     "RACE_TOL",
+    "adamw_in_race",
     "leaderboard_rows",
     "log_landscape",
     "make_optimizer",
     "race_leaderboard",
     "race_paths",
     "run_race",
+    "truncate",
 ]
 
-#: The six racers, in legend order. Each is built by `make_optimizer(name, lr)`.
-RACERS: tuple[str, ...] = ("SGD", "SGD+momentum", "AdaGrad", "RMSProp", "Adam", "AdamW")
+#: The six racers, in legend order. Each is built by `make_optimizer(name, lr)`. AdamW does
+#: not race: with λ = 0 it is Adam bit for bit, with λ > 0 it minimises a different function
+#: (its decay pulls towards the origin; `adamw_in_race` shows it).
+RACERS: tuple[str, ...] = ("SGD", "SGD+momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam")
+#: Every name `make_optimizer` builds: the racers and AdamW (the sweep and `adamw_in_race`).
+OPTIMISER_NAMES: tuple[str, ...] = (*RACERS, "AdamW")
+#: Gradient-noise levels σ of the race's noise control: gₜ = ∇L(θₜ) + σ·ξₜ, ξₜ ~ N(0, I).
+NOISE_LEVELS: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0, 3.0)
+NOISE_SEED = 0  # every noisy race draws the same noise sequence (common random numbers)
 
 #: The race courses, by `Surface.name`.
 RACE_SURFACES: dict[str, Surface] = {
@@ -48,20 +61,20 @@ RACE_TOL = 1e-4  # "reached the minimum" means L − L_min ≤ RACE_TOL
 #: (found by a sweep over the slider's grid 10^(k/4)); the sliders go from there.
 DEFAULT_LRS: dict[str, dict[str, float]] = {
     "Valley": {
-        "SGD": 10**-1.5, "SGD+momentum": 10**-2.0, "AdaGrad": 10**0.5,
-        "RMSProp": 10**-0.5, "Adam": 10**-0.25, "AdamW": 10**-0.25,
+        "SGD": 10**-1.5, "SGD+momentum": 10**-2.0, "Nesterov": 10**-1.75, "AdaGrad": 10**0.5,
+        "RMSProp": 10**-0.5, "Adam": 10**-0.25,
     },
     "Saddle": {
-        "SGD": 10**-1.5, "SGD+momentum": 10**-1.5, "AdaGrad": 10**-0.5,
-        "RMSProp": 10**-1.5, "Adam": 10**-1.0, "AdamW": 10**-1.0,
+        "SGD": 10**-1.5, "SGD+momentum": 10**-1.5, "Nesterov": 10**-0.75, "AdaGrad": 10**-0.5,
+        "RMSProp": 10**-1.5, "Adam": 10**-1.0,
     },
     "Rosenbrock": {
-        "SGD": 10**-2.5, "SGD+momentum": 10**-2.75, "AdaGrad": 10**0.25,
-        "RMSProp": 10**-1.0, "Adam": 10**-0.25, "AdamW": 10**-0.25,
+        "SGD": 10**-2.5, "SGD+momentum": 10**-2.75, "Nesterov": 10**-3.0, "AdaGrad": 10**0.25,
+        "RMSProp": 10**-1.0, "Adam": 10**-0.25,
     },
     "Beale": {
-        "SGD": 10**-1.5, "SGD+momentum": 10**-2.5, "AdaGrad": 10**0.0,
-        "RMSProp": 10**-1.0, "Adam": 10**-0.5, "AdamW": 10**-0.5,
+        "SGD": 10**-1.5, "SGD+momentum": 10**-2.5, "Nesterov": 10**-2.5, "AdaGrad": 10**0.0,
+        "RMSProp": 10**-1.0, "Adam": 10**-0.5,
     },
 }  # fmt: skip
 
@@ -70,24 +83,30 @@ DEFAULT_LRS: dict[str, dict[str, float]] = {
 LR_RANGES: dict[str, tuple[float, float]] = {
     "SGD": (-4.0, 0.0),
     "SGD+momentum": (-4.0, 0.0),
+    "Nesterov": (-4.0, 0.0),
     "AdaGrad": (-3.0, 1.0),
     "RMSProp": (-4.0, 0.5),
     "Adam": (-4.0, 0.5),
-    "AdamW": (-4.0, 0.5),
 }
 
 
-def make_optimizer(name: str, lr: float) -> optim.Optimizer:
-    """The optimiser `name` of `RACERS` with learning rate `lr`, other settings torch's defaults.
+def make_optimizer(name: str, lr: float, weight_decay: float | None = None) -> optim.Optimizer:
+    """The optimiser `name` of `OPTIMISER_NAMES` with learning rate `lr`, else torch's defaults.
 
-    SGD+momentum uses μ = 0.9 (no dampening, torch's form); AdamW weight_decay = 0.01.
+    SGD+momentum and Nesterov use μ = 0.9 (no dampening, torch's form); AdamW's weight_decay
+    is torch's 0.01 unless given (only AdamW takes `weight_decay`).
     """
-    check_choice("name", name, RACERS)
+    check_choice("name", name, OPTIMISER_NAMES)
     lr = check_positive("lr", lr)
+    if weight_decay is not None and name != "AdamW":
+        raise ValueError(f"weight_decay: expected None for {name}, got {weight_decay!r}")
     if name == "SGD":
         return optim.sgd(lr)
-    if name == "SGD+momentum":
-        return optim.sgd(lr, momentum=0.9)
+    if name in ("SGD+momentum", "Nesterov"):
+        return optim.sgd(lr, momentum=0.9, nesterov=name == "Nesterov")
+    if name == "AdamW" and weight_decay is not None:
+        return optim.adamw(lr, weight_decay=check_positive("weight_decay", weight_decay,
+                                                           strict=False))  # fmt: skip
     return optim.OPTIMIZERS[name](lr)
 
 
@@ -97,34 +116,56 @@ def _surface(surface: str) -> Surface:
 
 
 def run_race(
-    surface: str, lrs: Mapping[str, float] | None = None, steps: int = RACE_STEPS
+    surface: str,
+    lrs: Mapping[str, float] | None = None,
+    steps: int = RACE_STEPS,
+    noise: float = 0.0,
 ) -> dict[str, Path]:
     """Race every optimiser of `lrs` (default: all six at `DEFAULT_LRS`) from the surface's start.
 
+    `noise` σ ≥ 0 adds σ·ξₜ, ξₜ ~ N(0, I), to every gradient, drawn from a generator seeded
+    with NOISE_SEED; every racer sees the same noise (`trainlib.train.race`).
     Shapes: returns {name: Path} with xs (steps + 1, 2), losses (steps + 1,) (fewer if the
     optimiser diverged: see `trainlib.train.Path`). One call of `trainlib.train.race`.
     """
     surf = _surface(surface)
     lrs = DEFAULT_LRS[surface] if lrs is None else lrs
     opts = {name: make_optimizer(name, lr) for name, lr in lrs.items()}
-    return race(opts, surf, surf.start, check_int("steps", steps, minimum=1))
+    noise = check_positive("noise", noise, strict=False)
+    kw = {"noise": noise, "rng": np.random.default_rng(NOISE_SEED)} if noise > 0 else {}
+    return race(opts, surf, surf.start, check_int("steps", steps, minimum=1), **kw)
 
 
-_RACE_CACHE: dict[tuple[str, str, float, int], Path] = {}
+_RACE_CACHE: dict[tuple[str, str, float, int, float], Path] = {}
 
 
-def race_paths(surface: str, lrs: Mapping[str, float], steps: int = RACE_STEPS) -> dict[str, Path]:
-    """`run_race`, remembering each (surface, optimiser, lr, steps): only new ones are run.
+def race_paths(
+    surface: str, lrs: Mapping[str, float], steps: int = RACE_STEPS, noise: float = 0.0
+) -> dict[str, Path]:
+    """`run_race`, remembering each (surface, optimiser, lr, steps, noise): only new ones run.
 
-    The missing optimisers run together in one `run_race` call; a race is deterministic, so a
-    cached path is the path a fresh call returns (tests/test_07_optimisers.py checks it).
+    The missing optimisers run together in one `run_race` call; a race is deterministic (its
+    noise seeded, the same for every racer), so a cached path is the path a fresh call
+    returns (tests/test_07_optimisers.py checks it).
     """
-    keys = {name: (surface, name, float(lr), steps) for name, lr in lrs.items()}
+    keys = {name: (surface, name, float(lr), steps, float(noise)) for name, lr in lrs.items()}
     missing = {name: key[2] for name, key in keys.items() if key not in _RACE_CACHE}
     if missing:
-        for name, path in run_race(surface, missing, steps).items():
+        for name, path in run_race(surface, missing, steps, noise).items():
             _RACE_CACHE[keys[name]] = path
     return {name: _RACE_CACHE[key] for name, key in keys.items()}
+
+
+def truncate(path: Path, step: int) -> Path:
+    """The race `path` as it stood at step `step`: iterates and losses up to θ_step.
+
+    A path that diverged at step t > `step` had not diverged yet at `step`.
+    """
+    step = check_int("step", step, minimum=0)
+    if path.diverged and path.diverged_at <= step:
+        return path
+    k = min(step, path.steps)
+    return Path(path.xs[: k + 1], path.losses[: k + 1], False, None)
 
 
 @functools.lru_cache(maxsize=8)
@@ -141,10 +182,38 @@ def log_landscape(surface: str, n: int = 120) -> tuple[np.ndarray, tuple[float, 
 
 
 def race_leaderboard(
-    paths: Mapping[str, Path], surface: str, tol: float = RACE_TOL
+    paths: Mapping[str, Path], surface: str, tol: float = RACE_TOL, step: int | None = None
 ) -> list[LeaderboardEntry]:
-    """`trainlib.train.leaderboard` of a race: final loss and first step with L − L_min ≤ tol."""
+    """`trainlib.train.leaderboard` of a race: final loss and first step with L − L_min ≤ tol.
+
+    With `step`, the leaderboard as it stood at that step: "final" is the loss at θ_step and
+    only arrivals up to it count (the live figure's board during playback).
+    """
+    if step is not None:
+        paths = {name: truncate(p, step) for name, p in paths.items()}
     return leaderboard(paths, _surface(surface), tol)
+
+
+def adamw_in_race(weight_decay: float = 0.01) -> dict[str, dict[str, tuple]]:
+    """Adam and AdamW (same rate, AdamW with `weight_decay` and with 0) on every race surface.
+
+    Shapes: {surface: {"Adam" | "AdamW" | "AdamW, λ = 0": (steps to RACE_TOL or None,
+    final L − L_min, final θ (2,))}}. AdamW's decay θ ← θ − αλθ pulls towards the origin:
+    it helps where the minimum is the origin (the valley) and holds θ off any other minimum.
+    """
+    out = {}
+    for surface in RACE_SURFACES:
+        surf, lr = RACE_SURFACES[surface], DEFAULT_LRS[surface]["Adam"]
+        opts = {"Adam": make_optimizer("Adam", lr),
+                "AdamW": make_optimizer("AdamW", lr, weight_decay=weight_decay),
+                "AdamW, λ = 0": make_optimizer("AdamW", lr, weight_decay=0.0)}  # fmt: skip
+        paths = race(opts, surf, surf.start, RACE_STEPS)
+        board = {r.name: r for r in leaderboard(paths, surf, RACE_TOL)}
+        out[surface] = {
+            name: (board[name].steps_to_tol, board[name].final_loss - surf.min_value, p.final)
+            for name, p in paths.items()
+        }
+    return out
 
 
 def leaderboard_rows(
@@ -158,7 +227,7 @@ def leaderboard_rows(
     rows = []
     for rank, entry in enumerate(board, start=1):
         p = paths[entry.name]
-        if p.diverged:
+        if p.diverged and entry.final_loss == np.inf:
             result = f"diverged at step {p.diverged_at}"
         else:
             reached = "—" if entry.steps_to_tol is None else f"k={entry.steps_to_tol}"

@@ -1,8 +1,10 @@
 """A learning-rate sweep of each optimiser training a small MLP on the digits (C36).
 
-`lr_sweep` trains once per (optimiser, lr) with `trainlib.fit.fit`; `good_lr_window` and
-`log_loss_spread` read how robust each optimiser is to its rate; `good_lr_band` is the band
-the figure shades. numpy only.
+`lr_sweep` trains once per (optimiser, lr) with `trainlib.fit.fit` for one seed;
+`lr_sweep_seeds` repeats it over seeds (split, initial weights and batches all change) and
+averages; `good_lr_window` and `log_loss_spread` read how robust each optimiser is to its
+rate; `good_lr_band` is the band the figure shades; `binomial_se` is the sampling error of
+one accuracy. numpy only.
 """
 
 from __future__ import annotations
@@ -20,24 +22,32 @@ __all__ = [
     "GOOD_LOSS",
     "SWEEP_LRS",
     "SWEEP_OPTIMISERS",
+    "SWEEP_SEEDS",
     "Sweep",
+    "binomial_se",
     "good_lr_band",
     "good_lr_window",
     "log_loss_spread",
     "lr_sweep",
+    "lr_sweep_seeds",
 ]
 
 #: The optimisers of the sweep (AdamW with its small default decay tracks Adam here).
 SWEEP_OPTIMISERS: tuple[str, ...] = ("SGD", "SGD+momentum", "AdaGrad", "RMSProp", "Adam")
 #: Learning rates of the sweep: half-decades from 10⁻³ to 1.
 SWEEP_LRS: tuple[float, ...] = tuple(float(10**e) for e in np.arange(-3.0, 0.01, 0.5))
+#: Seeds of the repeated sweep: each draws its own train/validation split, weights, batches.
+SWEEP_SEEDS: tuple[int, ...] = (0, 1, 2)
 
 
 class Sweep(NamedTuple):
     """Final losses of a learning-rate sweep.
 
     Shapes: lrs (L,); names (O,); train_loss, val_loss, val_acc, diverged (O, L). A diverged
-    run has train_loss = val_loss = +inf and val_acc = chance (0.1).
+    run has train_loss = val_loss = +inf and val_acc = chance (0.1). Over several seeds
+    (`lr_sweep_seeds`) the losses and accuracy are means over seeds, `val_acc_se` (O, L) the
+    standard error of that mean, `diverged` true if any seed diverged; `n_val` is the number
+    of validation digits per seed.
     """
 
     lrs: np.ndarray
@@ -47,6 +57,9 @@ class Sweep(NamedTuple):
     val_acc: np.ndarray
     diverged: np.ndarray
     chance_loss: float
+    val_acc_se: np.ndarray | None = None
+    n_seeds: int = 1
+    n_val: int = 500
 
 
 def _ce(model, X: np.ndarray, y: np.ndarray) -> float:
@@ -110,7 +123,35 @@ def lr_sweep(
             val_loss[i, j] = _ce(model, X[va], y[va])
             val_acc[i, j] = np.mean(np.argmax(zv, axis=1) == y[va])
     return Sweep(np.array(lrs), tuple(names), train_loss, val_loss, val_acc, diverged,
-                 float(np.log(10)))  # fmt: skip
+                 float(np.log(10)), n_val=n_val)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=2)
+def lr_sweep_seeds(seeds: tuple[int, ...] = SWEEP_SEEDS) -> Sweep:
+    """`lr_sweep` once per seed, averaged: means over seeds and the s.e. of the accuracy.
+
+    Shapes: see `Sweep` (O, L) arrays; val_acc_se = std over seeds (ddof 1) / √seeds.
+    Each seed draws a new train/validation split, new initial weights and new mini-batches.
+    """
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds: expected distinct seeds, at least one, got {seeds!r}")
+    runs = [lr_sweep(seed=int(s)) for s in seeds]
+    acc = np.array([r.val_acc for r in runs])
+    se = acc.std(axis=0, ddof=1) / np.sqrt(len(runs)) if len(runs) > 1 else np.zeros_like(acc[0])
+    first = runs[0]
+    return Sweep(first.lrs, first.names, np.mean([r.train_loss for r in runs], axis=0),
+                 np.mean([r.val_loss for r in runs], axis=0), acc.mean(axis=0),
+                 np.any([r.diverged for r in runs], axis=0), first.chance_loss, se,
+                 len(runs), first.n_val)  # fmt: skip
+
+
+def binomial_se(accuracy: float, n: int) -> float:
+    """√(p(1 − p)/n): the sampling standard error of an accuracy p measured on n examples."""
+    if not 0.0 <= accuracy <= 1.0:
+        raise ValueError(f"accuracy: expected a fraction in [0, 1], got {accuracy!r}")
+    if n < 1:
+        raise ValueError(f"n: expected a positive count, got {n!r}")
+    return float(np.sqrt(accuracy * (1.0 - accuracy) / n))
 
 
 def good_lr_window(sweep: Sweep, threshold: float = 0.5) -> dict[str, float]:

@@ -1,35 +1,54 @@
 """The race figure of notebook 07: six optimisers on a surface, step by step.
 
-`RaceFigure`: paths on the surface (left), L − L_min per step (middle), the leaderboard
-(right); a learning-rate slider per optimiser and a Play button over the steps. Races are
-cached per (surface, optimiser, lr) in `experiments.race_paths`, so moving the step slider
-only re-slices paths. `RaceFigure.save_gif` exports it. The factory is
-`figures.race_figure`.
+`RaceFigure`: paths on the surface (left), L − L_min per step (middle), the leaderboard at
+step k (right); a learning-rate slider per optimiser, a gradient-noise control and a Play
+button over the steps. Races are cached per (surface, optimiser, lr, noise) in
+`experiments_race.race_paths`, so moving the step slider only re-slices paths.
+`RaceFigure.snapshots` draws a few steps as one stored picture, `RaceFigure.save_gif` an
+animated GIF. The factory is `figures.race_figure`.
 """
 
 from __future__ import annotations
 
+import io
+
 import ipywidgets as widgets
 import numpy as np
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
 
-from trainlib.lessons.optimisers import experiments as E
+from trainlib.lessons.optimisers import experiments_race as E
 from trainlib.live import LiveFigure
 from trainlib.live.artists import readout, text_picture
 from trainlib.live.gif import write_gif
-from trainlib.plot import COLORS, style_axes
+from trainlib.plot import COLORS, OKABE_ITO, style_axes
 
-__all__ = ["LR_KEYS", "RaceFigure"]
+__all__ = ["LR_KEYS", "RACE_COLORS", "RACE_STYLES", "RaceFigure"]
 
 _FLOOR = 1e-12  # L − L_min below this is drawn at the floor of the log axis
 #: The control of each racer's learning rate (the factory's keyword arguments).
 LR_KEYS = {
     "SGD": "lr_sgd",
     "SGD+momentum": "lr_momentum",
+    "Nesterov": "lr_nesterov",
     "AdaGrad": "lr_adagrad",
     "RMSProp": "lr_rmsprop",
     "Adam": "lr_adam",
-    "AdamW": "lr_adamw",
 }
+#: The series' colour per racer; the palette has none for Nesterov, which gets the one
+#: Okabe–Ito colour no optimiser uses (yellow), outlined in black so it shows on white.
+RACE_COLORS = {name: COLORS.get(name, OKABE_ITO["yellow"]) for name in LR_KEYS}
+#: (line style, marker) per racer: the two blues and momentum's two forms stay apart.
+RACE_STYLES = {
+    "SGD": ("-", "o"),
+    "SGD+momentum": ("--", "s"),
+    "Nesterov": ("-", "D"),
+    "AdaGrad": ("-.", "^"),
+    "RMSProp": (":", "v"),
+    "Adam": ("-", "P"),
+}
+_OUTLINE = {"Nesterov": [patheffects.withStroke(linewidth=3.2, foreground="black")]}
 _SURFACE_LABELS = {
     "Valley": "ill-conditioned valley (κ = 50)",
     "Saddle": "saddle x² − y² + y⁴/4",
@@ -49,9 +68,10 @@ class RaceFigure(LiveFigure):
 
     _image_of: str | None = None  # the surface the background image shows
 
-    def __init__(self, surface: str, step: int, lrs: dict[str, float | None]) -> None:
+    def __init__(self, surface: str, step: int, noise: float, lrs: dict[str, float | None]) -> None:
         self._surface = surface
         self._syncing = False
+        self._pictures: dict[str, np.ndarray] = {}  # leaderboard text → its picture
         defaults = E.DEFAULT_LRS[surface]
         controls: dict[str, widgets.Widget] = {
             "surface": widgets.Dropdown(
@@ -61,6 +81,9 @@ class RaceFigure(LiveFigure):
             ),
             "step": widgets.Play(
                 value=step, min=0, max=E.RACE_STEPS, step=2, interval=60, description="step k"
+            ),
+            "noise": widgets.SelectionSlider(
+                options=list(E.NOISE_LEVELS), value=noise, description="gradient noise σ"
             ),
         }
         for name, key in LR_KEYS.items():
@@ -93,8 +116,10 @@ class RaceFigure(LiveFigure):
         self.ax_path, self.ax_loss = ax_path, ax_loss
         self._build_paths(ax_path)
         self.curves = {
-            name: ax_loss.semilogy([], [], color=COLORS[name], lw=1.8)[0] for name in E.RACERS
-        }
+            name: ax_loss.semilogy([], [], RACE_STYLES[name][0], color=RACE_COLORS[name],
+                                   lw=1.8, path_effects=_OUTLINE.get(name))[0]
+            for name in E.RACERS
+        }  # fmt: skip
         (self.tol_line,) = ax_loss.plot([0, E.RACE_STEPS], [E.RACE_TOL] * 2, "--",
                                         color=COLORS["reference"], lw=1.2,
                                         label=f"tolerance {E.RACE_TOL:g}")  # fmt: skip
@@ -116,9 +141,11 @@ class RaceFigure(LiveFigure):
         (self.start,) = ax.plot([], [], "s", color="black", ms=7, label="start", zorder=4)
         self.paths, self.heads = {}, {}
         for name in E.RACERS:
-            c = COLORS[name]
-            (self.paths[name],) = ax.plot([], [], "-", color=c, lw=1.8, label=name)
-            (self.heads[name],) = ax.plot([], [], "o", color=c, mec="white", ms=8, zorder=5)
+            c, (ls, marker) = RACE_COLORS[name], RACE_STYLES[name]
+            (self.paths[name],) = ax.plot([], [], ls, color=c, lw=1.8, marker=marker, ms=8,
+                                          markevery=[-1], mec="black", label=name,
+                                          path_effects=_OUTLINE.get(name))  # fmt: skip
+            (self.heads[name],) = ax.plot([], [], marker, color=c, mec="black", ms=8, zorder=5)
         handles = [*self.paths.values(), self.minima, self.start]  # racers first: texts[i]
         self.legend = ax.legend(handles=handles, ncols=2, fontsize="small", **_BELOW)
         # Divergence goes in a live text, not the legend: a legend change means a full redraw.
@@ -134,11 +161,11 @@ class RaceFigure(LiveFigure):
         ax.set_axis_off()
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        style_axes(ax, f"Leaderboard after {E.RACE_STEPS} steps", "", "", grid=False)
+        style_axes(ax, "Leaderboard at step k", "", "", grid=False)
         ax.set_xlabel("rank")  # hidden with the axis; names the table's order
         ax.set_ylabel("optimiser")
         mono = {"family": "monospace", "fontsize": 9.5, "va": "top", "transform": ax.transAxes}
-        head = f"  {'optimiser':<13}{'reached':>7} {'final L−L*':>10}"
+        head = f"  {'optimiser':<13}{'reached':>7} {'L−L* now':>10}"
         self.header = ax.text(0.0, 0.98, head, fontweight="bold", **mono)
         # The rows are drawn as a picture of the text (made once per leaderboard): a step move
         # then only blits it, instead of re-rendering two hundred glyphs.
@@ -148,24 +175,32 @@ class RaceFigure(LiveFigure):
             interpolation="nearest", zorder=3,
         ))  # fmt: skip
         note = (
-            f"reached: first step k with\nL − L_min ≤ {E.RACE_TOL:g} (ranked by it,\n"
-            "then by the final loss)"
+            f"reached: first step with\nL − L_min ≤ {E.RACE_TOL:g} (ranked by it,\n"
+            "then by L − L_min at step k)"
         )
         self.note = ax.text(0.0, 0.2, note, color="#555555", **{**mono, "fontsize": 8.5})
 
     # --- draw --------------------------------------------------------------------------------
-    def _draw(self, surface: str, step: int, **lrs: float) -> None:
+    def _draw(self, surface: str, step: int, noise: float, **lrs: float) -> None:
         if surface != self._surface:
             self._surface = surface
             self._reset_rates(surface)
             lrs = {key: self.controls[key].value for key in LR_KEYS.values()}
-        paths = E.race_paths(surface, {name: lrs[key] for name, key in LR_KEYS.items()})
+        rates = {name: lrs[key] for name, key in LR_KEYS.items()}
+        paths = E.race_paths(surface, rates, noise=noise)
         self._draw_surface(surface)
         self._draw_paths(E.RACE_SURFACES[surface], paths, step)
-        # Right: the leaderboard of the whole race (changes with the rates, not with k).
-        board = E.race_leaderboard(paths, surface)
-        self.board_text = "\n".join(E.leaderboard_rows(paths, board, surface))
-        picture = text_picture(self.board_text, self.fig.dpi)
+        # Right: the leaderboard as it stands at step k (it changes during playback).
+        board = E.race_leaderboard(paths, surface, step=step)
+        rows = E.leaderboard_rows({n: E.truncate(p, step) for n, p in paths.items()}, board,
+                                  surface)  # fmt: skip
+        self.board_text = "\n".join([f"step k = {step}", *rows])
+        picture = self._pictures.get(self.board_text)
+        if picture is None:  # a picture per distinct board: playback then only blits
+            if len(self._pictures) > 2000:
+                self._pictures.clear()
+            picture = self._pictures[self.board_text] = text_picture(self.board_text,
+                                                                     self.fig.dpi)  # fmt: skip
         box = self.board_image.axes.bbox  # display pixels: place the picture 1:1, no resampling
         w, h = picture.shape[1] / max(box.width, 1.0), picture.shape[0] / max(box.height, 1.0)
         self.board_image.set_data(picture)
@@ -206,6 +241,27 @@ class RaceFigure(LiveFigure):
         self.now.set_xdata([step, step])
 
     # --- export -------------------------------------------------------------------------------
+    def snapshots(self, steps: tuple[int, ...] = (10, 40, 100, E.RACE_STEPS)) -> _PNG:
+        """The figure at each of `steps`, stacked top to bottom, as one picture (PIL image).
+
+        The current surface, rates and noise; the figure is left as it was. This is what a
+        reader without a running kernel sees of the race's progress.
+        """
+        values = self.values
+        frames = []
+        try:
+            for k in steps:
+                self._draw(**{**values, "step": int(k)})
+                FigureCanvasAgg.draw(self.fig.canvas)
+                frames.append(Image.fromarray(np.array(self.fig.canvas.buffer_rgba())))
+        finally:
+            self._draw(**values)
+            self.fig.canvas.draw_idle()
+        strip = Image.new("RGB", (frames[0].width, sum(f.height for f in frames)), "white")
+        for i, frame in enumerate(frames):
+            strip.paste(frame.convert("RGB"), (0, i * frames[0].height))
+        return _PNG(strip)
+
     def save_gif(self, path: str, frames: int = 30, dpi: int = 50, fps: int = 10) -> str:
         """Write the race as an animated GIF; return a short message.
 
@@ -226,3 +282,18 @@ class RaceFigure(LiveFigure):
             self._draw(**values)
             self.fig.canvas.draw_idle()
         return f"saved {len(ks)} frames to {out.as_posix()}"
+
+
+class _PNG:
+    """A PIL image that a notebook shows (and stores) as a PNG."""
+
+    def __init__(self, image: Image.Image) -> None:
+        self.image = image
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.image.save(buf, format="PNG", optimize=True)
+        return buf.getvalue()
+
+    def __repr__(self) -> str:
+        return f"<race snapshots, {self.image.width}×{self.image.height} px>"

@@ -1,9 +1,9 @@
 """Notebook 07's learning-rate sweep figure: each optimiser training a small MLP on the digits.
 
 `LRSweepFigure`: final training loss (left) and validation accuracy (right) against the
-learning rate, one curve per optimiser; the highlighted one is drawn bold, with its band of
-good rates shaded. Its factory is `figures.lr_sweep_figure`; the sweep is
-`experiments.lr_sweep`, computed once.
+learning rate, one curve per optimiser (means over seeds; accuracy with ± 1 s.e. bars); the
+highlighted one is drawn bold, with its band of good rates shaded. Its factory is
+`figures.lr_sweep_figure`; the sweep is `experiments_sweep.lr_sweep_seeds`, computed once.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Polygon
 
-from trainlib.lessons.optimisers import experiments as E
+from trainlib.lessons.optimisers import experiments_sweep as E
 from trainlib.live import LiveFigure
 from trainlib.live.artists import readout
 from trainlib.plot import COLORS, style_axes
@@ -27,7 +27,7 @@ class LRSweepFigure(LiveFigure):
     """
 
     def __init__(self, highlight: str) -> None:
-        self.sweep = E.lr_sweep()
+        self.sweep = E.lr_sweep_seeds()
         self.windows = E.good_lr_window(self.sweep, E.GOOD_LOSS)
         controls = {
             "highlight": widgets.Dropdown(
@@ -53,6 +53,12 @@ class LRSweepFigure(LiveFigure):
             )  # fmt: skip
             self.bands.append(ax.add_patch(band))
             for i, name in enumerate(sw.names):
+                if ax is ax_acc:  # mean ± 1 s.e. over seeds
+                    bars = ax.errorbar(sw.lrs, data[i], yerr=sw.val_acc_se[i], fmt="-o",
+                                       color=COLORS[name], ms=5, capsize=3,
+                                       label=hide + name)  # fmt: skip
+                    self.curves[name].extend([bars.lines[0], *bars.lines[2]])
+                    continue
                 (line,) = ax.plot(sw.lrs, data[i], "-o", color=COLORS[name], ms=5,
                                   label=hide + name)  # fmt: skip
                 self.curves[name].append(line)
@@ -70,11 +76,11 @@ class LRSweepFigure(LiveFigure):
         ax_loss.set_ylim(0.02, 10.0)
         ax_acc.set_ylim(0.0, 1.0)
         ax_acc.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small")
-        epochs = "8 epochs, 400 digits"
-        style_axes(ax_loss, f"Final training loss ({epochs})", "learning rate α (log)",
+        seeds = f"mean of {sw.n_seeds} seeds"
+        style_axes(ax_loss, f"Final training loss (8 epochs, {seeds})", "learning rate α (log)",
                    "training cross-entropy (log)")  # fmt: skip
-        style_axes(ax_acc, "Validation accuracy (500 other digits)", "learning rate α (log)",
-                   "accuracy")  # fmt: skip
+        style_axes(ax_acc, f"Validation accuracy ({sw.n_val} digits, ± 1 s.e.)",
+                   "learning rate α (log)", "accuracy")  # fmt: skip
 
     def _draw(self, highlight: str) -> None:
         for name, lines in self.curves.items():

@@ -1,0 +1,114 @@
+"""Notebook 07's race (C31, C37) beyond the claims: Nesterov, gradient noise, the leaderboard
+at step k, why AdamW does not race, the race's colours and stored snapshots, and the tune
+exercise's goal. Every number the race section's prose states is asserted here."""
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: the figure tests render headless
+
+import numpy as np
+import pytest
+
+from trainlib import optim
+from trainlib.lessons.optimisers import experiments_race as R
+from trainlib.train import descend
+
+
+def test_nesterov_is_torch_sgd_with_nesterov_and_wins_the_valley():
+    surf = R.RACE_SURFACES["Valley"]
+    lr = R.DEFAULT_LRS["Valley"]["Nesterov"]
+    paths = R.run_race("Valley", {"Nesterov": lr})
+    direct = descend(surf, surf.start, optim.sgd(lr, momentum=0.9, nesterov=True), R.RACE_STEPS)
+    assert np.array_equal(paths["Nesterov"].xs, direct.xs)
+    board = {r.name: r for r in R.race_leaderboard(R.run_race("Valley"), "Valley")}
+    # the prose: Nesterov arrives at step 15, plain momentum (same μ = 0.9) at 95
+    assert (board["Nesterov"].steps_to_tol, board["SGD+momentum"].steps_to_tol) == (15, 95)
+    # and Nesterov's rate is larger than momentum's best (10^-1.75 vs 10^-2)
+    assert R.DEFAULT_LRS["Valley"]["Nesterov"] > R.DEFAULT_LRS["Valley"]["SGD+momentum"]
+    # at momentum's rate Nesterov still arrives no later
+    same = {"SGD+momentum": 0.01, "Nesterov": 0.01}
+    b = {r.name: r for r in R.race_leaderboard(R.run_race("Valley", same), "Valley")}
+    assert b["Nesterov"].steps_to_tol <= b["SGD+momentum"].steps_to_tol
+
+
+def test_adamw_is_left_out_of_the_race_because_its_decay_pulls_to_the_origin():
+    runs = R.adamw_in_race()
+    assert "AdamW" not in R.RACERS
+    for surface, row in runs.items():  # λ = 0: Adam bit for bit
+        assert row["AdamW, λ = 0"][0] == row["Adam"][0], surface
+        assert np.array_equal(row["AdamW, λ = 0"][2], row["Adam"][2]), surface
+    # the numbers the notebook prints and its prose repeats
+    assert (runs["Valley"]["AdamW"][0], runs["Valley"]["Adam"][0]) == (92, 101)
+    assert runs["Beale"]["AdamW"][0] is None and runs["Beale"]["Adam"][0] == 136
+    assert f"{runs['Beale']['AdamW'][1]:.2g}" == "0.01"
+    assert f"{runs['Beale']['Adam'][1]:.2g}" == "6.7e-07"
+    assert f"{runs['Rosenbrock']['AdamW'][1]:.2g}" == "0.092"
+    assert f"{runs['Rosenbrock']['Adam'][1]:.2g}" == "0.018"
+    # off the origin, the decay holds θ nearer the origin than Adam's endpoint
+    for surface in ("Beale", "Rosenbrock"):
+        adam, adamw = runs[surface]["Adam"][2], runs[surface]["AdamW"][2]
+        assert np.linalg.norm(adamw) < np.linalg.norm(adam) - 0.1, surface
+
+
+def test_noisy_race_is_seeded_and_the_same_noise_for_every_racer():
+    a = R.run_race("Valley", noise=1.0)
+    b = R.run_race("Valley", noise=1.0)
+    clean = R.run_race("Valley")
+    for name in R.RACERS:
+        assert np.array_equal(a[name].xs, b[name].xs)
+        assert not np.array_equal(a[name].xs, clean[name].xs)
+    cached = R.race_paths("Valley", R.DEFAULT_LRS["Valley"], noise=1.0)
+    assert np.array_equal(cached["Adam"].xs, a["Adam"].xs)
+    with pytest.raises(ValueError, match="noise"):
+        R.run_race("Valley", noise=-1.0)
+
+
+def test_leaderboard_at_step_k_counts_only_what_happened_by_then():
+    paths = R.run_race("Valley")
+    at40 = {r.name: r for r in R.race_leaderboard(paths, "Valley", step=40)}
+    assert at40["Nesterov"].steps_to_tol == 15 and at40["SGD"].steps_to_tol is None
+    np.testing.assert_allclose(at40["SGD"].final_loss, paths["SGD"].losses[40])
+    final = R.race_leaderboard(paths, "Valley", step=R.RACE_STEPS)
+    assert final == R.race_leaderboard(paths, "Valley")
+    # a racer that diverges at step 3 has not diverged at step 2
+    div = R.run_race("Valley", {"SGD": 1.0})["SGD"]
+    assert div.diverged_at == 3
+    assert not R.truncate(div, 2).diverged and R.truncate(div, 3).diverged
+    with pytest.raises(ValueError, match="step"):
+        R.truncate(div, -1)
+
+
+def test_make_optimizer_weight_decay_only_for_adamw():
+    assert R.make_optimizer("AdamW", 0.1, weight_decay=0.0).hyperparams["weight_decay"] == 0.0
+    assert R.make_optimizer("Nesterov", 0.1).hyperparams["nesterov"] is True
+    with pytest.raises(ValueError, match="weight_decay"):
+        R.make_optimizer("Adam", 0.1, weight_decay=0.01)
+
+
+def test_race_figure_colours_styles_board_during_playback_and_snapshots():
+    from trainlib.lessons.optimisers.figures import race_figure
+    from trainlib.lessons.optimisers.figures_race import RACE_COLORS, RACE_STYLES
+
+    assert len(set(RACE_COLORS.values())) == len(R.RACERS)  # one colour per racer
+    assert len(set(RACE_STYLES.values())) == len(R.RACERS)
+    live = race_figure()
+    live.update(step=40)
+    rows = live.board_text.splitlines()
+    assert rows[0] == "step k = 40" and rows[1].startswith("1 Nesterov") and "k=15" in rows[1]
+    assert "—" in rows[-1]  # SGD has not arrived by step 40
+    live.update(noise=1.0)
+    assert live.values["noise"] == 1.0
+    picture = live.snapshots((10, 40))
+    assert picture.image.height == 2 * int(live.fig.bbox.height)
+    assert picture._repr_png_().startswith(b"\x89PNG")
+    assert live.values["step"] == 40  # left as it was
+    live.close()
+
+
+def test_tune_adam_beale_goal():
+    from trainlib.lessons.optimisers.exercises import TUNE_STEPS, _adam_beale_goal
+
+    assert TUNE_STEPS == 100
+    assert _adam_beale_goal(0.42) is None  # arrives at step 91
+    assert "step 136" in _adam_beale_goal(10**-0.5)  # the race's default
+    assert "never reaches" in _adam_beale_goal(1.0)
