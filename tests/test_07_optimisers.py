@@ -96,20 +96,43 @@ def test_C35_adam_l2_and_adamw_differ_and_are_identical_at_zero_decay():
 
 
 def test_C36_adam_has_a_wider_band_of_good_learning_rates_than_sgd():
-    sweep = E.lr_sweep()
+    from trainlib.lessons.optimisers.experiments_sweep import (
+        SWEEP_SEEDS,
+        binomial_se,
+        lr_sweep_seeds,
+    )
+
+    sweep = lr_sweep_seeds()  # the notebook's: means over 3 seeds
+    assert sweep.n_seeds == len(SWEEP_SEEDS) == 3 and sweep.n_val == 500
     window = E.good_lr_window(sweep, 0.5)
-    assert window["Adam"] > window["SGD"]  # 1.5 vs 1.0 decades (training loss ≤ 0.5)
+    assert (window["Adam"], window["SGD"]) == (1.5, 1.0)  # decades with mean loss ≤ 0.5
+    for seed in SWEEP_SEEDS:  # in every seed on its own, not only on average
+        w = E.good_lr_window(E.lr_sweep(seed=seed), 0.5)
+        assert (w["Adam"], w["SGD"]) == (1.5, 1.0), seed
     for threshold in (0.3, 1.0):  # not an artefact of the threshold the notebook picked
         w = E.good_lr_window(sweep, threshold)
         assert w["Adam"] > w["SGD"], threshold
     # the notebook's caveat: the naive spread of log-loss says the opposite, because plain
-    # SGD is uniformly poor at small rates (measured 0.66 for Adam vs 0.48 for SGD)
+    # SGD is uniformly poor at small rates (0.61 for Adam vs 0.44 for SGD)
     spread = E.log_loss_spread(sweep)
     assert spread["Adam"] > spread["SGD"]
-    # and tuned SGD+momentum generalises as well as tuned Adam (best validation accuracy
-    # 0.936 vs 0.930; a 1-point margin = 5 of the 500 validation digits)
-    best = dict(zip(sweep.names, sweep.val_acc.max(axis=1), strict=True))
-    assert best["SGD+momentum"] >= best["Adam"] - 0.01
+    assert round(spread["Adam"], 2) == 0.61 and round(spread["SGD"], 2) == 0.44
+    # the softened claim: the best mean accuracies of all five lie within 2 points, and the
+    # gap between SGD+momentum and Adam is below the binomial s.e. of one run on 500 digits
+    best = sweep.val_acc.max(axis=1)
+    assert best.max() - best.min() < 0.02  # 0.919 … 0.937
+    i, j = sweep.names.index("SGD+momentum"), sweep.names.index("Adam")
+    assert (round(best[i], 3), round(best[j], 3)) == (0.933, 0.937)
+    se = binomial_se(0.93, 500)
+    assert round(se, 4) == 0.0114  # the s.e. the notebook states (≈ 1.1 points)
+    np.testing.assert_allclose(se, np.sqrt(0.93 * 0.07 / 500))
+    assert abs(best[i] - best[j]) < se
+    # the s.e. over seeds the notebook prints for those two best rates
+    k_i, k_j = sweep.val_acc[i].argmax(), sweep.val_acc[j].argmax()
+    accs = np.array([E.lr_sweep(seed=s).val_acc for s in SWEEP_SEEDS])
+    np.testing.assert_allclose(sweep.val_acc_se[i, k_i], accs[:, i, k_i].std(ddof=1) / np.sqrt(3))
+    se_i, se_j = sweep.val_acc_se[i, k_i], sweep.val_acc_se[j, k_j]
+    assert (round(se_i, 3), round(se_j, 3)) == (0.002, 0.004)
     assert not sweep.diverged.any()
 
 
@@ -128,8 +151,10 @@ def test_C37_race_is_reproducible_and_cached_paths_equal_fresh_ones(surface):
 
 def test_C37_leaderboard_of_the_valley_race():
     board = E.race_leaderboard(E.run_race("Valley"), "Valley")
-    assert [r.name for r in board] == ["AdamW", "RMSProp", "SGD+momentum", "Adam", "AdaGrad", "SGD"]
-    assert [r.steps_to_tol for r in board] == [92, 93, 95, 101, 118, 144]
+    assert [r.name for r in board] == [
+        "Nesterov", "RMSProp", "SGD+momentum", "Adam", "AdaGrad", "SGD"
+    ]  # fmt: skip
+    assert [r.steps_to_tol for r in board] == [15, 93, 95, 101, 118, 144]
     assert all(r.final_loss < 1e-5 and r.n_diverged == 0 for r in board)
 
 
@@ -145,8 +170,9 @@ def test_race_figure_shows_the_leaderboard_and_divergence(tmp_path):
 
     live = race_figure()
     rows = live.board_text.splitlines()
+    assert rows[0] == f"step k = {E.RACE_STEPS}"
     board = E.race_leaderboard(E.run_race("Valley"), "Valley")
-    for rank, (row, entry) in enumerate(zip(rows, board, strict=True), start=1):
+    for rank, (row, entry) in enumerate(zip(rows[1:], board, strict=True), start=1):
         assert row.startswith(f"{rank} {entry.name}") and f"k={entry.steps_to_tol}" in row
         assert f"{entry.final_loss:10.2e}" in row  # the Valley's L_min is 0
     live.update(lr_sgd=1.0)
