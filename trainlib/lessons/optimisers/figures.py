@@ -3,10 +3,10 @@
 Each factory below is what the notebook calls; its keyword arguments are the controls'
 initial values. The figure classes live in siblings, one per part of the notebook:
 
-- `race_figure` (`figures_race.py`): SGD, SGD+momentum, AdaGrad, RMSProp, Adam and AdamW
+- `race_figure` (`figures_race.py`): SGD, SGD+momentum, Nesterov, AdaGrad, RMSProp and Adam
   race on a surface (valley, saddle, Rosenbrock, Beale); a learning-rate slider per
-  optimiser, a Play button with a step slider, a loss panel and a leaderboard.
-  `RaceFigure.save_gif` exports it.
+  optimiser, a gradient-noise control, a Play button with a step slider, a loss panel and
+  the leaderboard at step k. `RaceFigure.snapshots` and `RaceFigure.save_gif` export it.
 - `rate_figure` (`figures_adaptive.py`): AdaGrad's effective rate dies, RMSProp's settles
   (and recovers when the gradients shrink); AdaGrad keeps a rare feature's rate high.
 - `adam_bias_figure` (`figures_adaptive.py`): Adam's raw moments m, v against the
@@ -46,23 +46,28 @@ __all__ = [
 def race_figure(
     surface: str = "Valley",
     step: int = E.RACE_STEPS,
+    noise: float = 0.0,
     lr_sgd: float | None = None,
     lr_momentum: float | None = None,
+    lr_nesterov: float | None = None,
     lr_adagrad: float | None = None,
     lr_rmsprop: float | None = None,
     lr_adam: float | None = None,
-    lr_adamw: float | None = None,
 ) -> RaceFigure:
-    """Six optimisers race on a surface; a learning rate each (None: the surface's default)."""
+    """Six optimisers race on a surface; a learning rate each (None: the surface's default).
+
+    `noise`: gradient-noise σ (one of `experiments_race.NOISE_LEVELS`), seeded.
+    """
     lrs = {
         "lr_sgd": lr_sgd,
         "lr_momentum": lr_momentum,
+        "lr_nesterov": lr_nesterov,
         "lr_adagrad": lr_adagrad,
         "lr_rmsprop": lr_rmsprop,
         "lr_adam": lr_adam,
-        "lr_adamw": lr_adamw,
     }
-    return RaceFigure(surface, step, lrs)
+    return RaceFigure(surface, step, noise, lrs)
+
 
 
 @register
