@@ -69,7 +69,6 @@ def race_figure(
     return RaceFigure(surface, step, noise, lrs)
 
 
-
 @register
 def rate_figure(decay: float = 0.99, shrink: float = 0.1) -> RateFigure:
     """RMSProp decay α and a gradient-shrink factor: effective rates of AdaGrad and RMSProp."""
