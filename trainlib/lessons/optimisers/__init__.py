@@ -13,6 +13,7 @@ Modules, one folder for the notebook (the claims it demonstrates are tested in
       figures_adaptive.py       effective rates, Adam's bias correction, AdamW
       figures_sweep.py          the learning-rate sweep
     exercises.py              the "Your turn" exercises
+    exercises_momentum.py     exercises in the momentum and AdamW sections (tune, predict)
 """
 
-from . import exercises  # noqa: F401  (importing it registers the exercises for check)
+from . import exercises, exercises_momentum  # noqa: F401  (importing registers the exercises)

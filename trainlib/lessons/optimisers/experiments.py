@@ -9,7 +9,10 @@ module gathers them from four siblings, one per part of the notebook:
 - `experiments_adaptive.py`: AdaGrad's effective rate dies, RMSProp's settles (`rate_traces`,
   C32, C33); AdaGrad helps rare features (`sparse_features`, C32); Adam's bias correction
   (`adam_moments`, C34); two conventions (`momentum_steps`, `first_adam_step`);
-- `experiments_adamw.py`: L2 in the gradient vs decoupled weight decay (`adamw_vs_l2`, C35);
+- `experiments_momentum.py`: momentum on the valley, the √κ speed-up at critical damping
+  (`valley_steps`, `critical_damping`, `momentum_rate`, C31);
+- `experiments_adamw.py`: L2 in the gradient vs decoupled weight decay, with SGD + L2 as the
+  baseline (`adamw_vs_l2`, `decay_per_step`, `adamw_endpoints`, C35);
 - `experiments_sweep.py`: a learning-rate sweep of each optimiser on the digits
   (`lr_sweep`, `good_lr_window`, C36).
 
@@ -19,10 +22,16 @@ numpy only: no plotting, no widgets.
 from __future__ import annotations
 
 from trainlib.lessons.optimisers.experiments_adamw import (
+    ADAMW_LR,
+    ADAMW_STEPS,
+    L2_OPTIMISERS,
     STRETCHED_BOWL,
     WEIGHT_DECAYS,
+    adamw_endpoints,
     adamw_runs,
     adamw_vs_l2,
+    decay_per_step,
+    decay_runs,
     ridge_optimum,
 )
 from trainlib.lessons.optimisers.experiments_adaptive import (
@@ -45,6 +54,22 @@ from trainlib.lessons.optimisers.experiments_adaptive import (
     rate_traces,
     sparse_features,
     trajectory,
+)
+from trainlib.lessons.optimisers.experiments_momentum import (
+    MOMENTUM_GRID,
+    MOMENTUM_LRS,
+    MOMENTUM_STEPS,
+    MOMENTUM_TOL,
+    VALLEY,
+    VALLEY_CURVATURES,
+    Damping,
+    contraction_per_step,
+    critical_damping,
+    momentum_path,
+    momentum_rate,
+    momentum_table,
+    settle_step,
+    valley_steps,
 )
 from trainlib.lessons.optimisers.experiments_race import (
     DEFAULT_LRS,
@@ -72,6 +97,26 @@ from trainlib.lessons.optimisers.experiments_sweep import (
 )
 
 __all__ = [
+    "ADAMW_LR",
+    "ADAMW_STEPS",
+    "L2_OPTIMISERS",
+    "MOMENTUM_GRID",
+    "MOMENTUM_LRS",
+    "MOMENTUM_STEPS",
+    "MOMENTUM_TOL",
+    "VALLEY",
+    "VALLEY_CURVATURES",
+    "Damping",
+    "adamw_endpoints",
+    "contraction_per_step",
+    "critical_damping",
+    "decay_per_step",
+    "decay_runs",
+    "momentum_path",
+    "momentum_rate",
+    "momentum_table",
+    "settle_step",
+    "valley_steps",
     "BETA1S",
     "BETA2S",
     "BIAS_LR",

@@ -7,13 +7,15 @@ initial values. The figure classes live in siblings, one per part of the noteboo
   race on a surface (valley, saddle, Rosenbrock, Beale); a learning-rate slider per
   optimiser, a gradient-noise control, a Play button with a step slider, a loss panel and
   the leaderboard at step k. `RaceFigure.snapshots` and `RaceFigure.save_gif` export it.
+- `momentum_figure` (`figures_momentum.py`): μ and α sliders for SGD with momentum on the
+  ill-conditioned valley, beside plain GD; steps to the tolerance and the theory's rate.
 - `rate_figure` (`figures_adaptive.py`): AdaGrad's effective rate dies, RMSProp's settles
   (and recovers when the gradients shrink); AdaGrad keeps a rare feature's rate high.
 - `adam_bias_figure` (`figures_adaptive.py`): Adam's raw moments m, v against the
   bias-corrected m̂, v̂ in the first steps, and the step size with and without the
   correction, for β₁ and β₂ sliders.
-- `adamw_figure` (`figures_adaptive.py`): Adam with L2 in the gradient against AdamW, per
-  weight decay λ.
+- `adamw_figure` (`figures_adaptive.py`): SGD + L2, Adam + L2 and AdamW per weight decay λ:
+  paths, coordinates per step, and the decay each coordinate gets per step.
 - `lr_sweep_figure` (`figures_sweep.py`): final loss (or validation accuracy) against the
   learning rate for each optimiser training a small MLP on the digits.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from trainlib.lessons.optimisers import experiments as E
 from trainlib.lessons.optimisers.figures_adaptive import AdamBiasFigure, AdamWFigure, RateFigure
+from trainlib.lessons.optimisers.figures_momentum import MomentumFigure
 from trainlib.lessons.optimisers.figures_race import RaceFigure
 from trainlib.lessons.optimisers.figures_sweep import LRSweepFigure
 from trainlib.live import register
@@ -32,11 +35,13 @@ __all__ = [
     "AdamBiasFigure",
     "AdamWFigure",
     "LRSweepFigure",
+    "MomentumFigure",
     "RaceFigure",
     "RateFigure",
     "adam_bias_figure",
     "adamw_figure",
     "lr_sweep_figure",
+    "momentum_figure",
     "race_figure",
     "rate_figure",
 ]
@@ -67,6 +72,12 @@ def race_figure(
         "lr_adam": lr_adam,
     }
     return RaceFigure(surface, step, noise, lrs)
+
+
+@register
+def momentum_figure(mu: float = 0.9, lr: float = 10**-1.5) -> MomentumFigure:
+    """μ and α sliders: SGD with momentum on the valley beside plain GD, steps to tolerance."""
+    return MomentumFigure(mu, lr)
 
 
 @register

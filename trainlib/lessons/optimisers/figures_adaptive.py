@@ -23,14 +23,14 @@ __all__ = ["AdamBiasFigure", "AdamWFigure", "RateFigure"]
 
 
 class RateFigure(LiveFigure):
-    """Left: η/(√G+ε) vs η/(√v+ε) per step (log–log). Right: AdaGrad on a rare feature."""
+    """Left: α/(√G+ε) vs α/(√v+ε) per step (log–log). Right: AdaGrad on a rare feature."""
 
     def __init__(self, decay: float, shrink: float) -> None:
         self.traces, self.sparse = E.rate_tables()
         controls = {
             "decay": widgets.ToggleButtons(
                 options=[(f"{a:g}", a) for a in E.RMSPROP_DECAYS], value=decay,
-                description="RMSProp decay α",
+                description="RMSProp decay ρ",
             ),
             "shrink": widgets.SelectionSlider(
                 options=[(f"{v:.3g}", v) for v in E.SHRINK_GRID],
@@ -46,31 +46,34 @@ class RateFigure(LiveFigure):
         shown = np.unique(np.geomspace(1, len(steps), 200).round().astype(int)) - 1
         self._shown = np.union1d(shown, [tr.switch - 1, tr.switch])  # keep the kink sharp
         (self.ada,) = ax_rate.loglog([], [], color=COLORS["AdaGrad"], lw=2.2,
-                                     label="AdaGrad  η/(√G + ε)")  # fmt: skip
+                                     label="AdaGrad  α/(√G + ε)")  # fmt: skip
         (self.rms,) = ax_rate.loglog([], [], color=COLORS["RMSProp"], lw=2.2,
-                                     label="RMSProp  η/(√v + ε)")  # fmt: skip
+                                     label="RMSProp  α/(√v + ε)")  # fmt: skip
         sgd = ax_rate.plot(steps[[0, -1]], [tr.lr, tr.lr], "--", color=COLORS["SGD"], lw=1.4,
-                           label="SGD  η (constant)")  # fmt: skip
+                           label="SGD  α (constant)")  # fmt: skip
         switch = ax_rate.axvline(tr.switch, color=COLORS["reference"], ls=":", lw=1.4)
         self.keep_static(*sgd, switch)
         self.readout = readout(ax_rate, 0.03, 0.04, va="bottom")
         ax_rate.set_xlim(1, steps[-1])
         ax_rate.set_ylim(1e-5, 10.0)
         ax_rate.legend(loc="upper right", fontsize="small")
-        style_axes(ax_rate, f"Effective rate per step (η = {tr.lr:g}, g ~ N(0, 1))",
+        style_axes(ax_rate, f"Effective rate per step (α = {tr.lr:g}, g ~ N(0, 1))",
                    "step t (log)", "effective rate (log)")  # fmt: skip
 
         t = np.arange(1, len(sp.rate) + 1)
+        # before a feature first appears its G is 0 and its rate α/ε ≈ 10⁹⁻¹⁰: not drawn
+        seen = np.cumsum(sp.active, axis=0) > 0
+        rate = np.where(seen, sp.rate, np.nan)
         a = ax_sparse.semilogy(
             t,
-            sp.rate[:, 0],
+            rate[:, 0],
             color=COLORS["AdaGrad"],
             lw=2.0,
             label=f"frequent feature (in {sp.p_active[0]:.0%} of samples)",
         )
         b = ax_sparse.semilogy(
             t,
-            sp.rate[:, 1],
+            rate[:, 1],
             color=COLORS["AdaGrad"],
             lw=2.0,
             ls="--",
@@ -80,9 +83,11 @@ class RateFigure(LiveFigure):
         c = ax_sparse.plot(hits, sp.rate[hits - 1, 1], "o", color=COLORS["AdaGrad"], ms=5,
                            mfc="white", label="rare feature present")  # fmt: skip
         self.keep_static(*a, *b, *c)
+        ax_sparse.set_ylim(0.5 * np.nanmin(rate), 2.0 * np.nanmax(rate))
         ax_sparse.legend(loc="upper right", fontsize="small")
-        style_axes(ax_sparse, "Sparse features: AdaGrad's rate per weight", "sample t",
-                   "effective rate η/(√G + ε) (log)")  # fmt: skip
+        style_axes(ax_sparse, "Sparse features: AdaGrad's rate per weight",
+                   "sample t (each curve from its feature's first appearance)",
+                   "effective rate α/(√G + ε) (log)")  # fmt: skip
 
     def _draw(self, decay: float, shrink: float) -> None:
         ada, rms = E.rate_column(shrink)
@@ -122,7 +127,7 @@ class AdamBiasFigure(LiveFigure):
             *ax_v.plot(t, mean_g2, color=COLORS["reference"], lw=1.5,
                        label="plain mean of g²"),
             *ax_step.plot(t[[0, -1]], [1.0, 1.0], ":", color=COLORS["reference"], lw=1.2,
-                          label="|Δθ| = η"),
+                          label="|Δθ| = α"),
         ]  # fmt: skip
         self.keep_static(*static)
         (self.m,) = ax_m.plot([], [], "--", color=ad, lw=2, label="raw m (biased to 0)")
@@ -144,7 +149,7 @@ class AdamBiasFigure(LiveFigure):
         ax_step.legend(loc="lower right", fontsize="small")
         style_axes(ax_m, "First moment: m vs m̂ = m/(1−β₁ᵗ)", "step t", "value")
         style_axes(ax_v, "Second moment: v vs v̂ = v/(1−β₂ᵗ)", "step t", "value")
-        style_axes(ax_step, "Step size per coordinate", "step t", "|Δθₜ| / η (log)")
+        style_axes(ax_step, "Step size per coordinate", "step t", "|Δθₜ| / α (log)")
 
     def _draw(self, beta1: float, beta2: float) -> None:
         tr = E.adam_moments(self.grads, lr=E.BIAS_LR, beta1=beta1, beta2=beta2)
@@ -156,12 +161,16 @@ class AdamBiasFigure(LiveFigure):
         self.step.set_data(t, tr.step[:, 0] / E.BIAS_LR)
         self.raw.set_data(t, tr.step_raw[:, 0] / E.BIAS_LR)
         self.readout.set_text(
-            f"step 1: {tr.step[0, 0] / E.BIAS_LR:.3g}·η, raw {tr.step_raw[0, 0] / E.BIAS_LR:.3g}·η"
+            f"step 1: {tr.step[0, 0] / E.BIAS_LR:.3g}·α, raw {tr.step_raw[0, 0] / E.BIAS_LR:.3g}·α"
         )
 
 
 class AdamWFigure(LiveFigure):
-    """Paths of Adam + L2 and AdamW on a stretched bowl (left), ‖θ‖ per step (right)."""
+    """SGD + L2, Adam + L2 and AdamW on a stretched bowl: paths (left), x and y per step
+    (middle), and the decay each coordinate gets per step (right)."""
+
+    STYLES = {"SGD + L2": (COLORS["SGD"], 1.6), "Adam + L2": (COLORS["Adam"], 2.4),
+              "AdamW": (COLORS["AdamW"], 2.4)}  # fmt: skip
 
     def __init__(self, weight_decay: float) -> None:
         self.runs = E.adamw_runs()
@@ -170,41 +179,57 @@ class AdamWFigure(LiveFigure):
                 options=list(E.WEIGHT_DECAYS), value=weight_decay, description="weight decay λ"
             )
         }
-        super().__init__(controls, ncols=2, figsize=(11.0, 4.5))
+        super().__init__(controls, ncols=3, figsize=(11.6, 4.2))
 
-    def _build(self, ax_path, ax_norm) -> None:
-        surf = E.STRETCHED_BOWL
+    def _build(self, ax_path, ax_xy, ax_decay) -> None:
         Z, extent = E.log_landscape("Stretched bowl")
         ax_path.imshow(Z, origin="lower", extent=extent, aspect="auto", cmap="Greys_r",
                        alpha=0.75, interpolation="bilinear")  # fmt: skip
-        mins = ax_path.plot(*surf.minima.T, "*", color="white", mec="black", ms=15,
-                            label="minimum of L (λ = 0)")  # fmt: skip
+        mins = ax_path.plot(*E.STRETCHED_BOWL.minima.T, "*", color="white", mec="black", ms=15,
+                            label="min of L")  # fmt: skip
         self.keep_static(*mins)
-        self.lines, self.ends, self.norms = {}, {}, {}
-        for name, c, ls in (("Adam + L2", COLORS["Adam"], "-"), ("AdamW", COLORS["AdamW"], "--")):
-            (self.lines[name],) = ax_path.plot([], [], ls, color=c, lw=2.2, label=name)
-            (self.ends[name],) = ax_path.plot([], [], "o", color=c, mec="black", ms=8)
-            (self.norms[name],) = ax_norm.plot([], [], ls, color=c, lw=2.2, label=name)
+        self.lines, self.ends, self.xs, self.ys = {}, {}, {}, {}
+        for name, (c, lw) in self.STYLES.items():
+            (self.lines[name],) = ax_path.plot([], [], "-", color=c, lw=lw, label=name)
+            (self.ends[name],) = ax_path.plot([], [], "o", color=c, mec="black", ms=7)
+            (self.xs[name],) = ax_xy.plot([], [], "-", color=c, lw=lw, label=f"{name}: x")
+            (self.ys[name],) = ax_xy.plot([], [], "--", color=c, lw=lw, label=f"{name}: y")
         (self.ridge,) = ax_path.plot([], [], "X", color="white", mec="black", ms=10,
-                                     label="minimum of L + ½λ‖θ‖²")  # fmt: skip
-        self.readout = readout(ax_norm, 0.97, 0.05, ha="right", va="bottom", fontsize="medium")
+                                     label="min of L + ½λ‖θ‖²")  # fmt: skip
+        self.decay = {}
+        for name, coord, ls in (("Adam + L2", "x", "-"), ("Adam + L2", "y", "--"),
+                                ("AdamW", "x", "-"), ("AdamW", "y", "--")):  # fmt: skip
+            c, lw = self.STYLES[name]
+            (self.decay[name, coord],) = ax_decay.semilogy([], [], ls, color=c, lw=lw,
+                                                           label=f"{name}: {coord}")  # fmt: skip
+        self.readout = readout(ax_decay, 0.03, 0.97, fontsize="small")
         ax_path.set_xlim(extent[0], extent[1])
         ax_path.set_ylim(extent[2], extent[3])
-        ax_path.legend(loc="upper left", fontsize="small")
-        style_axes(ax_path, "Paths on L = ½[(x−2)² + 25(y−2)²]", "x (flat direction)",
-                   "y (stiff direction)", grid=False)  # fmt: skip
+        ax_path.legend(loc="upper left", fontsize="x-small")
+        style_axes(ax_path, "L = ½[(x−2)² + 25(y−2)²]", "x (flat)", "y (stiff)", grid=False)
         steps = len(next(iter(self.runs.values()))["AdamW"].xs)
-        ax_norm.set_xlim(0, steps - 1)
-        ax_norm.set_ylim(0.0, 3.2)
-        ax_norm.legend(loc="center right", fontsize="small")
-        style_axes(ax_norm, "Weight norm", "step t", "‖θₜ‖")
+        for ax in (ax_xy, ax_decay):
+            ax.set_xlim(0, steps - 1)
+        ax_xy.set_ylim(-0.6, 2.3)
+        ax_xy.legend(loc="lower right", fontsize="x-small", ncol=2)
+        style_axes(ax_xy, "x (solid) and y (dashed)", "step t", "coordinate value")
+        ax_decay.set_ylim(1e-5, 0.3)
+        ax_decay.legend(loc="lower right", fontsize="x-small", ncol=2)
+        style_axes(ax_decay, "Decay per step", "step t", "αλ|θᵢ| ÷ (√v̂ᵢ+ε) or not (log)")
 
     def _draw(self, weight_decay: float) -> None:
         run = self.runs[weight_decay]
+        t = np.arange(len(run["AdamW"].xs))
         for name, path in run.items():
             self.lines[name].set_data(path.xs[:, 0], path.xs[:, 1])
             self.ends[name].set_data([path.final[0]], [path.final[1]])
-            self.norms[name].set_data(np.arange(len(path.xs)), np.linalg.norm(path.xs, axis=1))
-        self.ridge.set_data(*E.ridge_optimum(weight_decay)[:, None])
-        gap = float(np.max(np.abs(run["Adam + L2"].xs - run["AdamW"].xs)))
-        self.readout.set_text(f"largest gap between the paths: {gap:.3g}")
+            self.xs[name].set_data(t, path.xs[:, 0])
+            self.ys[name].set_data(t, path.xs[:, 1])
+        ridge = E.ridge_optimum(weight_decay)
+        self.ridge.set_data(*ridge[:, None])
+        decay = E.decay_runs(weight_decay)
+        for (name, coord), line in self.decay.items():
+            line.set_data(t[1:], np.maximum(decay[name][:, "xy".index(coord)], 1e-300))
+        w = run["AdamW"].final
+        self.readout.set_text(f"step {t[-1]}: ridge ({ridge[0]:.3f}, {ridge[1]:.3f})\n"
+                              f"AdamW ({w[0]:.3f}, {w[1]:.3f})")  # fmt: skip

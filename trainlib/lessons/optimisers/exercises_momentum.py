@@ -1,0 +1,104 @@
+"""Exercises of 07_optimisers placed in the momentum and AdamW sections (tune, predict)."""
+
+import numpy as np
+
+from trainlib.exercises import Exercise, Mistake
+from trainlib.lessons.optimisers.experiments_momentum import (
+    MOMENTUM_TOL,
+    momentum_path,
+    momentum_rate,
+    settle_step,
+)
+
+# ---------------------------------------------------------------------------------------------
+# 07 optimisers — (tune) μ and α that bring momentum to the valley's minimum in under 40 steps
+# ---------------------------------------------------------------------------------------------
+
+#: The goal: L ≤ MOMENTUM_TOL for good from a step below TUNE_MOMENTUM_STEPS.
+TUNE_MOMENTUM_STEPS = 40
+
+
+def _valley_settings() -> tuple[float, float]:
+    """μ and α near critical damping on the valley (κ = 50): L ≤ 1e-4 for good from step 31."""
+    return (0.6, 0.056)
+
+
+def _valley_goal(settings: tuple[float, float]) -> str | None:
+    """Run SGD with momentum (μ, α) on the valley; None if L stays ≤ 1e-4 from step < 40."""
+    mu, lr = (float(v) for v in np.asarray(settings, dtype=float).reshape(2))
+    path = momentum_path(mu, lr)
+    rate = momentum_rate(mu, lr)
+    if path.diverged:
+        return (f"μ = {mu:g}, α = {lr:g} diverges at step {path.diverged_at}: the theory's "
+                f"factor per step is {rate:.3g} > 1. Lower α.")  # fmt: skip
+    stays = settle_step(path)
+    if stays is not None and stays < TUNE_MOMENTUM_STEPS:
+        return None
+    when = "never within 200 steps" if stays is None else f"only from step {stays}"
+    return (f"with μ = {mu:g}, α = {lr:g} the loss stays ≤ {MOMENTUM_TOL:g} {when}. The "
+            f"distance shrinks by {rate:.3f} per step; the best possible is about 0.75 "
+            f"(critical damping).")  # fmt: skip
+
+
+tune_valley_momentum_exercise = Exercise(
+    "tune_valley_momentum",
+    reference=_valley_settings,
+    cases=[()],
+    mistakes=[
+        Mistake(
+            "μ = 0.9 with GD's rate is the race's setting: it swings past the minimum and "
+            "stays within the tolerance only from step 137. Less momentum, and a rate above "
+            "GD's limit of 0.04 — momentum is stable well beyond it.",
+            example=lambda: (0.9, 10**-1.5),
+            detect=lambda got, expected, args: abs(float(np.ravel(got)[0]) - 0.9) < 0.01,
+        ),
+        Mistake(
+            "μ = 0 is plain gradient descent: with κ = 50 it needs at least ~119 steps. "
+            "Momentum is what you are tuning.",
+            example=lambda: (0.0, 0.035),
+            detect=lambda got, expected, args: float(np.ravel(got)[0]) == 0.0,
+        ),
+    ],
+    success="Goal reached: near critical damping, every direction of the valley shrinks by "
+    "about (√κ − 1)/(√κ + 1) ≈ 0.75 per step, against 0.96 for the best plain GD.",
+    kind="tune",
+    goal=_valley_goal,
+)
+
+# ---------------------------------------------------------------------------------------------
+# 07 optimisers — (predict) where AdamW is after 3000 steps on the stretched bowl
+# ---------------------------------------------------------------------------------------------
+
+
+def _adamw_x_after_3000() -> float:
+    """AdamW's x after 3000 steps (α = 0.05, λ = 0.3) on the stretched bowl: the experiment."""
+    from trainlib.lessons.optimisers.experiments import adamw_endpoints
+
+    return float(adamw_endpoints((3000,), lr=0.05, weight_decay=0.3)[0, 0])
+
+
+predict_adamw_after_3000_exercise = Exercise(
+    "predict_adamw_after_3000",
+    reference=_adamw_x_after_3000,
+    cases=[()],
+    mistakes=[
+        Mistake(
+            "1.639 is where AdamW is at step 300: it has not stopped there. Look at the middle "
+            "panel: is AdamW's x still moving at step 300, and in which direction?",
+            example=lambda: 1.639,
+        ),
+        Mistake(
+            "1.538 is the minimum of L + ½λ‖θ‖², where SGD + L2 and Adam + L2 stop. AdamW "
+            "minimises no penalised loss: its decay is not divided by √v̂, the loss's pull is.",
+            example=lambda: 1.538,
+        ),
+    ],
+    success="Right.",
+    rtol=0.02,  # a prediction: within 2 %
+    kind="predict",
+    explain=lambda got, want: (
+        f"The run finds x = {want:.3f} after 3000 steps (1.639 at 300, 1.782 at 1000): AdamW "
+        f"keeps creeping towards the unpenalised minimum x = 2 as v̂ forgets the large early "
+        f"gradients. You said {got}."
+    ),
+)
