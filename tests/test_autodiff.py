@@ -200,3 +200,72 @@ def test_bad_input_raises_value_error():
         Tensor(np.ones(3)) ** Tensor(2.0)
     with pytest.raises(ValueError, match="grad"):
         Tensor(np.ones(3)).exp().backward(np.ones(2))
+
+
+# --- bad input and IEEE edge cases ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("op", "a", "b", "match"),
+    [
+        ("+", (2, 3), (4,), r"^other: .* broadcasts with \(2, 3\) for '\+', got \(4,\)$"),
+        ("*", (3,), (2, 2), r"^other: .* broadcasts with \(3,\) for '\*', got \(2, 2\)$"),
+        ("@", (2, 3), (2, 3), r"^other: expected 2-D @ 2-D .* for '@', got \(2, 3\) @ \(2, 3\)$"),
+    ],
+)  # fmt: skip
+def test_shape_errors_name_the_op_and_both_shapes(op, a, b, match):
+    x, y = Tensor(np.ones(a)), Tensor(np.ones(b))
+    with pytest.raises(ValueError, match=match):
+        {"+": lambda: x + y, "*": lambda: x * y, "@": lambda: x @ y}[op]()
+
+
+def test_the_operand_of_a_binary_op_is_checked_as_other():
+    t = Tensor(np.ones(2))
+    for fn in (
+        lambda: t + "a",
+        lambda: t * None,
+        lambda: t - "a",
+        lambda: t / "a",
+        lambda: t @ "a",
+    ):
+        with pytest.raises(ValueError, match="^other: expected a real-valued array"):
+            fn()
+
+
+def test_empty_reductions_and_bad_axes_are_rejected():
+    empty = Tensor(np.empty(0))
+    for fn in (empty.sum, empty.mean):
+        with pytest.raises(
+            ValueError, match=r"^self: expected at least one element, got shape \(0,\)"
+        ):
+            fn()
+    t = Tensor(np.ones((2, 3)))
+    for axis in ("a", 2, (0, 0), 1.0, True):
+        with pytest.raises(ValueError, match=r"^axis: expected None, an int or a tuple"):
+            t.sum(axis=axis)
+    with pytest.raises(TypeError, match="^keepdims: expected True or False"):
+        t.mean(keepdims="yes")
+
+
+def test_ieee_results_without_warnings_as_the_docstring_says():
+    # The module docstring promises these values, and no RuntimeWarning (an error here).
+    zero, minus_one = Tensor(np.array([0.0])), Tensor(np.array([-1.0]))
+    y = zero.log()
+    y.backward()
+    assert y.data[0] == -np.inf and zero.grad[0] == np.inf  # log(0) = −inf, ∂/∂a = 1/0 = inf
+    assert np.isnan(minus_one.log().data[0])
+    assert Tensor(np.array([1000.0])).exp().data[0] == np.inf
+    assert (Tensor(np.array([1.0])) / 0.0).data[0] == np.inf
+    assert (zero**-1).data[0] == np.inf
+    assert np.isnan((minus_one**0.5).data[0])
+    nan = Tensor(np.array([np.nan]))  # deliberate pass-through: NaN flows on, as in PyTorch
+    out = (nan * 2.0).tanh().sum()
+    out.backward()
+    assert np.isnan(out.data) and np.isnan(nan.grad[0])
+
+
+def test_name_must_be_a_string_and_graph_needs_a_tensor():
+    with pytest.raises(TypeError, match="^name: expected a str, got 3"):
+        Tensor(1.0, name=3)
+    with pytest.raises(TypeError, match="^t: expected a Tensor, got"):
+        graph(np.ones(2))

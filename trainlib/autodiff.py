@@ -13,6 +13,13 @@ x of shape (N, D)), its gradient is summed over the broadcast axes ("un-broadcas
 Calling `backward()` twice gives the same gradients, not twice them: every call first
 zeroes the grads of the whole graph (unlike PyTorch, which accumulates into leaf grads).
 To combine two losses, backpropagate their sum.
+
+Bad input: an operand that is not numbers, shapes that do not broadcast (or do not fit a
+matrix product), and a reduction over no elements raise a ValueError naming the op and both
+shapes. Where the math itself gives inf or NaN, the engine follows IEEE arithmetic as
+PyTorch does and warns about nothing: log(0) = −inf (and its gradient 1/0 = inf),
+log(−1) = NaN, exp(1000) = inf, x/0 = ±inf, 0**−1 = inf, (−1)**0.5 = NaN, and NaN flows
+on through every later op and gradient (a deliberate pass-through, see CONTRIBUTING).
 """
 
 from __future__ import annotations
@@ -21,7 +28,18 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trainlib.validation import as_array, check_same_shape
+from trainlib.validation import (
+    ArgumentTypeError,
+    as_array,
+    check_bool,
+    check_nonempty,
+    check_same_shape,
+    describe,
+)
+
+# IEEE arithmetic without RuntimeWarnings: inf and NaN are results here, as in PyTorch.
+# (Use it as a decorator, which may nest; `with` a fresh np.errstate elsewhere.)
+_ieee = np.errstate(all="ignore")
 
 
 def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -34,6 +52,36 @@ def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad
 
 
+def _operand(other, op: str, shape: tuple) -> Tensor:
+    """The other operand of a binary op as a Tensor, checked: numbers that broadcast."""
+    if not isinstance(other, Tensor):
+        other = Tensor(as_array("other", other, finite=False))
+    try:
+        np.broadcast_shapes(shape, other.shape)
+    except ValueError:
+        raise ValueError(
+            f"other: expected a shape that broadcasts with {shape} for {op!r}, got {other.shape}"
+        ) from None
+    return other
+
+
+def _check_axis(axis, ndim: int):
+    """`axis` as numpy takes it: None, an int or a tuple of distinct ints in [−ndim, ndim)."""
+    if axis is None:
+        return axis
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    ok = all(
+        isinstance(a, int | np.integer) and not isinstance(a, bool) and -ndim <= a < ndim
+        for a in axes
+    )
+    if not ok or len({int(a) % ndim for a in axes}) != len(axes):
+        raise ValueError(
+            f"axis: expected None, an int or a tuple of distinct ints in [{-ndim}, {ndim}), "
+            f"got {describe(axis)}"
+        )
+    return axis
+
+
 class Tensor:
     """An ndarray with a gradient and a record of the operation that produced it.
 
@@ -44,6 +92,8 @@ class Tensor:
     __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__, not numpy's loop
 
     def __init__(self, data, _prev: tuple = (), _op: str = "", name: str = ""):
+        if not isinstance(name, str):
+            raise ArgumentTypeError(f"name: expected a str, got {describe(name)}")
         self.data = as_array("data", data, finite=False).astype(np.float64)
         self.grad = np.zeros_like(self.data)
         self._prev = tuple(_prev)  # the inputs of the op that made this tensor
@@ -65,8 +115,9 @@ class Tensor:
 
     # ---- binary ops -------------------------------------------------------------------
 
+    @_ieee
     def __add__(self, other):
-        other = other if isinstance(other, Tensor) else Tensor(other)
+        other = _operand(other, "+", self.shape)
         out = Tensor(self.data + other.data, (self, other), "+")
 
         def _backward():  # ∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1
@@ -76,8 +127,9 @@ class Tensor:
         out._backward = _backward
         return out
 
+    @_ieee
     def __mul__(self, other):
-        other = other if isinstance(other, Tensor) else Tensor(other)
+        other = _operand(other, "*", self.shape)
         out = Tensor(self.data * other.data, (self, other), "*")
 
         def _backward():  # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
@@ -87,10 +139,15 @@ class Tensor:
         out._backward = _backward
         return out
 
+    @_ieee
     def __matmul__(self, other):
-        other = other if isinstance(other, Tensor) else Tensor(other)
-        if self.ndim != 2 or other.ndim != 2:
-            raise ValueError(f"other: expected 2-D @ 2-D, got {self.shape} @ {other.shape}")
+        if not isinstance(other, Tensor):
+            other = Tensor(as_array("other", other, finite=False))
+        if self.ndim != 2 or other.ndim != 2 or self.shape[1] != other.shape[0]:
+            raise ValueError(
+                f"other: expected 2-D @ 2-D with matching inner sizes for '@', "
+                f"got {self.shape} @ {other.shape}"
+            )
         out = Tensor(self.data @ other.data, (self, other), "@")
 
         def _backward():  # C = A·B: ∂L/∂A = ∂L/∂C·Bᵀ, ∂L/∂B = Aᵀ·∂L/∂C
@@ -100,6 +157,7 @@ class Tensor:
         out._backward = _backward
         return out
 
+    @_ieee
     def __pow__(self, p: float):
         if isinstance(p, bool) or not isinstance(p, int | float | np.integer | np.floating):
             raise ValueError(f"p: expected a constant int or float exponent, got {p!r}")
@@ -113,6 +171,7 @@ class Tensor:
 
     # ---- unary ops --------------------------------------------------------------------
 
+    @_ieee
     def exp(self):
         out = Tensor(np.exp(self.data), (self,), "exp")
 
@@ -122,7 +181,9 @@ class Tensor:
         out._backward = _backward
         return out
 
+    @_ieee
     def log(self):
+        """log(a), elementwise: log(0) = −inf with gradient inf, log(a < 0) = NaN (IEEE)."""
         out = Tensor(np.log(self.data), (self,), "log")
 
         def _backward():  # ∂log(a)/∂a = 1/a
@@ -161,7 +222,10 @@ class Tensor:
 
     # ---- reductions -------------------------------------------------------------------
 
+    @_ieee
     def sum(self, axis: int | tuple | None = None, keepdims: bool = False):
+        """Sum over `axis` (all axes for None); a sum over no elements is a ValueError."""
+        self._check_reduction(axis, keepdims)
         out = Tensor(np.sum(self.data, axis=axis, keepdims=keepdims), (self,), "sum")
 
         def _backward():  # ∂(Σa)/∂aᵢ = 1: copy ∂L/∂out back over the summed axes
@@ -175,19 +239,32 @@ class Tensor:
 
     def mean(self, axis: int | tuple | None = None, keepdims: bool = False):
         """Mean over `axis`: the sum times 1/count, so it needs no backward of its own."""
-        s = self.sum(axis=axis, keepdims=keepdims)
-        return s * (s.data.size / self.data.size)  # 1/count, count = entries per output
+        s = self.sum(axis=axis, keepdims=keepdims)  # checks axis, and that it is not empty
+        return s * (s.data.size / self.data.size)
+
+    def _check_reduction(self, axis, keepdims) -> None:
+        _check_axis(axis, self.ndim)
+        check_bool("keepdims", keepdims)
+        check_nonempty(
+            "self", self.data
+        )  # Σ over nothing: the mean would be 0/0  # 1/count, count = entries per output
 
     # ---- derived ops (built from the ones above, so no backward of their own) ----------
 
     def __neg__(self):
         return self * -1.0
 
+    @_ieee
     def __sub__(self, other):
-        return self + (-other if isinstance(other, Tensor) else -np.asarray(other))
+        return self + (
+            -other if isinstance(other, Tensor) else -as_array("other", other, finite=False)
+        )
 
+    @_ieee
     def __truediv__(self, other):
-        return self * (other**-1 if isinstance(other, Tensor) else 1.0 / np.asarray(other))
+        if isinstance(other, Tensor):
+            return self * other**-1
+        return self * (1.0 / as_array("other", other, finite=False))
 
     def __radd__(self, other):
         return self + other
@@ -234,8 +311,11 @@ class Tensor:
         order = self.topo()
         self.zero_grad()
         self.grad = seed.astype(np.float64)
-        for t in reversed(order):  # output first: each node's grad is complete before use
-            t._backward()
+        with np.errstate(
+            all="ignore"
+        ):  # inf/NaN from log(0), 1/0, … are results (see the module docstring)
+            for t in reversed(order):  # output first: each node's grad is complete before use
+                t._backward()
 
 
 def graph(t: Tensor) -> dict:
@@ -245,6 +325,8 @@ def graph(t: Tensor) -> dict:
              "edges": [(input_id, output_id), ...]}; ids are positions in the node list.
     A node used twice (x·x) appears once, with two edges into its consumer.
     """
+    if not isinstance(t, Tensor):
+        raise ArgumentTypeError(f"t: expected a Tensor, got {describe(t)}")
     order = t.topo()
     index = {id(n): i for i, n in enumerate(order)}
     nodes = [
