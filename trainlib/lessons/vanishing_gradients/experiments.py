@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ import numpy as np
 from trainlib import init as _init
 from trainlib import losses, optim
 from trainlib.fit import fit
-from trainlib.layers import Dense, Residual, Sequential, mlp
+from trainlib.layers import BatchNorm, Dense, LayerNorm, Residual, Sequential, mlp
 from trainlib.validation import as_array, check_choice, check_int, check_positive
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "growth_factor",
     "init_std",
     "layer_health",
+    "normalisation_row",
     "scaled_init",
 ]
 
@@ -104,12 +105,16 @@ class Health:
 
     Shapes: `act_std` (L − 1,): std over the batch and the units of hidden activation
     h_l (l = 1 … L − 1), which is the input of Dense layer l + 1; `grad_norm` (L,):
-    ‖∂L/∂W_l‖ (Frobenius) of Dense layer l = 1 … L; `loss` the batch loss.
+    ‖∂L/∂W_l‖ (Frobenius) of Dense layer l = 1 … L; `loss` the batch loss; `divided_by`
+    (L − 1,) or (0,): the standard deviation each BatchNorm / LayerNorm divided its input by
+    (BatchNorm: of each unit over the batch; LayerNorm: of each example over the units),
+    averaged; empty without normalisation.
     """
 
     act_std: np.ndarray
     grad_norm: np.ndarray
     loss: float
+    divided_by: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def depth(self) -> int:
@@ -130,6 +135,7 @@ def layer_health(
     *,
     batchnorm: bool = False,
     residual: bool = False,
+    layernorm: bool = False,
     width: int = 64,
     n: int = 64,
     seed: int = 0,
@@ -138,7 +144,9 @@ def layer_health(
 
     Shapes: the batch X (n, width) ~ N(0, 1) and targets y (n, 1) ~ N(0, 1); the network
     is `mlp([width]·L + [1], activation, init=scaled_init(init, scale), batchnorm,
-    residual)`, loss = MSE, one forward and one backward pass.
+    residual)`, loss = MSE, one forward and one backward pass. `layernorm=True` puts a
+    LayerNorm where `batchnorm=True` puts a BatchNorm (after each hidden Dense, which then
+    has no bias); the two cannot be combined.
     The same seed gives the same data and, layer for layer, the same first weights at
     every depth (they are drawn in order), so depths are compared on equal terms.
     Backward: δ_{l−1} = (δ_l ⊙ f′(z_l)) W_lᵀ, ∂L/∂W_l = h_{l−1}ᵀ (δ_l ⊙ f′(z_l)).
@@ -147,6 +155,8 @@ def layer_health(
     check_choice("activation", activation, HEALTH_ACTIVATIONS)
     width = check_int("width", width, minimum=1)
     n = check_int("n", n, minimum=2)
+    if batchnorm and layernorm:
+        raise ValueError("layernorm: expected False when batchnorm=True, got True")
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, width))
     y = rng.standard_normal((n, 1))
@@ -155,9 +165,11 @@ def layer_health(
         activation,
         rng=rng,
         init=scaled_init(init, scale),
-        batchnorm=batchnorm,
+        batchnorm=batchnorm or layernorm,
         residual=residual,
     )
+    if layernorm:
+        _batchnorm_to_layernorm(net)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         out = net.forward(X)
         value, dout = losses.mse(out, y)
@@ -165,7 +177,44 @@ def layer_health(
         dense = dense_layers(net)
         act_std = np.array([np.std(d.cache) for d in dense[1:]])
         grad_norm = np.array([np.linalg.norm(d.grads["W"]) for d in dense])
-    return Health(act_std, grad_norm, float(value))
+        # the std each normalisation layer divided by: 1/inv_std, averaged over units / rows
+        divided_by = np.array([np.mean(1.0 / n.cache[1]) for n in _norm_layers(net)])
+    return Health(act_std, grad_norm, float(value), divided_by)
+
+
+def _norm_layers(model: Any) -> list[BatchNorm | LayerNorm]:
+    """Every BatchNorm / LayerNorm of a model, in forward order (inside Residual blocks too)."""
+    if isinstance(model, BatchNorm | LayerNorm):
+        return [model]
+    if isinstance(model, Residual):
+        return _norm_layers(model.block)
+    if isinstance(model, Sequential):
+        return [n for layer in model.layers for n in _norm_layers(layer)]
+    return []
+
+
+def _batchnorm_to_layernorm(model: Any) -> None:
+    """Replace every BatchNorm(C) of an `mlp` by a LayerNorm(C), in place (same position)."""
+    layers = model.layers if isinstance(model, Sequential) else []
+    for i, layer in enumerate(layers):
+        if isinstance(layer, BatchNorm):
+            layers[i] = LayerNorm(layer.num_features)
+        elif isinstance(layer, Residual):
+            _batchnorm_to_layernorm(layer.block)
+        else:
+            _batchnorm_to_layernorm(layer)
+
+
+def normalisation_row(depth: int, activation: str, init: str, **kw: Any) -> dict[str, Health]:
+    """`layer_health` without normalisation, with BatchNorm and with LayerNorm (same seed).
+
+    Returns {"none": …, "BatchNorm": …, "LayerNorm": …}; `kw` goes to `layer_health`.
+    """
+    return {
+        "none": layer_health(depth, activation, init, **kw),
+        "BatchNorm": layer_health(depth, activation, init, batchnorm=True, **kw),
+        "LayerNorm": layer_health(depth, activation, init, layernorm=True, **kw),
+    }
 
 
 def growth_factor(values: Any, *, from_output: bool = False) -> float:
