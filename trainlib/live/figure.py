@@ -197,6 +197,16 @@ class LiveFigure:
                 display.show_png(self._png_view, self.fig, self.state_call())
         return self._widget
 
+    def frames(self, budget: int | None = None) -> widgets.VBox:
+        """This figure as pre-drawn frames that the browser switches alone (no kernel needed).
+
+        For instant scrubbing in JupyterLab or Voilà, or a figure that outlives its kernel;
+        see `trainlib.live.frames` for which values get a frame (at most `budget`).
+        """
+        from trainlib.live.frames import frames_widget
+
+        return frames_widget(self, budget)
+
     def png_base64(self) -> str:
         """The figure as it is now, a base64 PNG (static fallback for GitHub/nbviewer)."""
         return display.png_base64(self.fig)
