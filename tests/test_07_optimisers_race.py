@@ -112,3 +112,38 @@ def test_tune_adam_beale_goal():
     assert _adam_beale_goal(0.42) is None  # arrives at step 91
     assert "step 136" in _adam_beale_goal(10**-0.5)  # the race's default
     assert "never reaches" in _adam_beale_goal(1.0)
+
+
+def test_things_to_try_numbers_of_the_race_section():
+    lrs = R.DEFAULT_LRS
+    # Valley: one notch above SGD's default (0.056 > 2/L = 0.04) diverges at step 19;
+    # one notch above Nesterov's (0.032) diverges too (its limit is α < 0.027)
+    assert R.run_race("Valley", {"SGD": 10**-1.25})["SGD"].diverged_at == 19
+    assert R.run_race("Valley", {"Nesterov": 10**-1.5})["Nesterov"].diverged
+    # Saddle: steps to the tolerance at the default rates
+    saddle = {r.name: r.steps_to_tol for r in R.race_leaderboard(R.run_race("Saddle"), "Saddle")}
+    assert saddle == {"Nesterov": 17, "RMSProp": 36, "AdaGrad": 39, "Adam": 65,
+                      "SGD+momentum": 98, "SGD": 153}  # fmt: skip
+    assert lrs["Saddle"]["Nesterov"] > lrs["Saddle"]["SGD+momentum"]
+    # Rosenbrock: nobody reaches the tolerance in 200 steps
+    rosen = R.race_leaderboard(R.run_race("Rosenbrock"), "Rosenbrock")
+    assert all(r.steps_to_tol is None for r in rosen)
+    # Beale: momentum 114, Nesterov 122, Adam 136; at α = 0.01 both momenta diverge (8, 7);
+    # Adam still arrives at α = 3.16, SGD at 0.316 diverges at step 2
+    beale = {r.name: r.steps_to_tol for r in R.race_leaderboard(R.run_race("Beale"), "Beale")}
+    assert (beale["SGD+momentum"], beale["Nesterov"], beale["Adam"]) == (114, 122, 136)
+    hot = R.run_race("Beale", {"SGD+momentum": 0.01, "Nesterov": 0.01})
+    assert (hot["SGD+momentum"].diverged_at, hot["Nesterov"].diverged_at) == (8, 7)
+    big = R.run_race("Beale", {"SGD": 10**-0.5, "Adam": 10**0.5})
+    assert big["SGD"].diverged_at == 2
+    (adam,) = R.race_leaderboard({"Adam": big["Adam"]}, "Beale")
+    assert adam.steps_to_tol is not None
+    # Noise σ = 1 on the valley: every racer ends more than 1e-3 above the minimum;
+    # Nesterov touches 1e-4 at step 71 and ends 0.048 above
+    noisy = R.run_race("Valley", noise=1.0)
+    assert all(p.losses[-1] > 1e-3 for p in noisy.values())
+    board = {r.name: r for r in R.race_leaderboard(noisy, "Valley")}
+    assert board["Nesterov"].steps_to_tol == 71
+    assert f"{board['Nesterov'].final_loss:.2g}" == "0.048"
+    # the figure's default rate for Nesterov on the valley, as the prose rounds it
+    assert f"{lrs['Valley']['Nesterov']:.2g}" == "0.018"
