@@ -304,3 +304,106 @@ def test_dropout_samples_validation():
         R.dropout_samples(np.ones(3), 1.0, 5, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="h"):
         R.dropout_samples(np.ones((2, 3)), 0.5, 5, rng=np.random.default_rng(0))
+
+
+# =========================================================================================
+# Issue 15: the numbers the reworked notebook states
+# =========================================================================================
+
+
+def test_weight_decay_per_step_numbers_the_prose_states():
+    # αλ per step: ours 0.02·(1…3), the text's 1e-4·(0.01…0.1): ratios 2,000 and 60,000.
+    assert R.LR * 1.0 / (1e-4 * 0.1) == pytest.approx(2000) and R.EPOCHS == 100
+    assert R.LR * 3.0 / (1e-4 * 0.01) == pytest.approx(60000)
+    assert (1 - 1e-4 * 0.1) ** 100_000 == pytest.approx(0.368, abs=5e-4)  # ≈ e^{-1}
+    assert (1 - R.LR * 1.0) ** R.EPOCHS == pytest.approx(0.133, abs=5e-4)
+
+
+def test_adamw_step_ignores_the_loss_scale():
+    from trainlib.optim import adamw
+
+    g, w = np.array([0.3, -0.02, 1.5]), np.array([1.0, -2.0, 0.5])
+    opt = adamw(R.LR, weight_decay=1.0)
+    a = opt.step(w, g, opt.init(w))[0]
+    b = opt.step(w, 40 * g, opt.init(w))[0]
+    # Only ε = 1e-8 sits in √v̂ + ε: a relative change below 1e-6 of a step of size 0.02.
+    np.testing.assert_allclose(a, b, atol=1e-8)
+
+
+def test_C42_pooled_std_is_larger_than_the_per_feature_std():
+    z6 = R.preactivations(False, 1.5)[-1]
+    assert z6.std(axis=0).mean() == pytest.approx(11.55, abs=0.005)  # the table
+    assert z6.std() == pytest.approx(19.6, abs=0.05)  # the old figure readout, pooled
+    # pooled variance = mean per-feature variance + variance of the feature means (exact)
+    assert z6.var() == pytest.approx((z6.std(axis=0) ** 2).mean() + z6.mean(axis=0).var())
+
+
+def test_C42_running_statistics_use_torch_momentum_convention():
+    t1, t9, t01 = R.running_mean_trace(0.1), R.running_mean_trace(0.9), R.running_mean_trace(0.01)
+    assert t1[9] == pytest.approx(3.31, abs=0.005) and t1[-1] == pytest.approx(4.94, abs=0.01)
+    assert t01[-1] == pytest.approx(1.96, abs=0.005)  # less than half of the way to 5
+    assert t9[-10:].std() == pytest.approx(0.296, abs=0.0005)
+    assert t1[-10:].std() == pytest.approx(0.050, abs=0.0005)  # ~six times less noisy
+    # momentum is the weight of the NEW batch: with m = 1 the running mean is the last batch's
+    from trainlib.layers import BatchNorm
+
+    bn = BatchNorm(2, momentum=1.0)
+    x = np.random.default_rng(0).standard_normal((5, 2))
+    bn.forward(x)
+    np.testing.assert_allclose(bn.running_mean, x.mean(axis=0), rtol=1e-14)
+
+
+def test_C42_forgotten_eval_depends_on_the_batch():
+    _, _, Xv, yv = R.moons_problem()
+    net = R.bn_moons_model()
+    out = net.forward(Xv, train=False)
+    assert np.mean((out > 0) == (yv > 0.5)) == pytest.approx(0.91)  # eval mode
+    perm = np.random.default_rng(0).permutation(len(Xv))
+    ordered = [R.train_mode_accuracy(net, Xv, yv, b) for b in (200, 50, 10, 4, 2)]
+    mixed = [R.train_mode_accuracy(net, Xv[perm], yv[perm], b) for b in (200, 50, 10, 4, 2)]
+    np.testing.assert_allclose(ordered, [0.915, 0.585, 0.555, 0.545, 0.485])
+    np.testing.assert_allclose(mixed, [0.915, 0.93, 0.895, 0.825, 0.705])
+    assert np.all(yv[:100] == 0) and np.all(yv[100:] == 1)  # stored in class order
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        net.forward(Xv[:1], train=True)
+    # train_mode_accuracy works on a copy: the running statistics are untouched
+    np.testing.assert_array_equal(net.forward(Xv, train=False), out)
+
+
+def test_C42_bn_regularises_in_small_batches_on_every_seed():
+    for s in R.BN_SEEDS:
+        plain, bn = (
+            R.bn_moons_run(False, R.BN_BATCH, seed=s),
+            R.bn_moons_run(True, R.BN_BATCH, seed=s),
+        )
+        gain = bn.test[-1, 1] - plain.test[-1, 1]
+        assert 0.02 <= gain <= 0.055  # "+2 to +5 test points" (measured 5.1, 2.3, 3.7)
+        assert 1.2 <= plain.history.val_loss[-1] <= 2.2 and 0.25 <= bn.history.val_loss[-1] <= 0.375
+        assert 0.085 <= bn.history.train_loss[-1] <= 0.4 and plain.history.train_loss[-1] <= 0.05
+        full_p, full_b = R.bn_moons_run(False, 40, seed=s), R.bn_moons_run(True, 40, seed=s)
+        assert -0.01 <= full_b.test[-1, 1] - full_p.test[-1, 1] <= 0.02  # "−1 to +2 points"
+        assert full_b.history.val_loss[-1] < full_p.history.val_loss[-1]
+
+
+def test_C44_test_set_reports_the_chosen_epoch():
+    free = R.overfit_run(0.0)
+    for k, best in ((10, 4), (30, 28)):
+        run = R.early_stopping_run(k)
+        # the restored weights, evaluated on the test set, give the recorded test curve's value
+        assert run.restored_test[0] == pytest.approx(free.test_loss[best], rel=1e-12)
+        assert run.restored_test[1] == free.test_acc[best]
+    assert free.test_loss[4] == pytest.approx(0.345, abs=5e-4) and free.test_acc[4] == 0.837
+    assert free.test_loss[28] == pytest.approx(0.324, abs=5e-4) and free.test_acc[28] == 0.863
+    assert int(np.argmin(free.test_loss)) == 28
+    assert free.test_loss[-1] - free.val_loss[-1] == pytest.approx(0.03, abs=0.005)
+    Xt, _ = R.moons_test()
+    X, _, Xv, _ = R.moons_problem()
+    assert len(Xt) == 1000 and not np.isin(Xt[:, 0], np.r_[X[:, 0], Xv[:, 0]]).any()
+
+
+def test_patience_21_is_the_smallest_that_reaches_epoch_28():
+    v = R.overfit_run(0.0).val_loss
+    assert R.early_stopping_point(v, 20).best_epoch == 4
+    assert R.early_stopping_point(v, 21) == (28, 49, True)
+    assert R.early_stopping_point(v, 24).stopped_epoch == 52  # the goal's last stop
+    assert v[25] < v[4] and np.all(v[5:25] >= v[4])  # the dip lasts 20 epochs

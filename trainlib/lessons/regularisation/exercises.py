@@ -1,4 +1,7 @@
-"""Exercises of 09_regularisation: inverted dropout, the L2 penalty's gradient, early stopping."""
+"""Exercises of 09_regularisation: debug a dropout, the L2 penalty's gradient, early stopping,
+predict a forgotten eval(), tune the patience."""
+
+from typing import Any
 
 import numpy as np
 
@@ -6,7 +9,7 @@ from trainlib.exercises import Exercise, Mistake
 from trainlib.lessons.regularisation.experiments import early_stopping_point
 
 # ---------------------------------------------------------------------------------------------
-# 1 · inverted dropout with a given mask
+# 1 · (debug) a colleague's dropout: no 1/(1 − p), and still dropping in eval mode
 # ---------------------------------------------------------------------------------------------
 
 
@@ -36,7 +39,12 @@ my_dropout_exercise = Exercise(
     cases=_dropout_cases(),
     mistakes=[
         Mistake(
-            "in train mode you zeroed the dropped entries but did not scale the survivors: "
+            "both bugs are still there: the survivors are not scaled by 1/(1 − p), and the "
+            "mask is applied in eval mode too. Fix one at a time and run the checker again.",
+            example=lambda x, mask, p, train: np.where(mask, x, 0.0),
+        ),
+        Mistake(
+            "the eval mode is fixed, but in train mode the survivors are still not scaled: "
             "divide them by 1 − p, or the layer's average output shrinks to (1 − p)·x.",
             example=lambda x, mask, p, train: np.where(mask, x, 0.0) if train else x,
         ),
@@ -55,8 +63,9 @@ my_dropout_exercise = Exercise(
             ),
         ),
         Mistake(
-            "in eval mode you still applied the mask: dropout is switched off at evaluation "
-            "time, every unit passes and x comes out unchanged.",
+            "the scaling is fixed, but in eval mode you still applied the mask: dropout is "
+            "switched off at evaluation time, every unit passes and x comes out unchanged "
+            "(else every prediction would be a random draw).",
             example=lambda x, mask, p, train: np.where(mask, x / (1.0 - p), 0.0),
         ),
         Mistake(
@@ -69,7 +78,8 @@ my_dropout_exercise = Exercise(
             example=lambda x, mask, p, train: np.where(~mask, x / (1.0 - p), 0.0) if train else x,
         ),
     ],
-    success="Correct! This is exactly what trainlib.layers.Dropout computes for a given mask.",
+    success="Fixed! This is exactly what trainlib.layers.Dropout computes for a given mask.",
+    kind="debug",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -206,4 +216,123 @@ early_stop_exercise = Exercise(
         ),
     ],
     success="Correct! This is the rule trainlib.fit.fit applies after every epoch.",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 4 · (predict) the BN network's validation accuracy when eval() is forgotten
+# ---------------------------------------------------------------------------------------------
+
+
+def _bn_forgotten_eval() -> float:
+    """Validation accuracy of the trained BN moons network evaluated in train mode, in
+    batches of 10 taken in the stored order (class 0 first, then class 1)."""
+    from trainlib.lessons.regularisation.experiments import (
+        bn_moons_model,
+        moons_problem,
+        train_mode_accuracy,
+    )
+
+    _, _, X_val, y_val = moons_problem()
+    return train_mode_accuracy(bn_moons_model(), X_val, y_val, 10)
+
+
+def _explain_forgotten_eval(got: Any, expected: Any) -> str:
+    return (
+        f"The experiment gives {expected:.3f}; you said {_number(got)}. In train mode BN "
+        "normalises each batch with its own mean and variance. Stored in order, every batch "
+        "of 10 holds one class only, so what its 10 points have in common, which side of the "
+        "moons they are on, is subtracted away: the network is left guessing from where each "
+        "point lies within its batch, about as good as a coin. In eval mode (running "
+        "statistics) the same weights get 0.91."
+    )
+
+
+def _number(value: Any) -> str:
+    try:
+        return f"{float(value):.4g}"
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+predict_forgotten_eval_exercise = Exercise(
+    "predict_forgotten_eval",
+    reference=_bn_forgotten_eval,
+    cases=[()],
+    kind="predict",
+    rtol=0.0,
+    atol=0.1,  # a prediction: within 10 accuracy points of the experiment counts
+    mistakes=[
+        Mistake(
+            "that is about what eval mode gives (0.91). Train mode does not use the running "
+            "statistics: each batch is normalised with its OWN mean and variance. What do 10 "
+            "points of one class have in common, and what does subtracting their mean remove?",
+            example=lambda: 0.91,
+            detect=lambda got, expected, args: float(got) >= 0.8,
+        ),
+        Mistake(
+            "below a coin toss would mean the network is systematically wrong; it has simply "
+            "lost the information that tells the classes apart. Think 'chance', not 'inverted'.",
+            example=lambda: 0.1,
+            detect=lambda got, expected, args: float(got) < 0.4,
+        ),
+    ],
+    explain=_explain_forgotten_eval,
+    success="Right.",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 5 · (tune) the patience that rides out the early dip
+# ---------------------------------------------------------------------------------------------
+
+#: The goal: restore the weights of the validation minimum at epoch 28, stopping by epoch 52.
+TUNE_BEST, TUNE_LAST_STOP = 28, 52
+
+
+def _tune_patience() -> int:
+    """The smallest patience that waits past the early dip at epoch 4 (20 epochs long)."""
+    return 21
+
+
+def _patience_goal(patience: Any) -> str | None:
+    """Run fit with early stopping at this patience; None if it restores epoch 28 by epoch 52."""
+    from trainlib.lessons.regularisation.experiments import early_stopping_run
+
+    k = int(patience)
+    if k != patience or k < 1:
+        return f"patience must be a whole number of epochs ≥ 1, got {patience!r}."
+    h = early_stopping_run(k).history
+    if h.best_epoch == TUNE_BEST and h.stopped_epoch <= TUNE_LAST_STOP:
+        return None
+    if h.best_epoch != TUNE_BEST:
+        return (
+            f"with patience {k}, fit stopped at epoch {h.stopped_epoch} and restored epoch "
+            f"{h.best_epoch}: the validation loss did not beat its epoch-{h.best_epoch} value "
+            f"within {k} epochs. Look at how long it stays above it (print the curve)."
+        )
+    return (
+        f"with patience {k}, fit restores epoch {TUNE_BEST} but runs until epoch "
+        f"{h.stopped_epoch} (goal: by {TUNE_LAST_STOP}): {k} epochs of waiting after the "
+        "minimum. Find the smallest patience that still gets past the early dip."
+    )
+
+
+tune_patience_exercise = Exercise(
+    "tune_patience",
+    reference=_tune_patience,
+    cases=[()],
+    kind="tune",
+    goal=_patience_goal,
+    mistakes=[
+        Mistake(
+            "30 is the table's value: it reaches epoch 28 but then waits until epoch 58. The "
+            "goal asks for the least waiting that still gets past the early dip.",
+            example=lambda: 30,
+            detect=lambda got, expected, args: float(got) == 30,
+        ),
+    ],
+    success=(
+        "Goal reached: fit restores the epoch-28 weights. The dip after epoch 4 lasts 20 epochs "
+        "(epoch 25 is the first to beat epoch 4), so any patience from 21 gets there; each "
+        "epoch more is one more wasted at the end."
+    ),
 )

@@ -8,6 +8,9 @@ the numbers from three siblings:
   (`early_stopping_point`, `early_stopping_run`, C44);
 - `experiments_layers.py`: dropout (`dropout_samples`, C41) and batch normalisation
   (`preactivations`, `batch_dependence`, C42);
+- `experiments_batchnorm.py`: batch norm at work (C42): train vs eval mode
+  (`train_mode_accuracy`), running statistics (`running_mean_trace`) and the effect on
+  validation and test data (`bn_moons_run`);
 - `experiments_augmentation.py`: shifted, noisy digits (`augment_digits`, `digits_run`, C43).
 
 Training runs are cached and read-only, so a notebook and its live figures share them.
@@ -30,6 +33,15 @@ from trainlib.lessons.regularisation.experiments_augmentation import (
     digits_run,
     shift_images,
     train_digits,
+)
+from trainlib.lessons.regularisation.experiments_batchnorm import (
+    BN_BATCH,
+    BN_SEEDS,
+    BnRun,
+    bn_moons_model,
+    bn_moons_run,
+    running_mean_trace,
+    train_mode_accuracy,
 )
 from trainlib.lessons.regularisation.experiments_layers import (
     BN_DEPTH,
@@ -61,6 +73,7 @@ from trainlib.lessons.regularisation.experiments_overfit import (
     freeze,
     grid_points,
     moons_problem,
+    moons_test,
     overfit_model,
     overfit_run,
     predict,
@@ -70,6 +83,8 @@ from trainlib.lessons.regularisation.experiments_overfit import (
 
 __all__ = [
     "AUG_NOISE",
+    "BN_BATCH",
+    "BN_SEEDS",
     "BN_DEPTH",
     "CHUNK",
     "DIGITS_BATCH",
@@ -88,6 +103,7 @@ __all__ = [
     "PATIENCES",
     "SHIFTS",
     "WEIGHT_DECAYS",
+    "BnRun",
     "DigitsRun",
     "EarlyStopRun",
     "RegRun",
@@ -95,6 +111,8 @@ __all__ = [
     "augment_digits",
     "augmentation_examples",
     "batch_dependence",
+    "bn_moons_model",
+    "bn_moons_run",
     "clipped_histogram",
     "digits_problem",
     "digits_run",
@@ -105,13 +123,16 @@ __all__ = [
     "freeze",
     "grid_points",
     "moons_problem",
+    "moons_test",
     "overfit_model",
     "overfit_run",
     "preactivations",
+    "running_mean_trace",
     "predict",
     "shift_images",
     "spread_by_layer",
     "train_digits",
+    "train_mode_accuracy",
     "weight_decay_runs",
     "weight_norm",
 ]

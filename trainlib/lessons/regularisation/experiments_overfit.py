@@ -3,7 +3,8 @@
 A wide MLP trained on 40 noisy two-moons points learns the noise: its training loss goes
 to zero while the validation loss turns round and climbs. Here:
 
-- the problem: `moons_problem`, `overfit_model`, `predict`, `grid_points`, `weight_norm`;
+- the problem: `moons_problem`, `moons_test` (held-out data never used for choosing),
+  `overfit_model`, `predict`, `grid_points`, `weight_norm`;
 - weight decay (AdamW's decoupled decay, C40): `overfit_run`, `weight_decay_runs`;
 - early stopping (C44): `early_stopping_point` (the rule of `trainlib.fit.fit`, on a list of
   validation losses) and `early_stopping_run` (fit with `patience`, weights restored).
@@ -44,6 +45,7 @@ __all__ = [
     "freeze",
     "grid_points",
     "moons_problem",
+    "moons_test",
     "overfit_model",
     "overfit_run",
     "predict",
@@ -83,9 +85,24 @@ def moons_problem(
     return X, y[:, None], Xv, yv[:, None]
 
 
-def overfit_model(seed: int = 0, dropout: float = 0.0) -> Sequential:
-    """The MLP 2 → 32 → 32 → 1 (ReLU, He init), with Dropout(p) after each hidden layer."""
-    return mlp([2, *HIDDEN, 1], rng=np.random.default_rng(seed + 1), dropout=dropout)
+def moons_test(
+    seed: int = 0, n_test: int = 1000, noise: float = 0.3
+) -> tuple[np.ndarray, np.ndarray]:
+    """A test set from the same law as `moons_problem(seed)`, from its own random stream.
+
+    Shapes: returns X_test (n_test, 2), y_test (n_test, 1). Nothing is ever chosen on it
+    (no epoch, no λ, no patience): it only reports how the chosen model does on new data.
+    """
+    rng = np.random.default_rng([seed, 1])
+    X, y = data.moons(check_int("n_test", n_test, minimum=2), rng=rng, noise=noise)
+    return X, y[:, None]
+
+
+def overfit_model(seed: int = 0, dropout: float = 0.0, batchnorm: bool = False) -> Sequential:
+    """The MLP 2 → 32 → 32 → 1 (ReLU, He init), with Dropout(p) after each hidden layer
+    and, with `batchnorm`, BatchNorm between each hidden Dense and its ReLU."""
+    return mlp([2, *HIDDEN, 1], rng=np.random.default_rng(seed + 1), dropout=dropout,
+               batchnorm=bool(batchnorm))  # fmt: skip
 
 
 def weight_norm(model: Any) -> float:
@@ -123,27 +140,46 @@ def freeze(*arrays: np.ndarray) -> None:
 
 
 def _train_moons(
-    weight_decay: float, dropout: float, epochs: int, seed: int, **fit_options: Any
-) -> tuple[Sequential, History]:
-    """Full-batch AdamW(LR, weight_decay) on the moons problem with `fit`; model and history.
+    weight_decay: float,
+    dropout: float,
+    epochs: int,
+    seed: int,
+    *,
+    batchnorm: bool = False,
+    batch_size: int | None = None,
+    **fit_options: Any,
+) -> tuple[Sequential, History, np.ndarray]:
+    """AdamW(LR, weight_decay) on the moons problem with `fit` (full batch unless
+    `batch_size`); the model, fit's history and the per-epoch test (loss, accuracy).
 
-    Every moons run goes through here: the same data, initial weights and seeds.
+    Every moons run goes through here: the same data, initial weights and seeds. The test
+    set is only evaluated (eval mode, after each epoch), never used to choose anything.
+    Shapes: test (epochs run, 2).
     """
     X, y, Xv, yv = moons_problem(seed)
-    model = overfit_model(seed, dropout)
+    Xt, yt = moons_test(seed)
+    model = overfit_model(seed, dropout, batchnorm)
+    test: list[tuple[float, float]] = []
+
+    def on_epoch(epoch: int, net: Any) -> None:
+        out = predict(net, Xt)
+        test.append((losses.bce_with_logits(out, yt)[0], float(np.mean((out > 0) == (yt > 0.5)))))
+
     hist = fit(model, losses.bce_with_logits, optim.adamw(LR, weight_decay=weight_decay), X, y,
-               epochs=epochs, batch_size=len(X), rng=np.random.default_rng(seed + 2),
-               val=(Xv, yv), **fit_options)  # fmt: skip
-    freeze(hist.train_loss, hist.val_loss, hist.train_acc, hist.val_acc)
-    return model, hist
+               epochs=epochs, batch_size=batch_size or len(X), rng=np.random.default_rng(seed + 2),
+               val=(Xv, yv), on_epoch=on_epoch, **fit_options)  # fmt: skip
+    test_arr = np.array(test, dtype=float).reshape(-1, 2)
+    freeze(hist.train_loss, hist.val_loss, hist.train_acc, hist.val_acc, test_arr)
+    return model, hist, test_arr
 
 
 @dataclass(frozen=True, eq=False)
 class RegRun:
     """One moons run: the per-epoch curves, the final weight norm, the learned probabilities.
 
-    Shapes: `train_loss`, `val_loss`, `train_acc`, `val_acc` (epochs,); `grid_prob`
-    (Gy, Gx) = σ(model output) on `grid_points()`. `history` is fit's full record.
+    Shapes: `train_loss`, `val_loss`, `train_acc`, `val_acc`, `test_loss`, `test_acc`
+    (epochs,); `grid_prob` (Gy, Gx) = σ(model output) on `grid_points()`. `history` is
+    fit's full record; `test` (epochs, 2) the test set's (loss, accuracy) after each epoch.
     """
 
     weight_decay: float
@@ -151,6 +187,15 @@ class RegRun:
     history: History
     weight_norm: float
     grid_prob: np.ndarray
+    test: np.ndarray
+
+    @property
+    def test_loss(self) -> np.ndarray:
+        return self.test[:, 0]
+
+    @property
+    def test_acc(self) -> np.ndarray:
+        return self.test[:, 1]
 
     @property
     def train_loss(self) -> np.ndarray:
@@ -185,11 +230,11 @@ def overfit_run(
 
 @functools.lru_cache(maxsize=64)
 def _overfit_run(weight_decay: float, dropout: float, epochs: int, seed: int) -> RegRun:
-    model, hist = _train_moons(weight_decay, dropout, epochs, seed)
+    model, hist, test = _train_moons(weight_decay, dropout, epochs, seed)
     _, _, points = grid_points()
     prob = losses.sigmoid(predict(model, points)).reshape(GRID_Y[2], GRID_X[2])
     freeze(prob)
-    return RegRun(weight_decay, dropout, hist, weight_norm(model), prob)
+    return RegRun(weight_decay, dropout, hist, weight_norm(model), prob, test)
 
 
 def weight_decay_runs(
@@ -241,13 +286,17 @@ class EarlyStopRun:
 
     `history`: fit's record (best_epoch, stopped_epoch, restored, per-epoch curves up to the
     stop); `restored_val_loss`: the validation loss recomputed from the weights the model
-    holds after fit returned; `restored_weight_norm`: their ‖W‖.
+    holds after fit returned; `restored_weight_norm`: their ‖W‖; `restored_test`: the test
+    set's (loss, accuracy) from those weights; `test` (epochs run, 2): the test set's
+    (loss, accuracy) after each epoch (recorded, never used to stop).
     """
 
     patience: int
     history: History
     restored_val_loss: float
     restored_weight_norm: float
+    restored_test: tuple[float, float]
+    test: np.ndarray
 
 
 def early_stopping_run(patience: int, *, epochs: int = EPOCHS, seed: int = 0) -> EarlyStopRun:
@@ -262,7 +311,11 @@ def early_stopping_run(patience: int, *, epochs: int = EPOCHS, seed: int = 0) ->
 
 @functools.lru_cache(maxsize=64)
 def _early_stopping_run(patience: int, epochs: int, seed: int) -> EarlyStopRun:
-    model, hist = _train_moons(0.0, 0.0, epochs, seed, patience=patience, restore_best=True)
+    model, hist, test = _train_moons(0.0, 0.0, epochs, seed, patience=patience,
+                                     restore_best=True)  # fmt: skip
     _, _, Xv, yv = moons_problem(seed)
+    Xt, yt = moons_test(seed)
     val_now = losses.bce_with_logits(predict(model, Xv), yv)[0]
-    return EarlyStopRun(patience, hist, float(val_now), weight_norm(model))
+    out = predict(model, Xt)
+    test_now = (float(losses.bce_with_logits(out, yt)[0]), float(np.mean((out > 0) == (yt > 0.5))))
+    return EarlyStopRun(patience, hist, float(val_now), weight_norm(model), test_now, test)

@@ -142,7 +142,8 @@ class BatchNormFigure(LiveFigure):
         self.h_plain.set_data(R.clipped_histogram(zp))
         self.h_bn.set_data(R.clipped_histogram(zb))
         outside = float(np.mean(np.abs(zp) > R.HIST_LIMIT))
-        self.hist_text.set_text(f"std {zp.std():.3g} → {zb.std():.2f}; {outside:.0%} off-axis")
+        spread = f"{zp.std(axis=0).mean():.3g} → {zb.std(axis=0).mean():.2f}"  # as panel 3
+        self.hist_text.set_text(f"per-feature std {spread}\n{outside:.0%} off-axis")
         self.f_plain.set_offsets(np.column_stack([zp.mean(0), np.maximum(zp.std(0), 0.1)]))
         self.f_bn.set_offsets(np.column_stack([zb.mean(0), zb.std(0)]))
         sp = R.spread_by_layer(plain)
