@@ -62,18 +62,18 @@ class RateFigure(LiveFigure):
 
         t = np.arange(1, len(sp.rate) + 1)
         # before a feature first appears its G is 0 and its rate α/ε ≈ 10⁹⁻¹⁰: not drawn
-        seen = np.cumsum(sp.active, axis=0) > 0
-        rate = np.where(seen, sp.rate, np.nan)
+        f0, f1 = (int(np.argmax(sp.active[:, j])) for j in (0, 1))
+        shown = np.concatenate([sp.rate[f0:, 0], sp.rate[f1:, 1]])
         a = ax_sparse.semilogy(
-            t,
-            rate[:, 0],
+            t[f0:],
+            sp.rate[f0:, 0],
             color=COLORS["AdaGrad"],
             lw=2.0,
             label=f"frequent feature (in {sp.p_active[0]:.0%} of samples)",
         )
         b = ax_sparse.semilogy(
-            t,
-            rate[:, 1],
+            t[f1:],
+            sp.rate[f1:, 1],
             color=COLORS["AdaGrad"],
             lw=2.0,
             ls="--",
@@ -83,7 +83,7 @@ class RateFigure(LiveFigure):
         c = ax_sparse.plot(hits, sp.rate[hits - 1, 1], "o", color=COLORS["AdaGrad"], ms=5,
                            mfc="white", label="rare feature present")  # fmt: skip
         self.keep_static(*a, *b, *c)
-        ax_sparse.set_ylim(0.5 * np.nanmin(rate), 2.0 * np.nanmax(rate))
+        ax_sparse.set_ylim(0.5 * shown.min(), 2.0 * shown.max())
         ax_sparse.legend(loc="upper right", fontsize="small")
         style_axes(ax_sparse, "Sparse features: AdaGrad's rate per weight",
                    "sample t (each curve from its feature's first appearance)",
