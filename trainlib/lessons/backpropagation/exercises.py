@@ -1,4 +1,6 @@
-"""Exercises of 05_backpropagation: derive ∂L/∂W1 by hand; write one autodiff op's backward."""
+"""Exercises of 05_backpropagation: ∂L/∂W1 by hand, tanh's backward derived, the gradient of a
+broadcast operand, a backward that overwrites instead of adding (debug), and the cost of the
+backward pass (predict)."""
 
 import numpy as np
 
@@ -90,12 +92,16 @@ def gradcheck_my_dW1(my_dW1, params: dict, x, y) -> float | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# 05 — one autodiff operation's backward: tanh
+# 05 — (derive) one autodiff operation's backward: tanh, its derivative written through out
 # ---------------------------------------------------------------------------------------------
 
 
 def _tanh_backward(a: np.ndarray, out: np.ndarray, dout: np.ndarray) -> np.ndarray:
-    """∂L/∂a for out = tanh(a): local (1 − out²) times upstream dout. Shapes: all alike."""
+    """∂L/∂a for out = tanh(a): local d tanh/da = 1 − tanh²(a) = 1 − out², times upstream dout.
+
+    Derivation: tanh = s/c with s = eᵃ − e⁻ᵃ, c = eᵃ + e⁻ᵃ, s′ = c, c′ = s, so
+    tanh′ = (c·c − s·s)/c² = 1 − (s/c)². Shapes: all alike.
+    """
     return (1 - out**2) * dout
 
 
@@ -125,7 +131,9 @@ tanh_backward_exercise = Exercise(
             example=lambda a, out, dout: out * (1 - out) * dout,
         ),
     ],
-    success="Correct! This is exactly the `_backward` of `Tensor.tanh` in trainlib.autodiff.",
+    success="Correct! d tanh/da = 1 − out²: the backward needs only the output the forward "
+    "pass kept, not a. This is exactly the `_backward` of `Tensor.tanh` in trainlib.autodiff.",
+    kind="derive",
 )
 
 
@@ -179,4 +187,116 @@ mul_backward_b_exercise = Exercise(
         ),
     ],
     success="Correct! This is the un-broadcast step of `Tensor.__mul__` in trainlib.autodiff.",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# 05 — (debug) a hand-written backward of a branching graph that overwrites instead of adding
+# ---------------------------------------------------------------------------------------------
+
+
+def _branch_grads(x: float, y: float) -> np.ndarray:
+    """[∂f/∂x, ∂f/∂y] of f = (x·y + x)·y by a backward pass that adds over every use.
+
+    x feeds p = x·y and b = p + x; y feeds p and f = b·y. Exact: ∂f/∂x = y² + y,
+    ∂f/∂y = 2xy + x. Shapes: scalars → (2,).
+    """
+    p = x * y
+    b = p + x
+    dx, dy = 0.0, 0.0
+    db = y  # f = b·y: ∂f/∂b = y
+    dy += b  # f = b·y: ∂f/∂y = b (y's first use, seen from the output)
+    dp = db  # b = p + x
+    dx += db  # b = p + x (x's first use)
+    dx += y * dp  # p = x·y (x's second use)
+    dy += x * dp  # p = x·y (y's second use)
+    return np.array([dx, dy])
+
+
+def _branch_lost(x: float, y: float, *, lose_x: bool, lose_y: bool) -> np.ndarray:
+    """The gradients with x's direct path into b and/or y's path through f = b·y dropped."""
+    dx = y * y + (0.0 if lose_x else y)
+    dy = x * y + (0.0 if lose_y else x * y + x)
+    return np.array([dx, dy])
+
+
+branch_grads_exercise = Exercise(
+    "my_branch_grads",
+    reference=_branch_grads,
+    cases=[(2.0, 3.0), (-1.5, 0.5), (0.7, -2.0), (3.0, 1.0)],
+    mistakes=[
+        Mistake(
+            "both gradients still lose a path: `=` overwrites what an earlier use stored. "
+            "x is used twice (in p = x·y and in b = p + x) and y twice (in p and in f = b·y); "
+            "each gradient is the SUM over its uses: accumulate with `+=`.",
+            example=lambda x, y: _branch_lost(x, y, lose_x=True, lose_y=True),
+        ),
+        Mistake(
+            "∂f/∂x is right now, but ∂f/∂y still lost the path through f = b·y (local ∂f/∂y = b): "
+            "the line `dy = x * dp` overwrote it. Add it: `dy += ...`.",
+            example=lambda x, y: _branch_lost(x, y, lose_x=False, lose_y=True),
+        ),
+        Mistake(
+            "∂f/∂y is right now, but ∂f/∂x still lost x's direct path into b = p + x (local 1, "
+            "times ∂f/∂b = y): the line `dx = y * dp` overwrote it. Add it: `dx += ...`.",
+            example=lambda x, y: _branch_lost(x, y, lose_x=True, lose_y=False),
+        ),
+        Mistake(
+            "you counted a path twice: ∂f/∂x = y² + y (one term per use of x), ∂f/∂y = 2xy + x.",
+            example=lambda x, y: np.array([y * y + 2 * y, 2 * x * y + 2 * x]),
+        ),
+    ],
+    success="Fixed! ∂f/∂x = y² + y and ∂f/∂y = 2xy + x: a value used twice collects the "
+    "gradient of each use. That is why every `_backward` in trainlib.autodiff writes "
+    "`self.grad += …`, and why `backward()` zeroes all grads first.",
+    kind="debug",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 05 — (predict) how much more arithmetic the backward pass does than the forward pass
+# ---------------------------------------------------------------------------------------------
+
+
+def _backward_cost() -> float:
+    """Multiply-adds of the backward pass ÷ the forward pass's for a 784-256-256-10 net.
+
+    Per example a layer d → d′ does d·d′ forward; backward ∂L/∂W (d·d′) for every layer and
+    ∂L/∂x (d·d′) for all but the first. (`cost.dense_flops` counts the same.)
+    """
+    sizes = (784, 256, 256, 10)
+    per_layer = [a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    return (2 * sum(per_layer) - per_layer[0]) / sum(per_layer)
+
+
+predict_backward_cost_exercise = Exercise(
+    "predict_backward_cost",
+    reference=_backward_cost,
+    cases=[()],
+    mistakes=[
+        Mistake(
+            "2 would hold if every layer computed both ∂L/∂W and ∂L/∂x — but the first layer's "
+            "∂L/∂x is the gradient of the data, which nobody needs. Which layer has the most "
+            "multiply-adds?",
+            example=lambda: 2.0,
+        ),
+        Mistake(
+            "3 is forward + backward together (1 + 2) when every layer needs ∂L/∂x; the "
+            "question is the backward pass alone, divided by the forward pass.",
+            example=lambda: 3.0,
+        ),
+        Mistake(
+            "1 would mean one product per layer backwards; each layer needs ∂L/∂W = xᵀ·dout "
+            "and (except the first) ∂L/∂x = dout·Wᵀ — two products of the forward's size.",
+            example=lambda: 1.0,
+        ),
+    ],
+    success="Right.",
+    rtol=0.03,  # a prediction: 1.22–1.29 counts
+    kind="predict",
+    explain=lambda got, want: (
+        f"The count gives {want:.3f}: per layer the backward pass does two products of the "
+        f"forward's size (∂L/∂W and ∂L/∂x), but the first layer, 784·256 of the 268,800 "
+        f"multiply-adds per example, needs only ∂L/∂W — so (2·268800 − 200704)/268800. "
+        f"You said {got}."
+    ),
 )
