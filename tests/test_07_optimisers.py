@@ -210,6 +210,8 @@ def test_C36_adam_has_a_wider_band_of_good_learning_rates_than_sgd():
     np.testing.assert_allclose(sweep.val_acc_se[i, k_i], accs[:, i, k_i].std(ddof=1) / np.sqrt(3))
     se_i, se_j = sweep.val_acc_se[i, k_i], sweep.val_acc_se[j, k_j]
     assert (round(se_i, 3), round(se_j, 3)) == (0.002, 0.004)
+    # "about one s.e. of their difference over seeds"
+    assert 0.5 < abs(best[i] - best[j]) / np.hypot(se_i, se_j) < 1.5
     assert not sweep.diverged.any()
 
 

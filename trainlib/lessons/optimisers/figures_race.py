@@ -147,7 +147,14 @@ class RaceFigure(LiveFigure):
                                           path_effects=_OUTLINE.get(name))  # fmt: skip
             (self.heads[name],) = ax.plot([], [], marker, color=c, mec="black", ms=8, zorder=5)
         handles = [*self.paths.values(), self.minima, self.start]  # racers first: texts[i]
-        self.legend = ax.legend(handles=handles, ncols=2, fontsize="small", **_BELOW)
+        self.legend = ax.legend(
+            handles=handles,
+            ncols=3,
+            fontsize="small",
+            columnspacing=0.8,
+            handletextpad=0.4,
+            **_BELOW,
+        )
         # Divergence goes in a live text, not the legend: a legend change means a full redraw.
         self.diverged_text = readout(
             ax, 0.02, 0.98, fontweight="bold", color=COLORS["highlight"],
