@@ -43,7 +43,8 @@ present: $(VENV)/.installed-dev
 instructor: $(VENV)/.installed-dev
 	$(BIN)/python tools/instructor_edition.py --out instructor
 
-## make html: the static edition (no kernel, no network needed to read it) in site/
+## make html: the static edition in site/: every live figure moves without a kernel or network
+## (frames; needs npm once for require.js, the widget renderer and MathJax; frames cached in site/_frames)
 html: $(VENV)/.installed-dev
 	$(BIN)/python tools/static_site.py --out site
 

@@ -80,7 +80,7 @@ def test_instructor_edition_executes_and_every_checker_passes(tmp_path):
 
 
 def test_static_site_has_every_page_and_image_and_needs_no_network(tmp_path):
-    pages = static_site.build(tmp_path)
+    pages = static_site.build(tmp_path, frames=False)  # frames: tests/test_frames.py, browser
     index = (tmp_path / "index.html").read_text()
     assert pages[0].name == "index.html"
     for path in notebooks():

@@ -16,6 +16,7 @@ import inspect
 import re
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import nbformat
@@ -68,15 +69,19 @@ def build(out: Path, timeout: int = 600) -> dict[str, list[str]]:
     """Write every notebook, solved and executed, under `out`; return {notebook: solved}."""
     out.mkdir(parents=True, exist_ok=True)
     report = {}
-    for path in notebooks():
+    paths = notebooks()
+    for i, path in enumerate(paths, 1):
+        started = time.perf_counter()
         nb = nbformat.read(path, as_version=4)
         report[path.name] = solve(nb)
+        print(f"[{i}/{len(paths)}] {path.name}: executing {len(nb.cells)} cells …", flush=True)
         client = NotebookClient(
             nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": NOTEBOOKS}}
         )
         client.execute()
         nbformat.write(nb, out / path.name)
-        print(f"{path.name}: solved {', '.join(report[path.name]) or 'no exercises'}")
+        solved = ", ".join(report[path.name]) or "no exercises"
+        print(f"  solved {solved}; done in {time.perf_counter() - started:.1f} s", flush=True)
     return report
 
 

@@ -1,0 +1,114 @@
+"""The static edition in a real browser: every page from file://, every figure moves offline.
+
+The site is built once per session into ``artifacts/static-site/`` (frames kept between runs:
+only figures whose code changed are drawn again). Each page is opened from file:// in
+headless Chromium; every slider of every frames figure gets an ArrowRight (ArrowLeft at the
+end of its range) and its picture must change; no request may leave the site's folder.
+Keydown → changed picture is timed in the page (keydown event to the first animation frame
+showing the new, decoded image) 7 times per figure and written to
+``artifacts/static_latency.json`` for ``benchmarks/static_latency.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "artifacts" / "static-site"
+LATENCY = ROOT / "artifacts" / "static_latency.json"
+MOVES = 7
+sys.path.insert(0, str(ROOT / "tools"))
+
+from series import notebooks  # noqa: E402
+
+PAGES = [p.with_suffix(".html").name for p in notebooks()]
+
+START_MOVE = """(fig) => { window.__move = new Promise((resolve) => {
+  const before = fig.querySelector('img.widget-image').src; let t0 = null;
+  document.addEventListener('keydown', () => { t0 = performance.now(); },
+                            {once: true, capture: true});
+  const started = performance.now();
+  const check = () => {
+    const img = fig.querySelector('img.widget-image');
+    if (t0 !== null && img && img.src !== before && img.complete && img.naturalWidth > 0) {
+      resolve({ms: performance.now() - t0, src: img.src});
+    } else if (performance.now() - started > 3000) { resolve({ms: null, src: before}); }
+    else { requestAnimationFrame(check); }
+  };
+  requestAnimationFrame(check); }); }"""
+
+
+@pytest.fixture(scope="session")
+def site(browser: Any) -> Path:
+    """The static edition, built (or brought up to date) for these tests."""
+    import static_site
+
+    started = time.perf_counter()
+    static_site.build(SITE)
+    if not (SITE / "_static" / "widgets" / "embed-amd.js").exists():
+        pytest.skip("static edition built without npm: its figures are stored pictures")
+    print(f"static site built in {time.perf_counter() - started:.0f} s")
+    return SITE
+
+
+@pytest.fixture(scope="session")
+def timings() -> Any:
+    data: dict[str, Any] = {"figures": {}}
+    yield data
+    LATENCY.parent.mkdir(exist_ok=True)
+    data["measured"] = time.strftime("%Y-%m-%d %H:%M")
+    LATENCY.write_text(json.dumps(data, indent=1))
+
+
+def _move(page: Any, fig: Any, handle: Any, key: str) -> dict:
+    fig.evaluate(START_MOVE)
+    handle.focus()
+    page.keyboard.press(key)
+    return page.evaluate("window.__move")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_figure_moves_offline_from_file(name, site, browser, timings):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    html = (site / name).read_text()
+    expected = html.count('type="application/vnd.jupyter.widget-view+json"')
+    page.goto((site / name).as_uri())
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        f"document.querySelectorAll('.trainlib-frames img.widget-image').length >= {expected}",
+        timeout=60_000,
+    )
+    for link in ("Contents", 'rel="contents"'):
+        assert link in html, f"{name}: no contents link"
+    assert "Error displaying widget" not in page.content()
+    figures = page.query_selector_all(".trainlib-frames")
+    assert len(figures) == expected
+    for k, fig in enumerate(figures):
+        handles = fig.query_selector_all(".noUi-handle")
+        times = []
+        for j, handle in enumerate(handles):
+            for _ in range(MOVES if j == 0 else 1):
+                moved = _move(page, fig, handle, "ArrowRight")
+                if moved["ms"] is None:  # at the end of its range: the other way
+                    moved = _move(page, fig, handle, "ArrowLeft")
+                assert moved["ms"] is not None, f"{name} figure {k}: slider {j} moved no picture"
+                if j == 0:
+                    times.append(moved["ms"])
+        if times:
+            timings["figures"][f"{name[:-5]} #{k}"] = {
+                "moves": len(times), "median_ms": statistics.median(times),
+                "p95_ms": sorted(times)[max(0, round(0.95 * len(times)) - 1)],
+                "all_ms": times,
+            }  # fmt: skip
+    outside = [u for u in requests if not u.startswith(site.as_uri())]
+    assert not outside, f"{name} requested outside the site: {outside[:3]}"
+    page.close()
