@@ -407,3 +407,95 @@ def test_patience_21_is_the_smallest_that_reaches_epoch_28():
     assert R.early_stopping_point(v, 21) == (28, 49, True)
     assert R.early_stopping_point(v, 24).stopped_epoch == 52  # the goal's last stop
     assert v[25] < v[4] and np.all(v[5:25] >= v[4])  # the dip lasts 20 epochs
+
+
+# =========================================================================================
+# Numbers the prose states after the review
+# =========================================================================================
+
+
+def test_overfitting_shows_in_the_loss_not_in_the_accuracy():
+    from trainlib.lessons.regularisation.experiments_overfit import _train_moons
+
+    free = R.overfit_run(0.0)
+    assert free.val_acc[28] == pytest.approx(0.905) and free.val_acc[-1] == pytest.approx(0.93)
+    assert free.test_acc[28] == pytest.approx(0.863) and free.test_acc[-1] == pytest.approx(0.887)
+    # "at epoch 99 the 14 misclassified validation points carry 96 % of it"
+    model, _, _ = _train_moons(0.0, 0.0, R.EPOCHS, 0)
+    _, _, Xv, yv = R.moons_problem()
+    out = R.predict(model, Xv).ravel()
+    t = yv.ravel()
+    per = np.logaddexp(0.0, out) - t * out  # per-example BCE with logits
+    assert per.mean() == pytest.approx(free.val_loss[-1], rel=1e-9)
+    wrong = (out > 0) != (t > 0.5)
+    assert wrong.sum() == 14
+    assert per[wrong].sum() / per.sum() == pytest.approx(0.96, abs=0.005)
+    # stopping on the loss costs accuracy: 88.7 % without stopping vs 86.3 % / 83.7 %
+    assert free.test_acc[-1] > free.test_acc[28] > free.test_acc[4]
+
+
+def test_parameter_count_and_lambda_10_underfits():
+    model = R.overfit_model()
+    n_w = sum(v.size for k, v in model.params.items() if k.endswith("W"))
+    assert n_w == 1120 and sum(v.size for v in model.params.values()) - n_w == 65
+    r = R.overfit_run(10.0)
+    assert round(r.train_loss[-1], 3) == round(r.val_loss[-1], 3) == 0.545
+
+
+def test_running_mean_long_run_scatter_ratio():
+    m9 = R.running_mean_trace(0.9, 3000)[200:].std()
+    m1 = R.running_mean_trace(0.1, 3000)[200:].std()
+    assert 3.5 <= m9 / m1 <= 4.5  # "in the long run, about four times more"
+    # stationary theory: std = √(m/(2 − m) · 1/batch) for batch means of variance 1/10
+    assert m9 == pytest.approx(np.sqrt(0.9 / 1.1 * 0.1), rel=0.05)
+    assert m1 == pytest.approx(np.sqrt(0.1 / 1.9 * 0.1), rel=0.1)
+
+
+def test_bn_jitter_shrinks_like_one_over_root_batch():
+    j = [R.batch_dependence(batch=b).std(axis=0).mean() for b in (8, 32, 128)]
+    np.testing.assert_allclose(j, [0.44, 0.20, 0.10], atol=0.005)
+
+
+def test_bn_small_batch_training_loss_in_eval_mode():
+    losses_, accs = [], []
+    for s in R.BN_SEEDS:
+        X, y, _, _ = R.moons_problem(s)
+        out = R.predict(R.bn_moons_run(True, R.BN_BATCH, seed=s).model, X)
+        losses_.append(losses.bce_with_logits(out, y)[0])
+        accs.append(np.mean((out > 0) == (y > 0.5)))
+    assert 0.025 <= min(losses_) and max(losses_) <= 0.155  # "in eval mode 0.03–0.15"
+    assert accs[2] == 1.0  # "seed 2 still gets every training point right"
+    plain, bn = R.bn_moons_run(False, 40, seed=0), R.bn_moons_run(True, 40, seed=0)
+    assert plain.history.val_acc[-1] == pytest.approx(0.93)
+    assert bn.history.val_acc[-1] == pytest.approx(0.865)
+
+
+def test_dropout_mean_within_two_standard_errors():
+    h = np.array([0.5, 1.0, 1.5, 2.0])
+    many = R.dropout_samples(h, 0.5, R.DROPOUT_SAMPLES, rng=np.random.default_rng(1))
+    se = many.std(axis=0) / np.sqrt(R.DROPOUT_SAMPLES)
+    np.testing.assert_allclose(se / h, 0.022, atol=0.0015)
+    dev = np.abs(many.mean(axis=0) - h) / se
+    assert dev.max() < 2 and dev.max() == pytest.approx(1.2, abs=0.05)
+
+
+def test_shifted_validation_set_and_augmentation_ablation(monkeypatch):
+    import functools
+
+    import trainlib.lessons.regularisation.experiments_augmentation as A
+
+    _, _, Xv, _, Xs = A.digits_problem(0)
+    assert np.mean(np.all(Xv == Xs, axis=1)) == pytest.approx(0.2275)  # ~4 in 5 move
+    assert A.AUG_NOISE == 0.05 and len(A.SHIFTS) == 5 and (0, 0) in A.SHIFTS
+    problems = {s: A.digits_problem(s) for s in (0, 1, 2)}
+    monkeypatch.setattr(A, "digits_problem", lambda seed=0, **k: problems[seed])
+    original = A.augment_digits
+    shifted = {}
+    for name, fn in [
+        ("shift", functools.partial(original, noise=0.0)),
+        ("noise", lambda X, rng: np.clip(X + A.AUG_NOISE * rng.standard_normal(X.shape), 0, 1)),
+    ]:
+        monkeypatch.setattr(A, "augment_digits", lambda X, *, rng, fn=fn: fn(X, rng=rng))
+        shifted[name] = [A.train_digits(True, s).val_acc_shifted[-1] for s in (0, 1, 2)]
+    assert 0.755 <= min(shifted["shift"]) and max(shifted["shift"]) <= 0.79  # "0.76–0.79"
+    assert 0.53 <= min(shifted["noise"]) and max(shifted["noise"]) <= 0.57  # "0.53–0.57"

@@ -1,4 +1,5 @@
-"""Exercises of 09_regularisation: debug a dropout, the L2 penalty's gradient, early stopping,
+"""Exercises of 09_regularisation: debug a dropout, the L2 penalty's gradient,
+torch's weight_decay for a penalty on the summed loss, early stopping,
 predict a forgotten eval(), tune the patience."""
 
 from typing import Any
@@ -132,6 +133,50 @@ penalised_grad_exercise = Exercise(
         ),
     ],
     success="Correct! With SGD this is the update w ← w − α·(∇L + 2λ·w): 'weight decay'.",
+)
+
+
+def _torch_weight_decay(lam: float, n: int) -> float:
+    """torch's SGD `weight_decay` on a *mean* loss with the minimiser of sum + λ·‖w‖².
+
+    Σᵢ ℓᵢ + λ‖w‖² = n·(mean + (λ/n)·‖w‖²): same minimiser as mean + (λ/n)‖w‖². torch adds
+    weight_decay·w to the gradient, the gradient of (weight_decay/2)·‖w‖², so weight_decay/2 =
+    λ/n, i.e. weight_decay = 2λ/n.
+    """
+    return 2.0 * lam / n
+
+
+torch_weight_decay_exercise = Exercise(
+    "torch_weight_decay",
+    reference=_torch_weight_decay,
+    cases=[(1.0, 40), (0.5, 100), (3.0, 10), (0.02, 1000)],
+    kind="derive",
+    mistakes=[
+        Mistake(
+            "you forgot the factor 2: torch adds weight_decay·w to the gradient, the gradient "
+            "of (weight_decay/2)·‖w‖², while the gradient of (λ/n)·‖w‖² is 2(λ/n)·w.",
+            example=lambda lam, n: lam / n,
+        ),
+        Mistake(
+            "you kept the factor 2 but forgot the mean: dividing sum + λ‖w‖² by n (which "
+            "does not move the minimiser) turns the penalty into (λ/n)·‖w‖².",
+            example=lambda lam, n: 2.0 * lam,
+        ),
+        Mistake(
+            "you multiplied by n: going from the sum to the mean divides the loss by n, "
+            "so the penalty's weight is divided by n too.",
+            example=lambda lam, n: 2.0 * lam * n,
+        ),
+        Mistake(
+            "λ is the strength of λ‖w‖² on the *sum*: two conversions are missing (the mean, "
+            "and torch's ½).",
+            example=lambda lam, n: lam,
+        ),
+    ],
+    success=(
+        "Correct: weight_decay = 2λ/n. With λ = 1 on 40 points that is 0.05, a small-looking "
+        "number for the same pull."
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -308,6 +353,12 @@ def _patience_goal(patience: Any) -> str | None:
             f"with patience {k}, fit stopped at epoch {h.stopped_epoch} and restored epoch "
             f"{h.best_epoch}: the validation loss did not beat its epoch-{h.best_epoch} value "
             f"within {k} epochs. Look at how long it stays above it (print the curve)."
+        )
+    if not h.stopped_early:
+        return (
+            f"with patience {k}, fit never stops within {len(h.val_loss)} epochs; the goal is "
+            f"to stop by epoch {TUNE_LAST_STOP}. Find the smallest patience that still gets "
+            "past the early dip."
         )
     return (
         f"with patience {k}, fit restores epoch {TUNE_BEST} but runs until epoch "

@@ -19,6 +19,9 @@ from trainlib.plot import COLORS, style_axes
 
 __all__ = ["BatchNormFigure", "DropoutFigure"]
 
+#: Axis limits of the per-feature panel (mean, std) and the std of the depth panel.
+_FEAT_X = (-6.0, 12.0)
+_STD_Y = (0.005, 200.0)
 _BELOW = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "frameon": False}
 
 
@@ -112,11 +115,12 @@ class BatchNormFigure(LiveFigure):
                                     label="with BN")  # fmt: skip
         ax_feat.axhline(1.0, color="black", lw=0.8, ls=":")
         ax_feat.axvline(0.0, color="black", lw=0.8, ls=":")
-        ax_feat.set_xlim(-6, 12)
+        ax_feat.set_xlim(*_FEAT_X)
         ax_feat.set_yscale("log")
         plain_log_ticks(ax_feat)
-        ax_feat.set_ylim(0.1, 50)
+        ax_feat.set_ylim(*_STD_Y)
         ax_feat.legend(**_BELOW, ncols=2)
+        self.feat_text = readout(ax_feat, 0.02, 0.98)
         style_axes(ax_feat, "Each feature's batch mean and std", "mean over the batch",
                    "std over the batch (log)")  # fmt: skip
 
@@ -129,7 +133,7 @@ class BatchNormFigure(LiveFigure):
                                        label="layer l")  # fmt: skip
         ax_depth.set_yscale("log")
         plain_log_ticks(ax_depth)
-        ax_depth.set_ylim(0.05, 200)
+        ax_depth.set_ylim(*_STD_Y)
         ax_depth.set_xticks(depth)
         ax_depth.legend(**_BELOW, ncols=3)
         style_axes(ax_depth, "Spread of the pre-activations by layer", "layer",
@@ -144,7 +148,14 @@ class BatchNormFigure(LiveFigure):
         outside = float(np.mean(np.abs(zp) > R.HIST_LIMIT))
         spread = f"{zp.std(axis=0).mean():.3g} → {zb.std(axis=0).mean():.2f}"  # as panel 3
         self.hist_text.set_text(f"per-feature std {spread}\n{outside:.0%} off-axis")
-        self.f_plain.set_offsets(np.column_stack([zp.mean(0), np.maximum(zp.std(0), 0.1)]))
+        mean, std = zp.mean(0), zp.std(0)
+        inside = (
+            (mean >= _FEAT_X[0]) & (mean <= _FEAT_X[1]) & (std >= _STD_Y[0]) & (std <= _STD_Y[1])
+        )
+        self.f_plain.set_offsets(np.column_stack([np.clip(mean, *_FEAT_X), np.clip(std, *_STD_Y)]))
+        self.feat_text.set_text(
+            f"without BN: {len(mean) - int(inside.sum())} of {len(mean)} off-axis (at the edge)"
+        )
         self.f_bn.set_offsets(np.column_stack([zb.mean(0), zb.std(0)]))
         sp = R.spread_by_layer(plain)
         self.d_plain.set_ydata(sp)
