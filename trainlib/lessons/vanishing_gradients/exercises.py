@@ -12,7 +12,7 @@ from trainlib.lessons.vanishing_gradients.experiments import layer_health
 
 
 def _predict_sigmoid_shrink() -> float:
-    """log₁₀ of ‖∂L/∂W₁‖ at depth 2 over ‖∂L/∂W₁‖ at depth 30 (sigmoid + Glorot, the notebook's
+    """log₁₀ of ‖∂ℒ/∂W₁‖ at depth 2 over ‖∂ℒ/∂W₁‖ at depth 30 (sigmoid + Glorot, the notebook's
     batch): the experiment itself."""
     from trainlib.lessons.vanishing_gradients.experiments import first_layer_vs_depth
 
@@ -48,7 +48,7 @@ predict_sigmoid_shrink_exercise = Exercise(
     rtol=0.1,  # a prediction: within about ±1.8 orders of magnitude
     kind="predict",
     explain=lambda got, want: (
-        f"The experiment measures {want:.1f} orders of magnitude (‖∂L/∂W₁‖ is "
+        f"The experiment measures {want:.1f} orders of magnitude (‖∂ℒ/∂W₁‖ is "
         f"{10**want:.1e} times larger at depth 2 than at depth 30). The bound (1/4)²⁸ alone "
         f"gives 28·log₁₀ 4 = {28 * np.log10(4):.1f}; the rest is the slope falling below 1/4 "
         f"for every unit that is not exactly at z = 0. You said {got}."

@@ -25,6 +25,7 @@ from trainlib.lessons.vanishing_gradients.experiments import (
     clipping_data,
     clipping_run,
     clipping_thresholds,
+    growth_factor,
     layer_health,
 )
 from trainlib.live import LiveFigure, register
@@ -74,7 +75,7 @@ def gradient_health(
 
 
 class GradientHealth(LiveFigure):
-    """Activation std per hidden layer (left) and ‖∂L/∂W_l‖ per layer (right), log axes."""
+    """Activation std per hidden layer (left) and ‖∂ℒ/∂W_l‖ per layer (right), log axes."""
 
     def __init__(self, depth, activation, init, scale, batchnorm, residual) -> None:
         controls = {
@@ -120,7 +121,7 @@ class GradientHealth(LiveFigure):
         )
         self.act_off = self._off_markers(ax_act, COLORS["model"])
         (self.grad_line,) = ax_grad.plot(
-            [], [], "o-", color=COLORS["highlight"], ms=4, lw=1.8, label="‖∂L/∂W_l‖"
+            [], [], "o-", color=COLORS["highlight"], ms=4, lw=1.8, label="‖∂ℒ/∂W_l‖"
         )
         self.grad_off = self._off_markers(ax_grad, COLORS["highlight"])
         for ax in (ax_act, ax_grad):
@@ -134,7 +135,7 @@ class GradientHealth(LiveFigure):
         )  # fmt: skip
         style_axes(
             ax_grad, "Backward: weight-gradient norm per layer",
-            "layer l (1 = next to the input)", "‖∂L/∂W_l‖ (log scale)",
+            "layer l (1 = next to the input)", "‖∂ℒ/∂W_l‖ (log scale)",
         )  # fmt: skip
 
     @staticmethod
@@ -155,10 +156,18 @@ class GradientHealth(LiveFigure):
             line.set_data(x, np.clip(values, lo, hi))
             off[0].set_data(x[values > hi], np.full(np.sum(values > hi), hi))
             off[1].set_data(x[values < lo], np.full(np.sum(values < lo), lo))
-        per_layer = (h.grad_norm[0] / h.grad_norm[-1]) ** (1.0 / (h.depth - 1))
-        self.readout.set_text(
-            f"‖∂L/∂W₁‖ = {h.first_layer_grad:.3g}   (×{per_layer:.3g} per layer towards the input)"
-        )
+        per_layer = _per_layer_factor(h.grad_norm)
+        trend = "" if math.isnan(per_layer) else f"   (×{per_layer:.3g} per layer towards input)"
+        self.readout.set_text(f"‖∂ℒ/∂W₁‖ = {h.first_layer_grad:.3g}{trend}")
+
+
+def _per_layer_factor(grad_norm: np.ndarray) -> float:
+    """The tables' factor per layer towards the input: the trend of the hidden layers'
+    gradients (the last layer, 64 → 1, left out), nan when it cannot be fitted."""
+    hidden = grad_norm[:-1]
+    if len(hidden) < 2 or not np.all(np.isfinite(hidden) & (hidden > 0)):
+        return float("nan")
+    return growth_factor(hidden, from_output=True)
 
 
 # =========================================================================================
@@ -264,6 +273,7 @@ class ClippingFigure(LiveFigure):
         final = run.loss[-1]
         dead = abs(final - self.baseline) < 0.01 * self.baseline
         self.readout.set_text(
-            f"largest ‖g‖ used = {run.clipped_norm.max():.3g} ≤ c;   final loss = {final:.3g}"
+            f"clipped at c = {threshold:.3g}: largest ‖g‖ used = {run.clipped_norm.max():.3g} ≤ c;"
+            f"   final loss = {final:.3g}"
             + ("  (= predicting the mean: a dead network)" if dead else "")
         )
