@@ -130,3 +130,29 @@ def test_notebooks_import_lesson_code_from_their_own_lesson(nb):
     lessons = set(re.findall(r"trainlib\.lessons\.(\w+)", code))
     assert lessons <= {path.stem[3:]}, f"imports another lesson: {lessons}"
     assert "../" not in code, "a relative path: load data through trainlib"
+
+
+def test_every_live_figure_asks_for_a_prediction(nb):
+    """Every live figure's text carries a "Predict, then move" prompt: in a markdown cell after
+    the previous live figure and no later than the markdown cell that follows this one."""
+    from trainlib.lessons import all_figures
+
+    path, data = nb
+    names = sorted(all_figures(), key=len, reverse=True)
+    cells = data["cells"]
+
+    def is_figure(cell) -> bool:
+        source = _text(cell["source"])
+        return cell["cell_type"] == "code" and any(f"{n}(" in source for n in names)
+
+    figures = [i for i, cell in enumerate(cells) if is_figure(cell)]
+    silent = []
+    for k, i in enumerate(figures):
+        start = figures[k - 1] + 1 if k else 0
+        after = next(
+            (j for j in range(i + 1, len(cells)) if cells[j]["cell_type"] == "markdown"), i
+        )
+        window = [cells[j] for j in range(start, after + 1) if cells[j]["cell_type"] == "markdown"]
+        if not any("predict, then move" in _text(c["source"]).lower() for c in window):
+            silent.append(f"cell {i}")
+    assert not silent, f"{path.name}: live figures without a 'Predict, then move' prompt: {silent}"

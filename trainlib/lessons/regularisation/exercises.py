@@ -84,56 +84,8 @@ my_dropout_exercise = Exercise(
 )
 
 # ---------------------------------------------------------------------------------------------
-# 2 · the gradient of an L2 penalty
+# 2 · (derive) torch's weight_decay for a penalty written on the summed loss
 # ---------------------------------------------------------------------------------------------
-
-
-def _penalised_grad(grad: np.ndarray, w: np.ndarray, lam: float) -> np.ndarray:
-    """∇ of L(w) + λ·‖w‖² = ∇L(w) + 2λ·w. Shapes: grad, w (D,) → (D,)."""
-    return grad + 2.0 * lam * w
-
-
-def _l2_cases() -> list[tuple]:
-    rng = np.random.default_rng(91)
-    cases = []
-    for lam in (0.1, 0.01, 0.5, 2.0):
-        w = np.round(rng.uniform(-3, 3, 5), 2)
-        g = np.round(rng.uniform(-1, 1, 5), 2)
-        cases.append((g, w, lam))
-    return cases
-
-
-penalised_grad_exercise = Exercise(
-    "penalised_grad",
-    reference=_penalised_grad,
-    cases=_l2_cases(),
-    mistakes=[
-        Mistake(
-            "you added λ·w: the derivative of λ·w² is 2λ·w. (λ·w is torch's weight_decay "
-            "convention: it adds weight_decay·p to the gradient, the gradient of "
-            "(weight_decay/2)·‖w‖². So this penalty λ‖w‖² is weight_decay = 2λ in torch.)",
-            example=lambda grad, w, lam: grad + lam * w,
-        ),
-        Mistake(
-            "you added 2·w without λ: the penalty's strength λ multiplies its gradient too.",
-            example=lambda grad, w, lam: grad + 2.0 * w,
-        ),
-        Mistake(
-            "you subtracted the penalty's gradient. The penalty adds +2λ·w, which gradient "
-            "descent then subtracts: that is what pulls the weights towards 0.",
-            example=lambda grad, w, lam: grad - 2.0 * lam * w,
-        ),
-        Mistake(
-            "you returned only the penalty's gradient 2λ·w: add it to the loss gradient `grad`.",
-            example=lambda grad, w, lam: 2.0 * lam * w,
-        ),
-        Mistake(
-            "you added the penalty's value λ·w² instead of its gradient 2λ·w.",
-            example=lambda grad, w, lam: grad + lam * w**2,
-        ),
-    ],
-    success="Correct! With SGD this is the update w ← w − α·(∇L + 2λ·w): 'weight decay'.",
-)
 
 
 def _torch_weight_decay(lam: float, n: int) -> float:
