@@ -24,10 +24,29 @@ def test_C31_momentum_reaches_tolerance_in_fewer_steps_than_gd():
     best = E.critical_damping(1.0, 50.0)
     assert E.valley_steps(0.0, best.lr_gd) == (179, 179)
     assert E.valley_steps(best.mu, best.lr_momentum) == (41, 41)
+    # plain GD: 2/(m+L) is not its fewest steps; the slider grid's best is 121 at α = 0.03758,
+    # and no rate does better than 118 (α ≈ 0.0383)
+    from trainlib.lessons.optimisers.experiments_momentum import MOMENTUM_LRS
+
+    on_grid = [(E.valley_steps(0.0, lr)[1] or 10**9, lr) for lr in MOMENTUM_LRS]
+    assert min(on_grid) == (121, 0.03758)
+    assert E.valley_steps(0.0, 0.03758) == (121, 121)
+    fine = [E.valley_steps(0.0, lr)[1] or 10**9 for lr in np.linspace(0.03, 0.0399, 100)]
+    assert min(fine) == 118 and E.valley_steps(0.0, 0.0383) == (118, 118)
+    # the tune exercise's goal (before step 31) is reachable
+    assert E.valley_steps(0.55, 0.0567)[1] == 29 and E.valley_steps(0.6, 0.0486)[1] == 30
     # Distill's formulas, computed independently
     k = 50.0
     np.testing.assert_allclose(best.lr_momentum, (2 / (np.sqrt(50) + 1)) ** 2)
     np.testing.assert_allclose(best.mu, ((np.sqrt(k) - 1) / (np.sqrt(k) + 1)) ** 2)
+    # roots of z² − (1 + μ − αλ)z + μ: repeated at λ = m (+0.752) and λ = L (−0.752), complex
+    # with modulus √μ* in between
+    for lam, root in ((1.0, 0.752), (50.0, -0.752)):
+        np.testing.assert_allclose(1 + best.mu - best.lr_momentum * lam, 2 * root, atol=1e-3)
+    for lam in (2.0, 10.0, 40.0):
+        z = np.roots([1.0, -(1 + best.mu - best.lr_momentum * lam), best.mu])
+        assert np.all(np.abs(z.imag) > 0)
+        np.testing.assert_allclose(np.abs(z), np.sqrt(best.mu), rtol=1e-9)
     assert (round(best.lr_momentum, 4), round(best.mu, 3)) == (0.0614, 0.566)
     assert (round(best.rate_momentum, 3), round(best.rate_gd, 3)) == (0.752, 0.961)
     ratio = np.log(best.rate_momentum) / np.log(best.rate_gd)
@@ -95,6 +114,16 @@ def test_C32_adagrad_rate_is_non_increasing_and_rare_features_get_larger_steps()
     step_frequent = sp.steps[sp.active[:, 0], 0].mean()
     step_rare = sp.steps[sp.active[:, 1], 1].mean()
     assert step_rare > 2 * step_frequent  # measured ≈ 4×
+    # the notebook's numbers: rates 0.055, 0.208; AdaGrad's steps ≈ 4.3× apart, plain SGD's
+    # (same rate 0.5, same samples) only 1.6× (0.215, 0.339); final w_rare 1.034 vs SGD's 0.791
+    np.testing.assert_allclose(sp.rate[-1], [0.055, 0.208], atol=5e-4)
+    sgd = np.abs(np.diff(sp.w_sgd, axis=0))
+    sgd_steps = [sgd[sp.active[:, j], j].mean() for j in (0, 1)]
+    np.testing.assert_allclose(sgd_steps, [0.215, 0.339], atol=5e-4)
+    np.testing.assert_allclose(sgd_steps[1] / sgd_steps[0], 1.6, atol=0.05)
+    np.testing.assert_allclose(step_rare / step_frequent, 4, atol=0.5)
+    np.testing.assert_allclose(sp.w_adagrad[-1], [1.146, 1.034], atol=5e-4)
+    np.testing.assert_allclose(sp.w_sgd[-1], [1.358, 0.791], atol=5e-4)
 
 
 # --- C33: RMSProp's rate does not die -----------------------------------------------------
@@ -108,6 +137,11 @@ def test_C33_rmsprop_rate_does_not_go_to_zero_on_a_long_run():
     # AdaGrad's falls like 1/√t: after 1000 steps it is below a tenth of η (measured 0.044)
     assert tr.adagrad[-1, 0] < 0.1 * tr.lr
     assert tr.adagrad[-1, 0] < tr.adagrad[99, 0] < tr.adagrad[9, 0]
+    # rate·√t approaches α = 0.01: 0.0104 at t = 100, 0.0102 at t = 1000 (the notebook's table)
+    ada = E.rate_traces(steps=1000, shrink=(1.0,), lr=0.01).adagrad[:, 0]
+    np.testing.assert_allclose(
+        [ada[99] * 10, ada[999] * np.sqrt(1000)], [0.0104, 0.0102], atol=5e-5
+    )
 
 
 # --- C34: Adam's first step is ≈ lr per coordinate; raw moments are biased to 0 ------------
@@ -159,11 +193,14 @@ def test_C35_adam_l2_and_adamw_differ_and_are_identical_at_zero_decay():
     for lr, want in ((0.005, [0.708, 1.456, 1.757, 1.975]), (0.5, [1.838, 1.903, 1.955, 1.991])):
         np.testing.assert_allclose(E.adamw_endpoints((300, 1000, 3000, 10000), lr=lr)[:, 0],
                                    want, atol=5e-4)  # fmt: skip
-    # "alike" is the symmetric start: from (−0.5, 1.0) AdamW ends at (1.639, 1.857)
+    # x = y is the symmetric start: from (−0.5, 1.0) AdamW ends at (1.639, 1.857)
     asym = E.adamw_endpoints((300,), start=np.array([-0.5, 1.0]))[0]
     np.testing.assert_allclose(asym, [1.639, 1.857], atol=5e-4)
     # λ|θ| < 1: Adam's step (size ≈ α) outweighs AdamW's decay αλ|θ|
     assert 0.3 * w[-1, 0] < 1
+    # at λ = 1 AdamW decays the flat x more than Adam + L2 too: 0.895 against 1.000
+    np.testing.assert_allclose(runs[1.0]["AdamW"].final[0], 0.895, atol=5e-4)
+    np.testing.assert_allclose(runs[1.0]["Adam + L2"].final[0], 1.000, atol=5e-4)
 
 
 # --- C36: Adam is robust to the learning rate --------------------------------------------
@@ -284,7 +321,8 @@ def test_where_eps_sits_in_adam():
     inside = E.first_adam_step(g, lr=1.0, eps=1e-8, eps_inside=True)
     np.testing.assert_allclose(outside, g / (g + 1e-8), rtol=1e-12)
     np.testing.assert_allclose(inside, g / np.sqrt(g * g + 1e-8), rtol=1e-12)
-    assert outside[1] > 0.999 and inside[1] < 0.71  # at |g| = √ε the inside form halves…
+    # at |g| = √ε the inside form shrinks the step by 1/√2…
+    assert outside[1] > 0.999 and inside[1] < 0.71
     assert inside[2] < 1e-3 * outside[2]  # …and crushes tiny gradients
 
 

@@ -50,20 +50,26 @@ class MomentumFigure(LiveFigure):
                        alpha=0.75, interpolation="bilinear")  # fmt: skip
         gd = M.momentum_table(0.0, GD_LR)
         k = steps_to_tolerance(gd, M.MOMENTUM_TOL, 0.0)
+        tol = f"{M.MOMENTUM_TOL:.0e}".replace("e-0", "e-")  # 1e-4
         static = [
-            *ax_path.plot(*gd.xs.T, "-", color=COLORS["SGD"], lw=1.6, alpha=0.9,
+            *ax_path.plot(*gd.xs.T, "--", color=COLORS["SGD"], lw=1.6, zorder=4,
                           label=f"plain GD, α = {GD_LR:.3g}"),
-            *ax_path.plot([0.0], [0.0], "*", color="white", mec="black", ms=15,
+            *ax_path.plot([0.0], [0.0], "*", color="white", mec="black", ms=15, zorder=6,
                           label="minimum"),
-            *ax_loss.semilogy(np.arange(len(gd.losses)), gd.losses, color=COLORS["SGD"],
-                              lw=1.8, label=f"plain GD, α = {GD_LR:.3g} (k = {k})"),
+            *ax_loss.semilogy(np.arange(len(gd.losses)), gd.losses, "--", color=COLORS["SGD"],
+                              lw=1.8, zorder=4,
+                              label=f"plain GD, α = {GD_LR:.3g} (≤ {tol} from step {k})"),
             ax_loss.axhline(M.MOMENTUM_TOL, color=COLORS["reference"], ls=":", lw=1.4),
         ]  # fmt: skip
         self.keep_static(*static)
         c = COLORS["SGD+momentum"]
-        (self.path,) = ax_path.plot([], [], "-", color=c, lw=2.2, label="SGD + momentum")
-        (self.end,) = ax_path.plot([], [], "o", color=c, mec="black", ms=7)
-        (self.loss,) = ax_loss.semilogy([], [], "-", color=c, lw=2.2, label="SGD + momentum")
+        (self.path,) = ax_path.plot(
+            [], [], "-", color=c, lw=2.0, alpha=0.85, label="SGD + momentum (μ, α in the readout)"
+        )
+        (self.end,) = ax_path.plot([], [], "o", color=c, mec="black", ms=7, zorder=5)
+        (self.loss,) = ax_loss.semilogy(
+            [], [], "-", color=c, lw=2.0, alpha=0.85, label="SGD + momentum (μ, α in the readout)"
+        )
         (self.touch,) = ax_loss.plot([], [], "v", color=c, mec="black", ms=9)
         self.readout = readout(ax_loss, 0.03, 0.04, va="bottom", fontsize="medium")
         self.status = status_text(ax_path)
@@ -87,8 +93,10 @@ class MomentumFigure(LiveFigure):
         if path.diverged:
             show_diverged(self.status, path.diverged_at)
             self.touch.set_data([], [])
-            self.readout.set_text(f"diverged at step {path.diverged_at}: theory's factor "
-                                  f"per step {rate:.3g} > 1")  # fmt: skip
+            self.readout.set_text(
+                f"μ = {mu:g}, α = {lr:.3g}: diverged at step {path.diverged_at}\n"
+                f"theory's factor per step {rate:.3g} > 1"
+            )
             return
         show_diverged(self.status, None)
         first, stays = steps_to_tolerance(path, M.MOMENTUM_TOL, 0.0), M.settle_step(path)
@@ -97,4 +105,7 @@ class MomentumFigure(LiveFigure):
         tol = f"{M.MOMENTUM_TOL:g}"
         reached = f"L never ≤ {tol}" if first is None else f"L ≤ {tol} first at step {first}"
         stay = "" if stays is None or first is None else f", for good from {stays}"
-        self.readout.set_text(f"{reached}{stay}\ntheory: distance × {rate:.3f} per step")
+        self.readout.set_text(
+            f"SGD + momentum, μ = {mu:g}, α = {lr:.3g}: {reached}{stay}\n"
+            f"theory: distance × {rate:.3f} per step"
+        )
