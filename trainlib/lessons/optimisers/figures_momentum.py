@@ -106,6 +106,6 @@ class MomentumFigure(LiveFigure):
         reached = f"L never ≤ {tol}" if first is None else f"L ≤ {tol} first at step {first}"
         stay = "" if stays is None or first is None else f", for good from {stays}"
         self.readout.set_text(
-            f"SGD + momentum, μ = {mu:g}, α = {lr:.3g}: {reached}{stay}\n"
+            f"SGD + momentum, μ = {mu:g}, α = {lr:.3g}:\n{reached}{stay}\n"
             f"theory: distance × {rate:.3f} per step"
         )
