@@ -13,8 +13,8 @@ from trainlib.lessons.backpropagation import experiments as bv
 from trainlib.lessons.backpropagation.exercises import _dW1, gradcheck_my_dW1
 
 # The project-wide bar for float64 gradient checks against central differences. With the
-# notebook's h = 1e-5 the worst entry of its problem errs by 3.5e-9 (rounding ∝ ε/h on
-# gradient entries ~1e-2 of a mean loss; see trainlib.gradcheck), so the bar has ~30×
+# notebook's h = 1e-5 the worst entry of its problem errs by 7.3e-10 (rounding ∝ ε/h on
+# gradient entries ~1e-2 of a mean loss; see trainlib.gradcheck), so the bar has ~100×
 # margin, while a wrong factor, sign, mask or transpose gives errors of order 1.
 FD_TOL = 1e-7
 # Two exact computations of the same number (same formulas, other order of operations)
@@ -167,7 +167,8 @@ def test_C25_finite_difference_error_is_V_shaped_in_h():
     assert 0 < k < len(worst) - 1, "minimum at an end of the h range: no V"
     assert worst[0] > 1e3 * worst[k]  # rounding side (h = 1e-12): ≈ 1e-2 vs ≈ 4e-10
     assert worst[-1] > 1e3 * worst[k]  # truncation side (h = 0.1): ≈ 1e-3
-    assert 1e-7 < live.hs[k] < 1e-3  # the optimum sits near ε^(1/3) ≈ 6e-6, as theory says
+    # the optimum sits above ε^(1/3): h* = (3ε|L|/|L‴|)^(1/3), ≈ 3e-5 here
+    assert 1e-7 < live.hs[k] < 1e-3
     assert worst[k] < FD_TOL <= max(worst[0], worst[-1])
     # autodiff's error is flat at rounding level, far below the best finite difference
     assert live.auto.max() < EXACT_TOL < worst.min()
@@ -470,6 +471,10 @@ def test_C5_checkpoint_forwards_at_most_one_extra_pass_and_the_tune_answer():
     """The last row of the sweep: never more than 2·33 − 1 = 65 layer forwards; with a 60 kB
     budget k = 11 fits (59,392 B) with the fewest forwards (55)."""
     s = memory.checkpoint_sweep(16)
+    # the sweep's net: width 32, batch 32, 8 inputs, 4 outputs; its plain peak is exactly the
+    # forward bill 8·N·(d_in + L·H) of the memory section
+    assert s.plain_peak == 8 * 32 * (8 + 16 * 32) == 133_120
+    assert s.plain_peak == memory.forward_bytes(16, 32, 32, d_in=8, d_out=4)
     assert s.forward_evals.max() == 2 * s.n_layers - 1 == 65
     fits = s.peak_bytes <= 60_000
     assert list(s.ks[fits]) == [6, 7, 8, 9, 10, 11, 12]
@@ -481,3 +486,29 @@ def test_C5_checkpoint_forwards_at_most_one_extra_pass_and_the_tune_answer():
     assert "over the 60,000 B budget" in _checkpoint_goal(3)
     assert "another k that fits needs only 55" in _checkpoint_goal(12)
     assert "whole number" in _checkpoint_goal(0)
+
+
+def test_C23_prose_numbers_of_the_backward_table():
+    """Cells 6 and 8: the ReLU mask is on in 11 of the 6 × 4 (example, unit) pairs (mean
+    0.4583), and the first row's ∂L/∂ŷ = ŷ/(N ŷ(1 − ŷ)) = 0.3471 includes the factor 1/N."""
+    params, x, y = notebook_problem()
+    c = twolayer.forward(params, x, y)
+    g = twolayer.backward(params, c)
+    assert g["da1_dz1"].sum() == 11 and g["da1_dz1"].size == 24
+    assert round(g["da1_dz1"].mean(), 4) == 0.4583
+    yhat0, y0 = c["yhat"][0, 0], c["y"][0, 0]
+    assert y0 == 0 and round(yhat0, 4) == 0.5198
+    assert (
+        round(g["dyhat"][0, 0], 4) == round((yhat0 - y0) / (6 * yhat0 * (1 - yhat0)), 4) == 0.3471
+    )
+
+
+def test_my_dW1_tanh_differs_from_the_relu_formulas():
+    """Exercise 2 needs tanh's local gradient: cell 4's ReLU formulas give another answer."""
+    from trainlib.lessons.backpropagation.exercises import tanh_forward
+
+    params, x, y = notebook_problem()
+    c = tanh_forward(params, x, y)
+    args = (c["x"], c["y"], c["z1"], c["yhat"], params["W2"])
+    relu_copy = c["x"].T @ (((c["yhat"] - c["y"]) / len(x)) @ params["W2"].T * (c["z1"] > 0))
+    assert rel_error(_dW1(*args), relu_copy) > 0.1

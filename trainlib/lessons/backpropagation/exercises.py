@@ -1,30 +1,108 @@
-"""Exercises of 05_backpropagation: ∂L/∂W1 by hand, tanh's backward derived, the gradient of a
-broadcast operand, a backward that overwrites instead of adding (debug), and the cost of the
-backward pass (predict)."""
+"""Exercises of 05_backpropagation: tanh's backward derived, ∂L/∂W1 of a tanh network by hand,
+a backward that overwrites instead of adding (debug), and the cost of the backward pass
+(predict)."""
 
 import numpy as np
 
 from trainlib import twolayer
 from trainlib.exercises import Exercise, Mistake
-from trainlib.lessons.backpropagation.experiments import check_gradients, example_problem
+from trainlib.gradcheck import numerical_gradient, rel_error
+from trainlib.lessons.backpropagation.experiments import example_problem
+from trainlib.losses import bce_with_logits, sigmoid
 
 # ---------------------------------------------------------------------------------------------
-# 05 — derive ∂L/∂W1 of the two-layer net from the forward pass's cache
+# 05 — (derive) one autodiff operation's backward: tanh, its derivative written through out
 # ---------------------------------------------------------------------------------------------
+
+
+def _tanh_backward(a: np.ndarray, out: np.ndarray, dout: np.ndarray) -> np.ndarray:
+    """∂L/∂a for out = tanh(a): local d tanh/da = 1 − tanh²(a) = 1 − out², times upstream dout.
+
+    Derivation: tanh = s/c with s = eᵃ − e⁻ᵃ, c = eᵃ + e⁻ᵃ, s′ = c, c′ = s, so
+    tanh′ = (c·c − s·s)/c² = 1 − (s/c)². Shapes: all alike. `a` is not used: the engine
+    does not keep it (the checker passes a = NaN).
+    """
+    return (1 - out**2) * dout
+
+
+def _tanh_case(seed: int, shape: tuple) -> tuple:
+    """(a, out, dout) with a = NaN: only out = tanh(a) may be used (the engine keeps no a)."""
+    rng = np.random.default_rng(seed)
+    out = np.tanh(1.5 * rng.standard_normal(shape))
+    return np.full(shape, np.nan), out, rng.standard_normal(shape)  # a random upstream
+
+
+def _uses_a(got, expected, args) -> bool:
+    return bool(np.isnan(np.asarray(got, dtype=float)).any())
+
+
+tanh_backward_exercise = Exercise(
+    "tanh_backward",
+    reference=_tanh_backward,
+    cases=[_tanh_case(0, (4,)), _tanh_case(1, (3, 2)), _tanh_case(2, (2, 5))],
+    mistakes=[
+        Mistake(
+            "your result contains NaN: the checker passes a = NaN, because the engine does not "
+            "keep a — write the derivative through out = tanh(a) alone (1 − tanh²(a) = 1 − out²).",
+            example=lambda a, out, dout: (1 - np.tanh(a) ** 2) * dout,
+            detect=_uses_a,
+        ),
+        Mistake(
+            "you returned the local gradient 1 − out² alone. Backward must multiply it by "
+            "the upstream gradient dout = ∂L/∂out (local × upstream) — that is the chain rule.",
+            example=lambda a, out, dout: 1 - out**2,
+        ),
+        Mistake(
+            "you used σ's derivative out·(1 − out); tanh's is 1 − out².",
+            example=lambda a, out, dout: out * (1 - out) * dout,
+        ),
+        Mistake(
+            "you used 1 + out²: the quotient rule gives (c·c − s·s)/c² with s = eᵃ − e⁻ᵃ, "
+            "c = eᵃ + e⁻ᵃ — a minus sign, so 1 − out².",
+            example=lambda a, out, dout: (1 + out**2) * dout,
+        ),
+    ],
+    success="Correct! d tanh/da = 1 − out²: the backward needs only the output the forward "
+    "pass kept, not a. This is exactly the `_backward` of `Tensor.tanh` in trainlib.autodiff.",
+    kind="derive",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# 05 — ∂L/∂W1 of the two-layer net with a tanh hidden layer, from the forward pass's cache
+# ---------------------------------------------------------------------------------------------
+
+
+def tanh_forward(params: dict, x, y) -> dict:
+    """The two-layer net of `trainlib.twolayer` with tanh instead of ReLU: a1 = tanh(z1).
+
+    Shapes: x (N, D), y (N,) or (N, 1); returns x, y (N, 1), z1 (N, H), yhat (N, 1) and the
+    mean BCE `loss` (computed from the logit, as BCE-with-logits).
+    """
+    c = twolayer.forward(params, x, y)  # validates; reuse its x, y and z1
+    z2 = np.tanh(c["z1"]) @ np.asarray(params["W2"]) + np.asarray(params["b2"])
+    return {
+        "x": c["x"],
+        "y": c["y"],
+        "z1": c["z1"],
+        "yhat": sigmoid(z2),
+        "loss": bce_with_logits(z2, c["y"])[0],
+    }
 
 
 def _dW1(x: np.ndarray, y: np.ndarray, z1: np.ndarray, yhat: np.ndarray, W2: np.ndarray):
-    """∂L/∂W1 of the mean BCE. Shapes: x (N, D), y (N, 1), z1 (N, H), yhat (N, 1), W2 (H, 1)."""
+    """∂L/∂W1 of the mean BCE for a1 = tanh(z1). Shapes: x (N, D), y (N, 1), z1 (N, H),
+    yhat (N, 1), W2 (H, 1)."""
     dz2 = (yhat - y) / len(x)  # ∂L/∂z2 = (ŷ − y)/N
     da1 = dz2 @ W2.T  # ∂L/∂a1 = ∂L/∂z2 · W2ᵀ
-    dz1 = da1 * (z1 > 0)  # ∂L/∂z1 = ∂L/∂a1 ⊙ ReLU'(z1)
+    dz1 = da1 * (1 - np.tanh(z1) ** 2)  # ∂L/∂z1 = ∂L/∂a1 ⊙ tanh′(z1)
     return x.T @ dz1  # ∂L/∂W1 = xᵀ · ∂L/∂z1
 
 
 def _cache_case(seed: int, N: int, D: int, H: int) -> tuple:
-    """(x, y, z1, yhat, W2) from a forward pass; D ≠ H so that a transpose shows in the shape."""
+    """(x, y, z1, yhat, W2) from a tanh forward pass; D ≠ H so that a transpose shows."""
     params, x, y = example_problem(rng=np.random.default_rng(seed), N=N, D=D, H=H)
-    c = twolayer.forward(params, x, y)
+    c = tanh_forward(params, x, y)
     return c["x"], c["y"], c["z1"], c["yhat"], params["W2"]
 
 
@@ -33,6 +111,11 @@ _DW1_CASES = [_cache_case(0, 6, 2, 4), _cache_case(1, 5, 3, 4), _cache_case(2, 8
 
 def _transposed(got, expected, args) -> bool:
     return np.ndim(got) == 2 and np.shape(got) == np.shape(expected)[::-1]
+
+
+def _with_local(local):
+    """∂L/∂W1 with the hidden layer's local gradient replaced by local(z1)."""
+    return lambda x, y, z1, yhat, W2: x.T @ ((yhat - y) / len(x) @ W2.T * local(z1))
 
 
 my_dW1_exercise = Exercise(
@@ -48,9 +131,19 @@ my_dW1_exercise = Exercise(
             detect=_transposed,
         ),
         Mistake(
-            "you forgot the ReLU mask: ∂L/∂z1 = ∂L/∂a1 ⊙ 1[z1 > 0]. Where a unit was off "
-            "(z1 ≤ 0), no gradient flows back through it.",
-            example=lambda x, y, z1, yhat, W2: x.T @ ((yhat - y) / len(x) @ W2.T),
+            "you used ReLU's mask 1[z1 > 0], but this network's hidden layer is tanh: its local "
+            "gradient is 1 − tanh²(z1) (exercise 1), computed here from the cached z1.",
+            example=_with_local(lambda z1: z1 > 0),
+        ),
+        Mistake(
+            "you left out the hidden layer's local gradient: ∂L/∂z1 = ∂L/∂a1 ⊙ (1 − tanh²(z1)), "
+            "not ∂L/∂a1 — every operation on the path multiplies in its own local gradient.",
+            example=_with_local(lambda z1: 1.0),
+        ),
+        Mistake(
+            "you used 1 − z1²; tanh's derivative is 1 − tanh²(z1): out = tanh(z1) is the "
+            "activation a1, which you compute from the cached z1.",
+            example=_with_local(lambda z1: 1 - z1**2),
         ),
         Mistake(
             "your gradient is N times too large: the loss is the mean over the batch, so "
@@ -63,19 +156,20 @@ my_dW1_exercise = Exercise(
             example=lambda x, y, z1, yhat, W2: -_dW1(x, y, z1, yhat, W2),
         ),
     ],
-    success="Correct! That is backprop through ReLU and a dense layer, written by hand. "
-    "Run the gradient check below to confirm it against central differences.",
+    success="Correct! That is backprop through tanh and a dense layer, written by hand: the "
+    "same chain as for ReLU, with tanh's local gradient in place of the mask. Run the gradient "
+    "check below to confirm it against central differences.",
 )
 
 
 def gradcheck_my_dW1(my_dW1, params: dict, x, y) -> float | None:
-    """Check a student's ∂L/∂W1 against central differences; print the relative error.
+    """Check a student's ∂L/∂W1 of the tanh net against central differences; print the error.
 
-    Calls ``my_dW1(x, y, z1, yhat, W2)`` with the cache of ``twolayer.forward(params, x, y)``.
+    Calls ``my_dW1(x, y, z1, yhat, W2)`` with the cache of ``tanh_forward(params, x, y)``.
     Returns the relative error, or None (printing "not attempted yet") while the stub is
     untouched.
     """
-    c = twolayer.forward(params, x, y)
+    c = tanh_forward(params, x, y)
     try:
         dW1 = my_dW1(c["x"], c["y"], c["z1"], c["yhat"], np.asarray(params["W2"]))
     except NotImplementedError:
@@ -85,109 +179,12 @@ def gradcheck_my_dW1(my_dW1, params: dict, x, y) -> float | None:
         print(f"gradient check: ∂L/∂W1 must have W1's shape {np.shape(params['W1'])}, "
               f"got {np.shape(dW1)}.")  # fmt: skip
         return None
-    err = check_gradients(params, x, y, {"dW1": dW1}, rng=np.random.default_rng(0))["dW1"]
+    p = {k: np.array(v, dtype=float) for k, v in params.items()}
+    fd = numerical_gradient(lambda: np.asarray(tanh_forward(p, x, y)["loss"]), p["W1"], 1.0, 1e-5)
+    err = rel_error(np.asarray(dW1, dtype=float), fd)
     verdict = "passes" if err < 1e-7 else "fails"
     print(f"gradient check: relative error {err:.1e} vs central differences — {verdict} (< 1e-7)")
     return err
-
-
-# ---------------------------------------------------------------------------------------------
-# 05 — (derive) one autodiff operation's backward: tanh, its derivative written through out
-# ---------------------------------------------------------------------------------------------
-
-
-def _tanh_backward(a: np.ndarray, out: np.ndarray, dout: np.ndarray) -> np.ndarray:
-    """∂L/∂a for out = tanh(a): local d tanh/da = 1 − tanh²(a) = 1 − out², times upstream dout.
-
-    Derivation: tanh = s/c with s = eᵃ − e⁻ᵃ, c = eᵃ + e⁻ᵃ, s′ = c, c′ = s, so
-    tanh′ = (c·c − s·s)/c² = 1 − (s/c)². Shapes: all alike.
-    """
-    return (1 - out**2) * dout
-
-
-def _tanh_case(seed: int, shape: tuple) -> tuple:
-    rng = np.random.default_rng(seed)
-    a = 1.5 * rng.standard_normal(shape)
-    return a, np.tanh(a), rng.standard_normal(shape)  # a random upstream, never all ones
-
-
-tanh_backward_exercise = Exercise(
-    "tanh_backward",
-    reference=_tanh_backward,
-    cases=[_tanh_case(0, (4,)), _tanh_case(1, (3, 2)), _tanh_case(2, (2, 5))],
-    mistakes=[
-        Mistake(
-            "you returned the local gradient 1 − tanh²(a) alone. Backward must multiply it by "
-            "the upstream gradient dout = ∂L/∂out (local × upstream) — that is the chain rule.",
-            example=lambda a, out, dout: 1 - out**2,
-        ),
-        Mistake(
-            "you used 1 − a² instead of 1 − tanh²(a): the derivative of tanh is "
-            "1 − out², with out = tanh(a), the output the forward pass kept.",
-            example=lambda a, out, dout: (1 - a**2) * dout,
-        ),
-        Mistake(
-            "you used σ's derivative out·(1 − out); tanh's is 1 − out².",
-            example=lambda a, out, dout: out * (1 - out) * dout,
-        ),
-    ],
-    success="Correct! d tanh/da = 1 − out²: the backward needs only the output the forward "
-    "pass kept, not a. This is exactly the `_backward` of `Tensor.tanh` in trainlib.autodiff.",
-    kind="derive",
-)
-
-
-# ---------------------------------------------------------------------------------------------
-# 05 — mul with broadcasting: the gradient of the broadcast operand
-# ---------------------------------------------------------------------------------------------
-
-
-def _mul_backward_b(a: np.ndarray, b: np.ndarray, dout: np.ndarray) -> np.ndarray:
-    """∂L/∂b for out = a * b with b (D,) broadcast over the rows of a (N, D).
-
-    Local ∂out/∂b = a, times upstream, then summed over the broadcast axis 0 ("un-broadcast").
-    """
-    return (a * dout).sum(axis=0)
-
-
-def _mul_case(seed: int, N: int, D: int) -> tuple:
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((N, D)), rng.standard_normal(D), rng.standard_normal((N, D))
-
-
-def _not_unbroadcast(got, expected, args) -> bool:
-    return np.shape(got) == np.shape(args[0])
-
-
-mul_backward_b_exercise = Exercise(
-    "mul_backward_b",
-    reference=_mul_backward_b,
-    cases=[_mul_case(0, 3, 4), _mul_case(1, 5, 2), _mul_case(2, 2, 3)],
-    mistakes=[
-        Mistake(
-            "your result has the shape (N, D) of out, not the shape (D,) of b. b was copied to "
-            "every row in the forward pass, so its gradient sums over the rows: .sum(axis=0).",
-            example=lambda a, b, dout: a * dout,
-            detect=_not_unbroadcast,
-        ),
-        Mistake(
-            "you forgot the upstream gradient: the local ∂out/∂b = a must be multiplied by "
-            "dout = ∂L/∂out before summing (local × upstream).",
-            example=lambda a, b, dout: a.sum(axis=0),
-        ),
-        Mistake(
-            "you multiplied by b; the local gradient of a·b with respect to b is the other "
-            "factor, a.",
-            example=lambda a, b, dout: (b * dout).sum(axis=0),
-        ),
-        Mistake(
-            "you averaged over the rows; broadcasting copies b, and the gradients of the "
-            "copies add up: sum, don't average.",
-            example=lambda a, b, dout: (a * dout).mean(axis=0),
-        ),
-    ],
-    success="Correct! This is the un-broadcast step of `Tensor.__mul__` in trainlib.autodiff.",
-)
 
 
 # ---------------------------------------------------------------------------------------------

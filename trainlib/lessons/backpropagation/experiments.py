@@ -34,7 +34,7 @@ MEANINGS: dict[str, str] = {
     "yhat": "σ(z2), prediction",
     "y": "label in {0, 1}",
     "loss": "mean BCE",
-    "dyhat": "∂L/∂ŷ",
+    "dyhat": "∂L/∂ŷ = (ŷ−y)/(N ŷ(1−ŷ))",
     "dyhat_dz2": "∂ŷ/∂z2 = ŷ(1−ŷ) (local)",
     "dz2": "∂L/∂z2 = (ŷ−y)/N",
     "dW2": "∂L/∂W2 = a1ᵀ·dz2",

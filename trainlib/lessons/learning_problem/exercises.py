@@ -1,7 +1,6 @@
 """Exercises of 01_learning_problem: predict the noise floor of the validation loss, derive
 the least-squares line by hand, tune gradient descent's step on an ill-conditioned bowl, and
-debug a least-squares gradient step. (The memory-bill exercise `my_forward_bytes` moved to
-lesson 05 with the memory section.)"""
+debug a least-squares gradient step."""
 
 import numpy as np
 
