@@ -219,8 +219,12 @@ predict_no_warmup_exercise = Exercise(
 # 5 — (tune) the length of the warm-up
 # ---------------------------------------------------------------------------------------------
 
-#: The goal: Adam at peak rate 0.2 reaches this mean validation accuracy over the 3 seeds.
+#: The goal: Adam at peak rate 0.2 reaches this validation accuracy on every one of the 3 seeds.
 TUNE_LR, TUNE_ACC = 0.2, 0.90
+#: A first-epoch batch loss above this multiple of the first one: the start still blows up.
+BLOWUP = 2.0
+#: Fewer steps than this after the warm-up leave too little time at a useful rate.
+MIN_AFTER = 40
 
 
 def _warmup_steps() -> int:
@@ -229,28 +233,31 @@ def _warmup_steps() -> int:
 
 
 def _warmup_goal(warmup_steps: int) -> str | None:
-    """Run warm-up + cosine with `warmup_steps` on the 3 seeds; None if the goal is reached."""
+    """Run warm-up + cosine with `warmup_steps` on the 3 seeds; None if every seed gets there."""
     from trainlib.lessons.lr_schedules.experiments_warmup import MLP_STEPS, warmup_runs
 
     if not isinstance(warmup_steps, int | np.integer) or not 1 <= warmup_steps < MLP_STEPS:
         raise ValueError(f"warmup_steps: expected an integer 1 … {MLP_STEPS - 1}, "
                          f"got {warmup_steps!r}")  # fmt: skip
-    accs = [run.val_acc for run in warmup_runs(TUNE_LR, int(warmup_steps))["warm-up"]]
-    mean = float(np.mean(accs))
-    if mean >= TUNE_ACC:
+    runs = warmup_runs(TUNE_LR, int(warmup_steps))["warm-up"]
+    accs = [run.val_acc for run in runs]
+    if min(accs) >= TUNE_ACC:
         return None
+    blowup = max(run.early_peak / run.loss[0] for run in runs)
+    if blowup > BLOWUP:
+        why = (f"the warm-up is too short: a first-epoch batch loss still climbs to {blowup:.1f}× "
+               "the first one — the rate reaches 0.2 while the network is near its random "
+               "start")  # fmt: skip
+    elif MLP_STEPS - warmup_steps < MIN_AFTER:
+        why = (f"the warm-up is too long: only {MLP_STEPS - warmup_steps} steps remain at a useful "
+               "rate before the cosine takes it to 0 at step 100")  # fmt: skip
+    else:
+        why = ("the start no longer blows up, and the rest is noise: neighbouring lengths can "
+               "differ a lot on one seed (seed 1: 0.900 with 22 steps, 0.486 with 25); try a "
+               "nearby value")  # fmt: skip
     per_seed = ", ".join(f"{a:.3f}" for a in accs)
-    why = (
-        "the warm-up is too short: the rate reaches 0.2 while the network is still near its "
-        "random start, and the early steps still throw the weights around"
-        if warmup_steps < 30
-        else "the warm-up is too long: it leaves too few steps at a useful rate before the "
-        "cosine takes the rate to 0 at step 100"
-    )
-    return (
-        f"with {warmup_steps} warm-up steps the seeds reach {per_seed} (mean {mean:.3f}, "
-        f"goal ≥ {TUNE_ACC}): {why}."
-    )
+    return (f"with {warmup_steps} warm-up steps the seeds reach {per_seed} (goal: every seed "
+            f"≥ {TUNE_ACC}): {why}.")  # fmt: skip
 
 
 tune_warmup_steps_exercise = Exercise(
@@ -265,7 +272,7 @@ tune_warmup_steps_exercise = Exercise(
             detect=lambda got, expected, args: int(got) <= 2,
         ),
     ],
-    success="Goal reached: with that warm-up Adam at 0.2 trains on every seed.",
+    success="Goal reached: with that warm-up Adam at 0.2 reaches 0.90 on every seed.",
     kind="tune",
     goal=_warmup_goal,
 )

@@ -16,7 +16,7 @@ numpy + core only.
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -30,6 +30,7 @@ __all__ = [
     "RangeTest",
     "SeedRun",
     "digits_split",
+    "first_step_change",
     "range_test",
     "schedule_runs",
     "smooth",
@@ -90,6 +91,31 @@ def train_mlp(lr: float | schedules.Schedule, seed: int, epochs: int = MLP_EPOCH
                val=(Xv, yv))  # fmt: skip
     acc = float(hist.val_acc[-1]) if len(hist.val_acc) and not hist.diverged else 0.1
     return SeedRun(hist.loss, hist.lr, acc, float(np.max(hist.loss[:20])))
+
+
+def first_step_change(lr: float, seed: int = 0) -> tuple[float, float]:
+    """Adam's first step at rate `lr` on the first layer: (‖ΔW₁‖/‖W₁‖, fraction of W₁ moved).
+
+    The same initial weights and first batch as `train_mlp(…, seed)`; only step 0 moves
+    (the rate is 0 afterwards, and Adam with rate 0 stays put).
+    """
+    from trainlib.fit import fit
+    from trainlib.layers import mlp
+    from trainlib.losses import cross_entropy
+
+    lr = check_positive("lr", lr)
+    check_int("seed", seed, minimum=0)
+    X, y, _, _ = digits_split()
+    model = mlp(list(MLP_SIZES), rng=np.random.default_rng(seed))
+    W0 = model.params["0.W"].copy()
+
+    def only_first(k: Any) -> Any:
+        return lr * (np.asarray(k) == 0)
+
+    fit(model, cross_entropy, optim.adam(lr=only_first), X, y, epochs=1,
+        batch_size=MLP_BATCH, rng=np.random.default_rng(seed + 100))  # fmt: skip
+    delta = model.params["0.W"] - W0
+    return float(np.linalg.norm(delta) / np.linalg.norm(W0)), float(np.mean(delta != 0))
 
 
 def schedule_runs(named: dict[str, schedules.Schedule | float],

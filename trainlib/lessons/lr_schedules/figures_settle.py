@@ -71,13 +71,13 @@ class SettleFigure(LiveFigure):
         axes = {"lr": ax_lr, "loss": ax_loss, "zoom": ax_zoom, "step": ax_step}
         self.lines: dict[str, dict[str, Any]] = {
             role: {
-                # legends on the top row; below, the readouts name the runs
+                # legends on the top row and the zoom; the step panel shares their colours
                 name: ax.plot(
                     [],
                     [],
                     color=_SETTLE_COLORS[role],
                     lw=lw,
-                    label=label if name in ("lr", "loss") else f"_{label}",
+                    label=label if name in ("lr", "loss", "zoom") else f"_{label}",
                 )[0]
                 for name, ax in axes.items()
             }
@@ -122,7 +122,7 @@ class SettleFigure(LiveFigure):
         self.zoom_text = ax_zoom.text(
             0.98, 0.97, "", transform=ax_zoom.transAxes, ha="right", va="top", zorder=6
         )
-        for ax in (ax_lr, ax_loss):
+        for ax in (ax_lr, ax_loss, ax_zoom):
             ax.legend(loc="lower left", fontsize="small")
 
     def _draw(self, lr: float, batch_size: int, decay: str) -> None:
