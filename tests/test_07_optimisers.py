@@ -252,6 +252,59 @@ def test_C36_adam_has_a_wider_band_of_good_learning_rates_than_sgd():
     assert not sweep.diverged.any()
 
 
+def test_C36_sweep_caveats_grid_edge_budget_seed_noise_and_dead_units():
+    from trainlib.lessons.optimisers.experiments_sweep import (
+        SWEEP_SEEDS,
+        digits_for_se,
+        lr_sweep_seeds,
+        paired_difference,
+        train_once,
+    )
+
+    # SGD's best rate is the grid's edge (1); one half-decade beyond, 3.16, it is at chance
+    # in every seed, so its best lies between 0.316 and 3.16
+    for seed in SWEEP_SEEDS:
+        run = train_once("SGD", 10**0.5, seed=seed)
+        assert run.train_loss > 2.2 and run.val_acc <= 0.11, seed
+
+    # the lower band edges come from the 8-epoch budget: with 32 epochs SGD's band grows by
+    # half a decade (it trains at 0.1, not yet at 0.0316), Adam's by a whole one (0.00316, 0.001:
+    # the grid's lowest rate)
+    def mean_loss(name, lr, epochs):
+        return np.mean([train_once(name, lr, s, epochs=epochs).train_loss for s in SWEEP_SEEDS])
+
+    sweep = lr_sweep_seeds()
+    for name, lrs in (("SGD", (0.1,)), ("Adam", (10**-2.5, 1e-3))):
+        for lr in lrs:
+            j = int(np.argmin(np.abs(sweep.lrs - lr)))
+            assert sweep.train_loss[sweep.names.index(name), j] > 0.5, name  # not good at 8
+            assert mean_loss(name, lr, 32) <= 0.5, (name, lr)
+    assert mean_loss("SGD", 10**-1.5, 32) > 0.5
+    # paired by seed, Adam − momentum = 0.004 ± 0.005 (per seed −0.006, +0.012, +0.006)
+    d = paired_difference("SGD+momentum", "Adam")
+    np.testing.assert_allclose(d, [-0.006, 0.012, 0.006], atol=1e-9)
+    assert (round(d.mean(), 3), round(d.std(ddof=1) / np.sqrt(3), 3)) == (0.004, 0.005)
+    # one accuracy's s.e. at half of a 0.4-point gap needs about 16,000 validation digits
+    n = digits_for_se(0.002)
+    np.testing.assert_allclose(0.93 * 0.07 / n, 0.002**2, rtol=1e-3)
+    assert round(n, -3) == 16_000
+    # too-large steps kill most ReLUs: hidden units that never fire on the training digits
+    ok, big = train_once("Adam", 10**-1.5), train_once("Adam", 10**-0.5)
+    assert (round(ok.dead, 2), round(big.dead, 2)) == (0.41, 0.97)
+    assert train_once("SGD+momentum", 1.0).dead > 0.9 and train_once("RMSProp", 0.1).dead > 0.9
+
+
+def test_adagrad_think_question_rare_parameter_has_four_times_the_rate():
+    from trainlib.lessons.optimisers.exercises import _adagrad_rate
+
+    T = 1600
+    grads = np.zeros((T, 2))
+    grads[:, 0] = np.where(np.arange(T) % 2, 1.0, -1.0)
+    grads[::16, 1] = 1.0
+    rate = _adagrad_rate(grads, 0.1, 1e-10)[-1]
+    np.testing.assert_allclose(rate[1] / rate[0], 4.0, rtol=1e-6)
+
+
 # --- C37: the race is reproducible; the leaderboard --------------------------------------
 
 

@@ -1,5 +1,5 @@
-"""Exercises of 07_optimisers: debug an Adam step, momentum with Nesterov's option, AdaGrad's
-rate over time, predict the noise of a validation accuracy, tune Adam's rate on Beale."""
+"""Exercises of 07_optimisers ("Your turn"): debug an Adam step, momentum with Nesterov's
+option, AdaGrad's rate over time."""
 
 import numpy as np
 
@@ -147,8 +147,9 @@ my_momentum_step_exercise = Exercise(
             ),
         ),
         Mistake(
-            "with nesterov=True you moved along plain momentum's b: Nesterov looks one push "
-            "ahead, p ← p − α·(g + μ·b) with the *updated* b.",
+            "with nesterov=True you moved along plain momentum's b = μ·b_old + g — the same as "
+            "a look-ahead with the *old* buffer, g + μ·b_old. Nesterov looks one push ahead "
+            "with the *updated* buffer: p ← p − α·(g + μ·b_new).",
             example=_nesterov_ignored,
         ),
     ],
@@ -214,97 +215,7 @@ my_adagrad_rate_exercise = Exercise(
         ),
     ],
     success="Correct! Each row is the α/(√G + ε) that trainlib.optim.effective_lr reports "
-    "for AdaGrad after that step.",
-)
-
-# ---------------------------------------------------------------------------------------------
-# 4. (predict) How noisy is an accuracy measured on 500 validation digits?
-# ---------------------------------------------------------------------------------------------
-
-
-def _accuracy_se():
-    """The binomial standard error √(p(1 − p)/n) of an accuracy p = 0.93 on n = 500 digits."""
-    return float(np.sqrt(0.93 * (1 - 0.93) / 500))
-
-
-predict_accuracy_se_exercise = Exercise(
-    "predict_accuracy_se",
-    reference=_accuracy_se,
-    cases=[()],
-    mistakes=[
-        Mistake(
-            "that is the variance p(1 − p)/n; the standard error is its square root.",
-            example=lambda: 0.93 * 0.07 / 500,
-        ),
-        Mistake(
-            "1/n = 0.002 is the size of one digit's contribution, not the noise of the "
-            "average: each digit is right with probability p, and the errors add up like "
-            "√n, not n.",
-            example=lambda: 1 / 500,
-        ),
-    ],
-    success="Right.",
-    rtol=0.15,  # a prediction: 0.0097–0.0131 counts
-    kind="predict",
-    explain=lambda got, want: (
-        f"Each digit is right with probability p ≈ 0.93, so the count right is binomial and "
-        f"the accuracy has standard error √(p(1 − p)/n) = √(0.93·0.07/500) = {want:.4f}, about "
-        f"1.1 points; two optimisers 1 point apart on one split are not told apart. You said "
-        f"{got}."
-    ),
-)
-
-# ---------------------------------------------------------------------------------------------
-# 5. (tune) Adam's learning rate on Beale: reach the race's tolerance in at most 100 steps
-# ---------------------------------------------------------------------------------------------
-
-#: The goal: Adam on the race's Beale course reaches L − L_min ≤ RACE_TOL within this many steps.
-TUNE_STEPS = 100
-
-
-def _adam_beale_lr():
-    """A rate for Adam on Beale that arrives within 100 steps (it takes 91)."""
-    return 0.42
-
-
-def _adam_beale_goal(lr) -> str | None:
-    """Race Adam alone on Beale at rate lr; None if it reached the tolerance in TUNE_STEPS."""
-    from trainlib.lessons.optimisers.experiments_race import RACE_TOL, race_leaderboard, run_race
-
-    lr = float(lr)
-    if not lr > 0:
-        return f"α = {lr:g}: a learning rate must be positive."
-    paths = run_race("Beale", {"Adam": lr})
-    (row,) = race_leaderboard(paths, "Beale")
-    if row.steps_to_tol is not None and row.steps_to_tol <= TUNE_STEPS:
-        return None
-    if paths["Adam"].diverged:
-        return f"α = {lr:g}: Adam diverged at step {paths['Adam'].diverged_at}."
-    if row.steps_to_tol is not None:
-        return (f"α = {lr:g} reaches L − L_min ≤ {RACE_TOL:g} at step {row.steps_to_tol}, "
-                f"not within {TUNE_STEPS}.")  # fmt: skip
-    return (f"α = {lr:g} never reaches L − L_min ≤ {RACE_TOL:g} in 200 steps (it ends "
-            f"{row.final_loss:.2g} above the minimum).")  # fmt: skip
-
-
-tune_adam_beale_exercise = Exercise(
-    "tune_adam_beale",
-    reference=_adam_beale_lr,
-    cases=[()],
-    mistakes=[
-        Mistake(
-            "0.316 is the race's default rate for Adam on Beale: it arrives at step 136. "
-            "Adam's steps are about α long: how far is the minimum, and how many steps of "
-            "that length would it take?",
-            example=lambda: 10**-0.5,
-        ),
-        Mistake(
-            "1 is too long a step for the last stretch: Adam keeps stepping ≈ α near the "
-            "minimum and bounces around it without settling within the tolerance.",
-            example=lambda: 1.0,
-        ),
-    ],
-    success="Goal reached: Adam within 1e-4 of Beale's minimum in at most 100 steps.",
-    kind="tune",
-    goal=_adam_beale_goal,
+    "for AdaGrad after that step. The think question: after T steps G = T for the "
+    "every-step parameter and T/16 for the rare one, so the rare one's rate is √16 = 4 "
+    "times larger.",
 )

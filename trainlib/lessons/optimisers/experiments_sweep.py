@@ -24,12 +24,16 @@ __all__ = [
     "SWEEP_OPTIMISERS",
     "SWEEP_SEEDS",
     "Sweep",
+    "RunResult",
     "binomial_se",
+    "digits_for_se",
     "good_lr_band",
     "good_lr_window",
     "log_loss_spread",
     "lr_sweep",
     "lr_sweep_seeds",
+    "paired_difference",
+    "train_once",
 ]
 
 #: The optimisers of the sweep (AdamW with its small default decay tracks Adam here).
@@ -84,6 +88,45 @@ def _train_digits(opt: optim.Optimizer, X: np.ndarray, y: np.ndarray, epochs: in
     return None if hist.diverged else model
 
 
+class RunResult(NamedTuple):
+    """One training run of the sweep's MLP: final training loss, validation accuracy and the
+    fraction of hidden ReLUs that never fire on the training digits (None if it diverged)."""
+
+    train_loss: float
+    val_acc: float
+    dead: float | None
+
+
+def _split(seed: int, n_train: int, n_val: int):
+    from trainlib.data import digits
+
+    X, y = digits()
+    idx = np.random.default_rng(seed).permutation(len(X))
+    tr, va = idx[:n_train], idx[n_train : n_train + n_val]
+    return X[tr], y[tr], X[va], y[va]
+
+
+def _dead_fraction(model, X: np.ndarray) -> float:
+    """Fraction of the first hidden layer's units that are 0 on every row of X."""
+    first, relu = model.layers[0], model.layers[1]
+    h = relu.forward(first.forward(X, train=False), train=False)
+    return float(np.mean(np.all(h <= 0, axis=0)))
+
+
+def train_once(name: str, lr: float, seed: int = 0, epochs: int = 8, batch_size: int = 40,
+               n_train: int = 400, n_val: int = 500) -> RunResult:  # fmt: skip
+    """One run of the sweep: optimiser `name` at rate `lr` on the split of `seed`.
+
+    A diverged run reports train_loss = +inf, val_acc = 0.1 (chance) and dead = None.
+    """
+    Xt, yt, Xv, yv = _split(seed, n_train, n_val)
+    model = _train_digits(make_optimizer(name, lr), Xt, yt, epochs, batch_size, seed)
+    if model is None:
+        return RunResult(float("inf"), 0.1, None)
+    acc = float(np.mean(np.argmax(model.forward(Xv, train=False), axis=1) == yv))
+    return RunResult(_ce(model, Xt, yt), acc, _dead_fraction(model, Xt))
+
+
 @functools.lru_cache(maxsize=4)
 def lr_sweep(
     lrs: tuple[float, ...] = SWEEP_LRS,
@@ -101,27 +144,21 @@ def lr_sweep(
     cross-entropy of the trained model on the whole training subset and on a validation
     subset. Cached: the notebook, its figure and its tests share one sweep.
     """
-    from trainlib.data import digits
-
-    X, y = digits()
-    idx = np.random.default_rng(seed).permutation(len(X))
-    tr, va = idx[:n_train], idx[n_train : n_train + n_val]
     shape = (len(names), len(lrs))
     train_loss, val_loss, val_acc = np.empty(shape), np.empty(shape), np.empty(shape)
     diverged = np.zeros(shape, dtype=bool)
+    Xt, yt, Xv, yv = _split(seed, n_train, n_val)
     for i, name in enumerate(names):
         for j, lr in enumerate(lrs):
-            model = _train_digits(make_optimizer(name, lr), X[tr], y[tr], epochs, batch_size,
-                                  seed)  # fmt: skip
+            model = _train_digits(make_optimizer(name, lr), Xt, yt, epochs, batch_size, seed)
             diverged[i, j] = model is None
             if model is None:
                 train_loss[i, j] = val_loss[i, j] = np.inf
                 val_acc[i, j] = 0.1
                 continue
-            train_loss[i, j] = _ce(model, X[tr], y[tr])
-            zv = model.forward(X[va], train=False)
-            val_loss[i, j] = _ce(model, X[va], y[va])
-            val_acc[i, j] = np.mean(np.argmax(zv, axis=1) == y[va])
+            train_loss[i, j] = _ce(model, Xt, yt)
+            val_loss[i, j] = _ce(model, Xv, yv)
+            val_acc[i, j] = np.mean(np.argmax(model.forward(Xv, train=False), axis=1) == yv)
     return Sweep(np.array(lrs), tuple(names), train_loss, val_loss, val_acc, diverged,
                  float(np.log(10)), n_val=n_val)  # fmt: skip
 
@@ -152,6 +189,26 @@ def binomial_se(accuracy: float, n: int) -> float:
     if n < 1:
         raise ValueError(f"n: expected a positive count, got {n!r}")
     return float(np.sqrt(accuracy * (1.0 - accuracy) / n))
+
+
+def digits_for_se(se: float, accuracy: float = 0.93) -> int:
+    """How many validation examples make the binomial s.e. of an accuracy p equal to `se`."""
+    se = check_positive("se", se)
+    binomial_se(accuracy, 1)  # validates accuracy
+    return int(np.ceil(accuracy * (1.0 - accuracy) / se**2))
+
+
+def paired_difference(a: str, b: str, seeds: tuple[int, ...] = SWEEP_SEEDS) -> np.ndarray:
+    """Per seed, accuracy of `b` minus accuracy of `a`, each at its best rate on the mean.
+
+    Shapes: (len(seeds),). Paired by seed: both saw the same split, weights and batches, so
+    much of the validation digits' luck cancels in the difference.
+    """
+    mean = lr_sweep_seeds(seeds)
+    ka, kb = (int(mean.val_acc[mean.names.index(n)].argmax()) for n in (a, b))
+    ia, ib = mean.names.index(a), mean.names.index(b)
+    runs = [lr_sweep(seed=int(s)) for s in seeds]
+    return np.array([r.val_acc[ib, kb] - r.val_acc[ia, ka] for r in runs])
 
 
 def good_lr_window(sweep: Sweep, threshold: float = 0.5) -> dict[str, float]:

@@ -152,7 +152,8 @@ class RaceFigure(LiveFigure):
             ncols=3,
             fontsize="small",
             columnspacing=0.8,
-            handletextpad=0.4,
+            handlelength=2.6,  # room for Nesterov's outlined diamond before its label
+            handletextpad=0.6,
             **_BELOW,
         )
         # Divergence goes in a live text, not the legend: a legend change means a full redraw.

@@ -1,9 +1,10 @@
 """Notebook 07's learning-rate sweep figure: each optimiser training a small MLP on the digits.
 
 `LRSweepFigure`: final training loss (left) and validation accuracy (right) against the
-learning rate, one curve per optimiser (means over seeds; accuracy with ± 1 s.e. bars); the
-highlighted one is drawn bold, with its band of good rates shaded. Its factory is
-`figures.lr_sweep_figure`; the sweep is `experiments_sweep.lr_sweep_seeds`, computed once.
+learning rate, one curve per optimiser in the race's line style (means over seeds; accuracy
+with ± 1 s.e. bars); the highlighted one is drawn bold, with its band of good rates shaded.
+Its factory is `figures.lr_sweep_figure`; the sweep is `experiments_sweep.lr_sweep_seeds`,
+computed once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 from matplotlib.patches import Polygon
 
 from trainlib.lessons.optimisers import experiments_sweep as E
+from trainlib.lessons.optimisers.figures_race import RACE_STYLES
 from trainlib.live import LiveFigure
 from trainlib.live.artists import readout
 from trainlib.plot import COLORS, style_axes
@@ -53,13 +55,14 @@ class LRSweepFigure(LiveFigure):
             )  # fmt: skip
             self.bands.append(ax.add_patch(band))
             for i, name in enumerate(sw.names):
+                fmt = "".join(RACE_STYLES[name])  # the race's line style and marker
                 if ax is ax_acc:  # mean ± 1 s.e. over seeds
-                    bars = ax.errorbar(sw.lrs, data[i], yerr=sw.val_acc_se[i], fmt="-o",
+                    bars = ax.errorbar(sw.lrs, data[i], yerr=sw.val_acc_se[i], fmt=fmt,
                                        color=COLORS[name], ms=5, capsize=3,
                                        label=hide + name)  # fmt: skip
                     self.curves[name].extend([bars.lines[0], *bars.lines[2]])
                     continue
-                (line,) = ax.plot(sw.lrs, data[i], "-o", color=COLORS[name], ms=5,
+                (line,) = ax.plot(sw.lrs, data[i], fmt, color=COLORS[name], ms=5,
                                   label=hide + name)  # fmt: skip
                 self.curves[name].append(line)
             bad = np.argwhere(sw.diverged)  # drawn at the top (a diverged loss is +inf)
