@@ -142,11 +142,8 @@ class SettleFigure(LiveFigure):
                 line = self.mean_lines[role, name]
                 line.set_ydata([mean, mean])
                 line.set_visible(not run.diverged)
-        diverged = [
-            f"{name}: diverged at step {run.diverged_at}"
-            for name, run in (("constant α", const), (decay, dec))
-            if run.diverged
-        ]
+        diverged = [_off_axis(name, run) for name, run in (("constant α", const), (decay, dec))]
+        diverged = [line for line in diverged if line]
         for text in (self.loss_status, self.zoom_status):
             text.set_text("\n".join(diverged))
             text.set_visible(bool(diverged))
@@ -157,3 +154,13 @@ class SettleFigure(LiveFigure):
         else:
             ratio = ""
         self.zoom_text.set_text(ratio)
+
+
+def _off_axis(name: str, run: Any) -> str:
+    """'diverged at step k', or where a run that has not diverged leaves the top of the axis."""
+    if run.diverged:
+        return f"{name}: diverged at step {run.diverged_at}"
+    above = np.flatnonzero(np.asarray(run.excess) > LOSS_LIM[1])
+    if above.size:
+        return f"{name}: above {LOSS_LIM[1]:g} from step {above[0]} (ends at {run.excess[-1]:.2g})"
+    return ""
