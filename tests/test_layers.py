@@ -221,7 +221,9 @@ def test_params_are_stable_objects_and_grads_written_in_place():
 )
 def test_backward_before_forward_is_a_clear_error(make):
     layer = make(np.random.default_rng(11))
-    with pytest.raises(RuntimeError, match="call forward before backward"):
+    with pytest.raises(
+        ValueError, match="^dout: expected a forward pass first.*call forward before"
+    ):
         layer.backward(np.ones((3, 2)))
 
 
@@ -391,7 +393,7 @@ def test_checkpointed_backward_frees_state():
     res = run_once(3)
     net = res["net"]
     assert net.stored_bytes() == 0
-    with pytest.raises(RuntimeError, match="call forward before backward"):
+    with pytest.raises(ValueError, match="call forward before backward"):
         net.backward(np.ones_like(res["out"]))
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from trainlib.validation import (
     ArgumentTypeError,
     as_array,
+    check_axis,
     check_bool,
     check_nonempty,
     check_same_shape,
@@ -63,23 +64,6 @@ def _operand(other, op: str, shape: tuple) -> Tensor:
             f"other: expected a shape that broadcasts with {shape} for {op!r}, got {other.shape}"
         ) from None
     return other
-
-
-def _check_axis(axis, ndim: int):
-    """`axis` as numpy takes it: None, an int or a tuple of distinct ints in [−ndim, ndim)."""
-    if axis is None:
-        return axis
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    ok = all(
-        isinstance(a, int | np.integer) and not isinstance(a, bool) and -ndim <= a < ndim
-        for a in axes
-    )
-    if not ok or len({int(a) % ndim for a in axes}) != len(axes):
-        raise ValueError(
-            f"axis: expected None, an int or a tuple of distinct ints in [{-ndim}, {ndim}), "
-            f"got {describe(axis)}"
-        )
-    return axis
 
 
 class Tensor:
@@ -243,7 +227,7 @@ class Tensor:
         return s * (s.data.size / self.data.size)
 
     def _check_reduction(self, axis, keepdims) -> None:
-        _check_axis(axis, self.ndim)
+        check_axis("axis", axis, self.ndim)
         check_bool("keepdims", keepdims)
         check_nonempty(
             "self", self.data

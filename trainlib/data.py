@@ -21,6 +21,7 @@ from trainlib.validation import (
     as_array,
     check_bool,
     check_choice,
+    check_finite,
     check_int,
     check_positive,
     check_range,
@@ -162,8 +163,8 @@ def imbalanced(
 def _check_xy(X, y) -> tuple[np.ndarray, np.ndarray]:
     """X and y as arrays of at least one sample each, as many of y as of X."""
     X, y = np.asarray(X), np.asarray(y)
-    check_real("X", X)  # kept as given: integer labels stay integers
-    check_real("y", y)
+    check_finite("X", check_real("X", X))  # kept as given: integer labels stay integers
+    check_finite("y", check_real("y", y))
     if X.ndim < 1 or len(X) < 1:
         raise ValueError(
             f"X: expected at least one sample (an array (n, …), n >= 1), got {X.shape}"

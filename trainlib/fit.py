@@ -18,7 +18,17 @@ from typing import Any
 import numpy as np
 
 from trainlib.layers import buffers, load_params
-from trainlib.validation import NonFiniteError, as_array, check_int, check_positive, check_rng
+from trainlib.validation import (
+    NonFiniteError,
+    as_array,
+    check_bool,
+    check_callable,
+    check_has,
+    check_int,
+    check_positive,
+    check_rng,
+    check_tree,
+)
 
 Array = np.ndarray
 
@@ -39,6 +49,7 @@ def _leaves(grads: Any) -> list[Array]:
 
 def global_norm(grads: Any) -> float:
     """‖g‖ over every array together: √(Σₖ Σᵢ gₖᵢ²). Shapes: one array or a dict of arrays."""
+    check_tree("grads", grads)
     with np.errstate(**_QUIET):
         return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in _leaves(grads))))
 
@@ -52,7 +63,7 @@ def clip_grad_norm(grads: Any, max_norm: float) -> tuple[Any, float]:
     The direction is kept; only the length changes, and ‖g_clipped‖ ≤ max_norm.
     """
     max_norm = check_positive("max_norm", max_norm)
-    total = global_norm(grads)
+    total = global_norm(check_tree("grads", grads))
     coef = max_norm / (total + 1e-6)
     scale = coef if coef < 1.0 else 1.0  # a non-finite total is left for the caller to see
     if isinstance(grads, Mapping):
@@ -67,6 +78,7 @@ def clip_grad_value(grads: Any, clip_value: float) -> Any:
     Unlike norm clipping this can change the direction of the gradient.
     """
     c = check_positive("clip_value", clip_value)
+    check_tree("grads", grads)
     if isinstance(grads, Mapping):
         return {k: np.clip(g, -c, c) for k, g in grads.items()}
     return np.clip(grads, -c, c)
@@ -312,7 +324,18 @@ def _end_epoch(epoch: int, train: dict[str, float], val: tuple[float, float] | N
 
 def _checked_options(model: Any, loss: Callable, X: Any, y: Any, kw: dict[str, Any]) -> dict:
     """fit's arguments checked (ValueError naming the bad one); X, y, val as arrays."""
+    check_has("model", model, ("forward", "backward", "params", "grads"), "a layer or model")
+    check_callable("loss", loss, "a loss function (prediction, target) → (value, grad)")
+    for name in ("augment", "on_epoch"):
+        if kw[name] is not None:
+            check_callable(name, kw[name])
+    for name in ("restore_best", "shuffle", "record_steps"):
+        check_bool(name, kw[name])
+    if kw["accuracy"] is not None:
+        check_bool("accuracy", kw["accuracy"])
     X, y = _checked_xy("X", X, "y", y)
+    if X.ndim < 2:
+        raise ValueError(f"X: expected samples in rows, an array (n, …) of >= 2-D, got {X.shape}")
     check_int("epochs", kw["epochs"], minimum=0)
     check_int("batch_size", kw["batch_size"], minimum=1)
     check_rng("rng", kw["rng"])
@@ -383,9 +406,12 @@ def fit(
     """
     from trainlib.data import minibatches
 
+    check_has("opt", opt, ("init", "step"), "an optimiser")
     kw = _checked_options(model, loss, X, y, dict(
         epochs=epochs, batch_size=batch_size, rng=rng, val=val, clip_norm=clip_norm,
         clip_value=clip_value, patience=patience, min_delta=min_delta, accuracy=accuracy,
+        augment=augment, on_epoch=on_epoch, restore_best=restore_best, shuffle=shuffle,
+        record_steps=record_steps,
     ))  # fmt: skip
     X, y, acc_fn = kw["X"], kw["y"], kw["acc_fn"]
     step = _Step(model, loss, opt, kw["clip_value"], kw["clip_norm"], record_steps)

@@ -20,9 +20,11 @@ import numpy as np
 
 from trainlib.validation import (
     as_array,
+    check_bool,
     check_callable,
     check_has,
     check_mapping,
+    check_nonempty,
     check_positive,
     check_rng,
 )
@@ -53,8 +55,15 @@ def numerical_gradient(
             f"x: expected a float numpy array (perturbed in place), got {type(x).__name__} "
             f"with dtype {getattr(x, 'dtype', None)}"
         )
+    as_array("x", x)  # finite: a difference quotient at NaN/inf means nothing
+    check_nonempty("x", x)
     dout = as_array("dout", dout)
     h = check_positive("h", h)
+    out_shape = np.shape(f())
+    if dout.ndim and dout.shape != out_shape:
+        raise ValueError(
+            f"dout: expected a scalar or the shape {out_shape} of f()'s output, got {dout.shape}"
+        )
     grad = np.zeros_like(x, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -121,7 +130,8 @@ def check_layer(
     """
     check_rng("rng", rng)
     check_has("layer", layer, ("forward", "backward", "params", "grads"), "a layer")
-    x = np.array(as_array("x", x), dtype=np.float64)
+    x = np.array(check_nonempty("x", as_array("x", x)), dtype=np.float64)
+    train = check_bool("train", train)
     out = layer.forward(x, train=train)
     dout = rng.standard_normal(out.shape)
     dx = layer.backward(dout)

@@ -22,10 +22,10 @@ import numpy as np
 
 from trainlib.validation import (
     check_choice,
+    check_finite_number,
     check_float_dtype,
     check_int,
     check_positive,
-    check_range,
     check_rng,
 )
 
@@ -51,12 +51,14 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     with a = `param` (default 0.01).
     """
     check_choice("nonlinearity", nonlinearity, _NONLINEARITIES)
+    if param is not None:
+        param = check_finite_number("param", param)
     if nonlinearity == "tanh":
         return 5.0 / 3.0
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        a = 0.01 if param is None else check_range("param", param, -1e6, 1e6)
+        a = 0.01 if param is None else float(param)
         return math.sqrt(2.0 / (1.0 + a * a))
     return 1.0
 

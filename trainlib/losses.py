@@ -28,6 +28,7 @@ from trainlib.validation import (
     as_logits,
     as_nonnegative_broadcastable,
     as_pair,
+    check_axis,
     check_choice,
     check_nonempty,
     check_positive,
@@ -129,7 +130,8 @@ def huber(yhat: Any, y: Any, delta: float = 1.0, reduction: str = "mean") -> tup
     yhat, y = as_pair("yhat", yhat, "y", y)
     e = yhat - y
     small = np.abs(e) <= delta
-    loss = np.where(small, 0.5 * e**2, delta * (np.abs(e) - 0.5 * delta))
+    with np.errstate(over="ignore"):  # a huge δ overflows only in the branch not taken
+        loss = np.where(small, 0.5 * e**2, delta * (np.abs(e) - 0.5 * delta))
     return _reduce(loss, np.where(small, e, delta * np.sign(e)), reduction)
 
 
@@ -264,6 +266,7 @@ def logsumexp(z: Any, axis: int = -1) -> np.ndarray:
     Shapes: z: any shape; result: z without `axis`.
     """
     z = check_nonempty("z", as_array("z", z))
+    check_axis("axis", axis, z.ndim, several=False)
     m = np.max(z, axis=axis, keepdims=True)
     out = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
     return np.squeeze(out, axis=axis)
@@ -278,6 +281,7 @@ def logsumexp_naive(z: Any, axis: int = -1) -> np.ndarray:
     lesson, not an accident.
     """
     z = check_nonempty("z", as_array("z", z))
+    check_axis("axis", axis, z.ndim, several=False)
     with np.errstate(over="ignore", divide="ignore", under="ignore"):
         return np.log(np.sum(np.exp(z), axis=axis))
 
@@ -288,6 +292,7 @@ def softmax(z: Any, axis: int = -1) -> np.ndarray:
     Shapes: z: any shape; result like z, rows summing to 1.
     """
     z = check_nonempty("z", as_array("z", z))
+    check_axis("axis", axis, z.ndim, several=False)
     ez = np.exp(z - np.max(z, axis=axis, keepdims=True))
     return ez / np.sum(ez, axis=axis, keepdims=True)
 
@@ -297,7 +302,8 @@ def log_softmax(z: Any, axis: int = -1) -> np.ndarray:
 
     Shapes: z: any shape; result like z.
     """
-    return _log_softmax(check_nonempty("z", as_array("z", z)), axis)
+    z = check_nonempty("z", as_array("z", z))
+    return _log_softmax(z, check_axis("axis", axis, z.ndim, several=False))
 
 
 def _log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:

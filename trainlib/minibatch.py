@@ -18,7 +18,10 @@ from trainlib.validation import (
     ArgumentTypeError,
     NonFiniteError,
     as_array,
+    check_bool,
+    check_callable,
     check_int,
+    check_mapping,
     check_positive,
     check_rng,
 )
@@ -136,6 +139,8 @@ def minibatch_gd(
     loss_and_grad, is divergence: that run keeps its last finite θ, its loss is +inf from
     then on, and the loop stops when every run diverged (one run: only finite steps kept).
     """
+    check_callable("loss_and_grad", loss_and_grad)
+    shuffle = check_bool("shuffle", shuffle)
     X, y, batch_size = _checked_batches(X, y, batch_size)
     n = len(X)
     epochs = check_int("epochs", epochs, minimum=0)
@@ -169,6 +174,8 @@ def minibatch_gd(
 def _checked_batches(X: Any, y: Any, batch_size: int) -> tuple[Array, Array, int]:
     """X, y as arrays with as many samples, and a batch size 1 ≤ B ≤ n."""
     X, y = np.asarray(X), np.asarray(y)
+    as_array("X", X)  # real and finite (kept as given)
+    as_array("y", y)
     if X.ndim < 1 or y.ndim < 1 or len(X) != len(y):
         raise ValueError(f"y: expected as many samples as X ({len(X)}), got shape {y.shape}")
     batch_size = check_int("batch_size", batch_size, minimum=1)
@@ -184,6 +191,10 @@ def _start_loss(loss_and_grad: Callable, theta: Array, X: Array, y: Array) -> Ar
             first = _full_loss(loss_and_grad, theta, X, y)
     except NonFiniteError:
         first = np.inf
+    except (ValueError, TypeError) as err:  # e.g. θ₀ of a shape the loss does not take
+        raise ValueError(
+            f"theta0: expected a starting point loss_and_grad accepts, got: {err}"
+        ) from err
     if not np.all(np.isfinite(first)):
         raise NonFiniteError("theta0: expected a starting point with a finite loss")
     return first
@@ -237,9 +248,11 @@ def gd_variants(
     "stochastic": 1}; `lr` is one float or one per name. Each variant shuffles with its own
     generator spawned from `rng`, so the set is reproducible from one seed.
     """
-    n = len(np.asarray(X))
+    check_callable("loss_and_grad", loss_and_grad)
+    n = len(_checked_batches(X, y, 1)[0])
     if batch_sizes is None:
         batch_sizes = {"batch": n, "mini-batch": min(32, n), "stochastic": 1}
+    check_mapping("batch_sizes", batch_sizes)
     lrs = dict(lr) if isinstance(lr, Mapping) else dict.fromkeys(batch_sizes, lr)
     missing = set(batch_sizes) - set(lrs)
     if missing:

@@ -35,8 +35,8 @@ from trainlib._elementwise import (
 )
 from trainlib.validation import (
     check_bool,
+    check_finite_number,
     check_has,
-    check_number,
     check_positive,
     check_range,
     check_rate,
@@ -168,7 +168,7 @@ def sgd(
     """
     lr_fn = _as_schedule(lr)
     momentum = check_positive("momentum", momentum, strict=False)
-    dampening = check_number("dampening", dampening)
+    dampening = check_finite_number("dampening", dampening)
     weight_decay = check_positive("weight_decay", weight_decay, strict=False)
     nesterov = check_bool("nesterov", nesterov)
     if nesterov and (momentum <= 0 or dampening != 0):
@@ -184,6 +184,7 @@ def sgd(
     def step(
         params: Params, grads: Params, state: SGDState, *, inplace: bool = False
     ) -> tuple[Params, SGDState]:
+        check_bool("inplace", inplace)
         check_state(state, SGDState, params, buf=bool(momentum))
         eta = _rate(lr_fn, state.t)
 
@@ -240,6 +241,7 @@ def adagrad(
         return AdaGradState(t=0, sum_sq=zeros_like(check_params(params), init_acc))
 
     def step(params: Params, grads: Params, state: AdaGradState, *, inplace: bool = False):
+        check_bool("inplace", inplace)
         check_state(state, AdaGradState, params, sum_sq=True)
         t = state.t + 1
         eta_t = _rate(lr_fn, state.t) / (1 + (t - 1) * lr_decay)
@@ -302,6 +304,7 @@ def rmsprop(
         return RMSPropState(0, zeros_like(params), g_avg, zeros_like(params) if momentum else None)
 
     def step(params: Params, grads: Params, state: RMSPropState, *, inplace: bool = False):
+        check_bool("inplace", inplace)
         check_state(state, RMSPropState, params, v=True, g_avg=centered, buf=bool(momentum))
         eta = _rate(lr_fn, state.t)
 
@@ -379,6 +382,7 @@ def adam(
         return AdamState(t=0, m=zeros_like(params), v=zeros_like(params), v_max=v_max)
 
     def step(params: Params, grads: Params, state: AdamState, *, inplace: bool = False):
+        check_bool("inplace", inplace)
         check_state(state, AdamState, params, m=True, v=True, v_max=amsgrad)
         t = state.t + 1
         eta = _rate(lr_fn, state.t)
@@ -468,6 +472,7 @@ OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
 def steps_in_place(opt: Any) -> bool:
     """Whether `opt.step` takes `inplace=True`: trainlib's optimisers do; one built by hand
     with only a pure step may not (then callers copy its results in)."""
+    check_has("opt", opt, ("step",), "an optimiser")
     try:
         return "inplace" in inspect.signature(opt.step).parameters
     except (TypeError, ValueError):  # a callable without a signature

@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from trainlib.validation import check_choice, check_int, check_positive, check_range
+from trainlib.validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_positive,
+    check_range,
+)
 
 Schedule = Callable[[Any], Any]
 
@@ -164,6 +171,7 @@ def _anneal_linear(start: float, end: float, pct: np.ndarray) -> np.ndarray:
 
 
 def _one_cycle_checks(total_steps, pct_start, anneal_strategy, three_phase):
+    check_bool("three_phase", three_phase)
     total_steps = check_int("total_steps", total_steps, minimum=1)
     pct_start = check_range("pct_start", pct_start, 0.0, 1.0, lo_closed=False)
     if pct_start * total_steps <= 1:
@@ -316,7 +324,7 @@ class ReduceLROnPlateau:
 
     def step(self, metric: float) -> float:
         """Record one epoch's metric; return the rate for the next epoch."""
-        current = float(metric)
+        current = check_number("metric", metric)  # NaN/inf: never an improvement (as torch)
         self.last_epoch += 1
         # 1) an improvement resets the count of bad epochs
         if self._is_better(current):

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trainlib.validation import check_positive
+from trainlib.validation import (
+    ArgumentTypeError,
+    check_finite_number,
+    check_int,
+    check_positive,
+    describe,
+)
 
 __all__ = [
     "Surface",
@@ -98,6 +104,7 @@ class Surface:
         """(X, Y, Z) on an n×n grid over `window`, for contour plots (2-D surfaces only)."""
         if self.dim != 2:
             raise ValueError(f"grid: expected a 2-D surface, got dim={self.dim} ({self.name})")
+        n = check_int("n", n, minimum=2)
         (x0, x1), (y0, y1) = self.window
         X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
         return X, Y, self.value(np.stack([X, Y], axis=-1))
@@ -142,6 +149,9 @@ def bowl(condition_number: float = 1.0, angle: float = 0.0, *, name: str | None 
     Minimum: (0, 0), value 0.
     """
     kappa = check_positive("condition_number", condition_number)
+    angle = check_finite_number("angle", angle)
+    if name is not None and not isinstance(name, str):
+        raise ArgumentTypeError(f"name: expected a str or None, got {describe(name)}")
     c, s = np.cos(angle), np.sin(angle)
     R = np.array([[c, -s], [s, c]])
     H = R @ np.diag([1.0, kappa]) @ R.T

@@ -21,7 +21,19 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from trainlib import optim
-from trainlib.validation import NonFiniteError, as_array, check_int, check_positive, check_rng
+from trainlib.validation import (
+    ArgumentTypeError,
+    NonFiniteError,
+    as_array,
+    check_callable,
+    check_finite_number,
+    check_has,
+    check_int,
+    check_mapping,
+    check_positive,
+    check_rng,
+    describe,
+)
 
 __all__ = [
     "Path",
@@ -97,8 +109,10 @@ def descend(
     noise = check_positive("noise", noise, strict=False)
     max_value = check_positive("max_value", max_value)
     max_abs = check_positive("max_abs", max_abs)
+    check_callable("f", f, "a function x ↦ (value, grad)")
+    check_has("opt", opt, ("init", "step"), "an optimiser")
     if noise > 0 or rng is not None:
-        check_rng("rng", rng)  # needed to draw the noise
+        check_rng("rng (needed for noise > 0)", rng)
     x = np.array(as_array("x0", x0), copy=True)
 
     with np.errstate(**_QUIET):
@@ -206,7 +220,8 @@ def race(
     if not isinstance(opts, Mapping) or not opts:
         raise ValueError(f"opts: expected a non-empty dict name → optimiser, got {opts!r}")
     rng = kw.pop("rng", None)
-    child = rng.spawn(1)[0] if rng is not None else None
+    check_callable("f", f, "a function x ↦ (value, grad)")
+    child = check_rng("rng", rng).spawn(1)[0] if rng is not None else None
     return {
         name: descend(f, x0, opt, steps, rng=copy.deepcopy(child), **kw)
         for name, opt in opts.items()
@@ -225,7 +240,12 @@ def steps_to_tolerance(path: Path | Any, tol: float, min_value: float = 0.0) -> 
     many-point path an int array (S), −1 where never. NaN never counts as arrived.
     """
     tol = check_positive("tol", tol, strict=False)
-    losses = path.losses if isinstance(path, Path) else np.asarray(path, dtype=float)
+    min_value = check_finite_number("min_value", min_value)
+    losses = path.losses if isinstance(path, Path) else np.asarray(path)
+    if isinstance(path, str | bytes) or losses.ndim < 1 or losses.dtype.kind not in "biuf":
+        raise ArgumentTypeError(
+            f"path: expected a Path or a sequence of per-step errors, got {describe(path)}"
+        )
     with np.errstate(invalid="ignore"):
         hit = (losses - min_value) <= tol
     first = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
@@ -253,9 +273,13 @@ def leaderboard(
     loss (a diverged point counts as +inf) and of the steps to tolerance (never = +inf,
     shown as None), and how many points diverged. Ranked by steps to tolerance, then loss.
     """
-    min_value = float(getattr(f, "min_value", 0.0 if f is None else f))
+    check_mapping("paths", paths)
+    min_value = getattr(f, "min_value", 0.0 if f is None else f)
+    min_value = check_finite_number("f", min_value)
     rows = []
     for name, p in paths.items():
+        if not isinstance(p, Path):
+            raise ArgumentTypeError(f"paths[{name!r}]: expected a Path, got {describe(p)}")
         div = np.asarray(p.diverged, dtype=bool)
         last = np.where(div, np.inf, p.losses[-1])
         s = steps_to_tolerance(p, tol, min_value)

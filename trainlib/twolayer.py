@@ -17,6 +17,8 @@ import numpy as np
 from trainlib.losses import bce_with_logits, sigmoid
 from trainlib.validation import (
     as_array,
+    check_choice,
+    check_finite_number,
     check_int,
     check_mapping,
     check_nonempty,
@@ -110,7 +112,7 @@ def backward(params: dict, cache: dict) -> dict:
     x, y, z1, a1, z2, yhat = _check_cache(cache, *p["W1"].shape)
     N = x.shape[0]
     one_minus_yhat = sigmoid(-z2)  # 1 − ŷ = σ(−z2), accurate even where ŷ rounds to 1
-    with np.errstate(divide="ignore", over="ignore"):  # inf only if ŷ saturates; shown as is
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # ŷ saturated: inf/NaN
         # ∂L/∂ŷ = (ŷ − y) / [ŷ·(1−ŷ)]             derivative of BCE wrt ŷ (÷N for the mean)
         # (computed as the equal −y/ŷ + (1−y)/(1−ŷ): exact also where ŷ rounds to 1)
         dyhat = (-y / yhat + (1 - y) / one_minus_yhat) / N
@@ -164,6 +166,13 @@ def loss_and_grads(params: dict, x, y) -> tuple[float, dict]:
     return cache["loss"], {k: g["d" + k] for k in PARAM_KEYS}
 
 
+def _product(values: list[float]) -> float:
+    """Π values; inf·0 = NaN where ŷ saturates (∂L/∂ŷ = inf, ∂ŷ/∂z2 = 0): the chain's
+    product then says nothing, while `end_to_end` stays finite (no RuntimeWarning)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return float(np.prod(values))
+
+
 def chain_example(
     x: float = 1.5,
     y: float = 1.0,
@@ -184,6 +193,11 @@ def chain_example(
       end_to_end: ∂L/∂x from the closed form (σ(z2) − y)·w2·1[z1>0]·w1 of the whole
                   composite function, derived in one go instead of edge by edge
     """
+    x, w1, b1, w2, b2 = (
+        check_finite_number(k, v)
+        for k, v in (("x", x), ("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2))
+    )
+    y = check_choice("y", check_finite_number("y", y), (0.0, 1.0))
     params = {"W1": [[w1]], "b1": [b1], "W2": [[w2]], "b2": [b2]}
     c = forward(params, [[x]], [y])
     g = backward(params, c)
@@ -205,6 +219,6 @@ def chain_example(
     return {
         "nodes": nodes,
         "edges": edges[::-1],
-        "product": float(np.prod(list(local.values()))),
+        "product": _product(list(local.values())),
         "end_to_end": end_to_end,
     }

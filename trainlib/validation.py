@@ -334,12 +334,57 @@ def as_nonnegative_broadcastable(name: str, a: Any, shape: tuple) -> np.ndarray:
     return a
 
 
+def check_axis(name: str, axis: Any, ndim: int, *, several: bool = True) -> Any:
+    """`axis` as numpy takes it, checked: an int in [−ndim, ndim), or (when `several`) None
+    or a tuple of distinct such ints; ValueError otherwise."""
+    if axis is None and several:
+        return axis
+    axes = axis if isinstance(axis, tuple) and several else (axis,)
+    ok = all(
+        isinstance(a, int | np.integer) and not isinstance(a, bool) and -ndim <= a < ndim
+        for a in axes
+    )
+    if not ok or len({int(a) % ndim for a in axes}) != len(axes):
+        what = "None, an int or a tuple of distinct ints" if several else "an int"
+        raise ValueError(f"{name}: expected {what} in [{-ndim}, {ndim}), got {describe(axis)}")
+    return axis
+
+
+def check_tree(name: str, tree: Any) -> Any:
+    """Return `tree`; raise unless it is a real array (or number) or a non-empty dict of them.
+
+    Types only, no pass over the elements (NaN is for the caller to see).
+    """
+    leaves = tree.items() if isinstance(tree, Mapping) else [(None, tree)]
+    if isinstance(tree, Mapping) and not tree:
+        raise ValueError(f"{name}: expected an array or a non-empty dict of arrays, got {{}}")
+    for k, a in leaves:
+        label = name if k is None else f"{name}[{k!r}]"
+        if isinstance(a, np.ndarray):
+            check_real(label, a)
+        elif isinstance(a, bool | str | bytes | Mapping) or not isinstance(
+            a, int | float | np.integer | np.floating
+        ):
+            raise ArgumentTypeError(
+                f"{label}: expected a real-valued numpy array, got {describe(a)}"
+            )
+    return tree
+
+
 def check_float_dtype(name: str, dtype: Any) -> np.dtype:
     """`dtype` as a numpy float dtype (float32 or float64); ArgumentTypeError otherwise."""
     try:
-        dt = np.dtype(dtype) if not isinstance(dtype, str | bytes) or dtype else None
-    except TypeError:
+        dt = np.dtype(dtype) if dtype is not None and dtype != "" else None
+    except (TypeError, ValueError):
         dt = None
     if dt is None or dt not in (np.float32, np.float64):
         raise ArgumentTypeError(f"{name}: expected np.float32 or np.float64, got {describe(dtype)}")
     return dt
+
+
+def check_finite_number(name: str, value: Any) -> float:
+    """Return `value` as a float; ValueError unless it is a finite real number."""
+    v = check_number(name, value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    return v

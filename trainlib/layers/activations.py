@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from trainlib.layers.base import Layer, _check_dout, _check_dout_shape
-from trainlib.validation import as_array, check_positive
+from trainlib.validation import as_array, check_bool, check_positive
 
 __all__ = ["ACTIVATIONS", "LeakyReLU", "ReLU", "Sigmoid", "Tanh"]
 
@@ -17,6 +17,7 @@ class ReLU(Layer):
     """y = max(x, 0); backward passes dout where y > 0. Shapes: x: any → y: same."""
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_bool("train", train)
         return self._forward(as_array("x", x))
 
     def _forward(self, x: np.ndarray, train: bool = True, inplace: bool = False) -> np.ndarray:
@@ -46,6 +47,7 @@ class LeakyReLU(Layer):
         return f"LeakyReLU(negative_slope={self.negative_slope})"
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_bool("train", train)
         x = as_array("x", x)
         self.cache = x
         return np.where(x > 0, x, self.negative_slope * x)
@@ -60,6 +62,7 @@ class Sigmoid(Layer):
     """y = σ(x) = 1 / (1 + e⁻ˣ), computed without overflow; dx = dout·y·(1 − y). Shapes: any."""
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_bool("train", train)
         x = as_array("x", x)
         e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
         out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -75,6 +78,7 @@ class Tanh(Layer):
     """y = tanh(x); dx = dout·(1 − y²). Shapes: x: any → y: same."""
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_bool("train", train)
         out = np.tanh(as_array("x", x))
         self.cache = out
         return out

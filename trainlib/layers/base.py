@@ -59,9 +59,10 @@ class Layer:
 
     def _cached(self) -> Any:
         if self.cache is None:
-            raise RuntimeError(
-                f"{type(self).__name__}.backward: no cache; call forward before backward "
-                "(a checkpointed Sequential frees its caches during backward)"
+            raise ValueError(
+                f"dout: expected a forward pass first, got {type(self).__name__}.backward "
+                "with no cache; call forward before backward (a checkpointed Sequential frees "
+                "its caches during backward)"
             )
         return self.cache
 

@@ -11,7 +11,7 @@ import numpy as np
 from trainlib.layers.activations import ReLU
 from trainlib.layers.base import Layer, _check_dout, _check_is_layer
 from trainlib.layers.dense import Dense
-from trainlib.validation import as_array, check_int
+from trainlib.validation import as_array, check_bool, check_int
 
 __all__ = ["Residual", "Sequential"]
 
@@ -45,10 +45,10 @@ class Residual(Layer):
         return dict(self.block.grads)
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
-        return self._forward(x, train, self.block.forward)
+        return self._forward(x, check_bool("train", train), self.block.forward)
 
     def recompute(self, x: np.ndarray, train: bool = True) -> np.ndarray:
-        return self._forward(x, train, self.block.recompute)
+        return self._forward(x, check_bool("train", train), self.block.recompute)
 
     def _forward(self, x: np.ndarray, train: bool, run: Callable) -> np.ndarray:
         x = as_array("x", x)
@@ -158,10 +158,10 @@ class Sequential(Layer):
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         self.forward_evals = 0
-        return self._run(x, train, replay=False)
+        return self._run(x, check_bool("train", train), replay=False)
 
     def recompute(self, x: np.ndarray, train: bool = True) -> np.ndarray:
-        return self._run(x, train, replay=True)
+        return self._run(x, check_bool("train", train), replay=True)
 
     def _run(self, x: np.ndarray, train: bool, replay: bool) -> np.ndarray:
         h = as_array("x", x)
@@ -202,6 +202,7 @@ class Sequential(Layer):
         Gradients with respect to the data are rarely needed in training (PyTorch skips them
         for inputs without requires_grad); for a first Dense layer that saves one matmul.
         """
+        check_bool("need_input_grad", need_input_grad)
         checkpoints, train = self._cached()
         dout = as_array("dout", dout)
         checked = True  # dout is a checked float array (see _CHECKED_INSIDE)

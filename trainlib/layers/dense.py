@@ -9,7 +9,13 @@ import numpy as np
 
 from trainlib.init import INITIALISERS
 from trainlib.layers.base import Layer, _check_dout_shape, _check_rng
-from trainlib.validation import as_array, check_choice, check_int
+from trainlib.validation import (
+    as_array,
+    check_bool,
+    check_choice,
+    check_float_dtype,
+    check_int,
+)
 
 __all__ = ["Dense"]
 
@@ -36,8 +42,8 @@ class Dense(Layer):
         self.in_features = check_int("in_features", in_features, minimum=1)
         self.out_features = check_int("out_features", out_features, minimum=1)
         _check_rng(rng)
-        if np.dtype(dtype) not in (np.float32, np.float64):
-            raise ValueError(f"dtype: expected float32 or float64, got {dtype!r}")
+        dtype = check_float_dtype("dtype", dtype)
+        bias = check_bool("bias", bias)
         if isinstance(init, str):
             check_choice("init", init, tuple(INITIALISERS))
             init_fn = INITIALISERS[init]
@@ -61,6 +67,7 @@ class Dense(Layer):
         return f"Dense({self.in_features}, {self.out_features}, bias={'b' in self.params})"
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_bool("train", train)
         return self._forward(as_array("x", x))
 
     def _forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
@@ -78,6 +85,7 @@ class Dense(Layer):
 
     def backward(self, dout: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Fill dW, db; return dx (or None when `need_input_grad=False`, e.g. for the data)."""
+        check_bool("need_input_grad", need_input_grad)
         return self._backward(as_array("dout", dout), need_input_grad)
 
     def _backward(self, dout: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:

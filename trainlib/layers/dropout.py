@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from trainlib.layers.base import Layer, _arrays_in, _check_dout, _check_rng
-from trainlib.validation import as_array, check_range
+from trainlib.validation import as_array, check_bool, check_range
 
 __all__ = ["Dropout"]
 
@@ -24,6 +24,7 @@ class Dropout(Layer):
     ) -> None:
         super().__init__()
         self.p = check_range("p", p, 0.0, 1.0)
+        freeze_mask = check_bool("freeze_mask", freeze_mask)
         _check_rng(rng)
         self.rng = rng
         self.freeze_mask = bool(freeze_mask)
@@ -34,9 +35,11 @@ class Dropout(Layer):
         return f"Dropout(p={self.p})"
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_bool("train", train)
         return self._forward(x, train, reuse=self.freeze_mask)
 
     def recompute(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_bool("train", train)
         return self._forward(x, train, reuse=True, must_reuse=train)
 
     def _forward(
@@ -49,7 +52,10 @@ class Dropout(Layer):
             return x
         have = self.mask is not None and self.mask.shape == x.shape
         if must_reuse and not have:
-            raise RuntimeError("Dropout.recompute: no mask of this shape from the forward pass")
+            raise ValueError(
+                f"x: expected the shape of the forward pass's input to recompute with its "
+                f"mask, got {x.shape}"
+            )
         if not (reuse and have):
             self.mask = self.rng.random(x.shape) >= self.p
         self._mask_needed = True

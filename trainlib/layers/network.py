@@ -15,7 +15,19 @@ from trainlib.layers.containers import Residual, Sequential
 from trainlib.layers.dense import Dense
 from trainlib.layers.dropout import Dropout
 from trainlib.layers.normalisation import BatchNorm
-from trainlib.validation import check_choice, check_int, check_range
+from trainlib.validation import (
+    ArgumentTypeError,
+    as_array,
+    check_bool,
+    check_choice,
+    check_has,
+    check_int,
+    check_mapping,
+    check_range,
+    check_rng,
+    check_same_shape,
+    describe,
+)
 
 __all__ = ["buffers", "load_params", "mlp"]
 
@@ -38,7 +50,12 @@ def mlp(
     becomes Residual(Sequential(Dense, [BatchNorm], activation)); with `batchnorm=True` the
     Dense before it has no bias (BatchNorm's beta takes its role, as in torch practice).
     """
+    if not isinstance(sizes, list | tuple | np.ndarray):
+        raise ArgumentTypeError(f"sizes: expected a list of layer widths, got {describe(sizes)}")
     sizes = list(sizes)
+    batchnorm = check_bool("batchnorm", batchnorm)
+    residual = check_bool("residual", residual)
+    check_rng("rng", rng)
     if len(sizes) < 2:
         raise ValueError(f"sizes: expected at least 2 layer widths, got {sizes!r}")
     for i, s in enumerate(sizes):
@@ -73,6 +90,9 @@ def buffers(model: Any, prefix: str = "") -> dict[str, np.ndarray]:
     Keys follow `params` ("1.running_mean", "0.block.1.running_var", …); the arrays are the
     model's own (not copies).
     """
+    check_has("model", model, ("params",), "a layer or model")
+    if not isinstance(prefix, str):
+        raise ArgumentTypeError(f"prefix: expected a str, got {describe(prefix)}")
     out: dict[str, np.ndarray] = {}
     for attr in ("running_mean", "running_var"):
         if isinstance(getattr(model, attr, None), np.ndarray):
@@ -91,10 +111,16 @@ def load_params(model: Any, values: Mapping[str, Any]) -> None:
     This is the one way to set a model's weights: every layer holding an array sees the new
     values (an optimiser's `InPlace` does the same for a bare dict of arrays).
     """
+    check_has("model", model, ("params",), "a layer or model")
+    check_mapping("values", values)
     own = model.params
     if not own.keys() >= values.keys():  # buffers only when asked: the walk costs a step ~1%
         own = {**own, **buffers(model)}
     for k, v in values.items():
         if k not in own:
             raise ValueError(f"values: expected keys of the model's arrays, got {k!r}")
-        own[k][...] = v
+        v = as_array(f"values[{k!r}]", v)
+        try:
+            own[k][...] = v
+        except ValueError:
+            check_same_shape(f"values[{k!r}]", v, f"the model's {k!r}", own[k])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from trainlib.layers.base import Layer, _check_dout
-from trainlib.validation import as_array, check_int, check_positive, check_range
+from trainlib.validation import as_array, check_bool, check_int, check_positive, check_range
 
 __all__ = ["BatchNorm", "LayerNorm"]
 
@@ -37,9 +37,11 @@ class BatchNorm(Layer):
         return f"BatchNorm({self.num_features}, momentum={self.momentum}, eps={self.eps})"
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_bool("train", train)
         return self._forward(x, train, update_running=True)
 
     def recompute(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_bool("train", train)
         return self._forward(x, train, update_running=False)
 
     def _forward(self, x: np.ndarray, train: bool, update_running: bool) -> np.ndarray:
@@ -100,6 +102,7 @@ class LayerNorm(Layer):
         return f"LayerNorm({self.num_features}, eps={self.eps})"
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_bool("train", train)
         x = as_array("x", x, ndim=2)
         if x.shape[1] != self.num_features:
             raise ValueError(f"x: expected shape (N, {self.num_features}), got {x.shape}")
