@@ -223,6 +223,44 @@ def test_bad_update_is_a_value_error():
         toy.update(nope=1)
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0.5", "rate: expected a real number, got '0.5'"),
+        (None, "rate: expected a real number, got None"),
+        (True, "rate: expected a real number, got True"),
+        (float("nan"), "rate: expected a value in [0.0, 2.0], got nan"),
+        (2.5, "rate: expected a value in [0.0, 2.0], got 2.5"),
+    ],
+)
+def test_a_bad_value_typed_into_update_is_one_clear_line_under_the_figure(value, message):
+    from trainlib.live.figure import BadValue
+
+    toy = _Toy(rate=0.5)
+    before = toy.drawn_data()
+    with pytest.raises(BadValue) as info:
+        toy.update(rate=value)
+    assert str(info.value) == message
+    # Under the figure: the message; in the notebook: that line, not a traceback.
+    assert toy.output.outputs[-1]["text"] == message + "\n"
+    assert info.value._render_traceback_() == [f"BadValue: {message}"]
+    assert toy.values == {"rate": 0.5} and not _differs(toy.drawn_data(), before)
+    toy.update(rate=1.0)  # a good value afterwards draws and clears the message
+    assert not toy.output.outputs
+
+
+def test_bad_values_for_checkbox_options_and_integer_controls():
+    from trainlib.live.inspection import check_value
+
+    with pytest.raises(ValueError, match="^show: expected True or False, got 'yes'"):
+        check_value("show", widgets.Checkbox(value=True), "yes")
+    with pytest.raises(ValueError, match=r"^kind: expected one of \['a', 'b'\], got 1"):
+        check_value("kind", widgets.Dropdown(options=["a", "b"]), 1)
+    with pytest.raises(ValueError, match="^steps: expected an integer"):
+        check_value("steps", widgets.IntSlider(value=3, min=0, max=10), 2.5)
+    check_value("steps", widgets.IntSlider(value=3, min=0, max=10), np.int64(4))  # fine
+
+
 def test_divergence_is_shown_as_text():
     toy = _Toy()
     toy.update(rate=1.8)  # 1.8**t passes 20 at t=6

@@ -41,6 +41,15 @@ from trainlib.live import display
 from trainlib.live.divergence import show_diverged, status_text
 from trainlib.live.inspection import check_value, drawn_data
 
+
+class BadValue(ValueError):
+    """A value `update(...)` cannot set. IPython shows it as its message alone, no traceback
+    (`_render_traceback_`): the same message also stands under the figure."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
 #: Every live figure of the series: factory name → factory. Filled by `@register`.
 REGISTRY: dict[str, Callable[..., LiveFigure]] = {}
 
@@ -132,13 +141,20 @@ class LiveFigure:
     def update(self, **values: Any) -> None:
         """Set controls from code, through the same callback a slider move triggers.
 
-        Raises ValueError for an unknown control or a value outside its range, and re-raises
-        any exception (or warning) that the redraw produced.
+        A bad value (an unknown control, a string, NaN, a value outside the control's range)
+        changes nothing: its message appears under the figure and the call raises
+        `BadValue`, a ValueError that a notebook shows as that one line, not a traceback.
+        Any exception (or warning) the redraw produced is re-raised.
         """
-        for name, value in values.items():
-            if name not in self.controls:
-                raise ValueError(f"{name}: expected one of the controls {list(self.controls)}")
-            check_value(name, self.controls[name], value)
+        try:
+            for name, value in values.items():
+                if name not in self.controls:
+                    raise ValueError(f"{name}: expected one of the controls {list(self.controls)}")
+                check_value(name, self.controls[name], value)
+        except ValueError as err:  # (TypeError too: an ArgumentTypeError is a ValueError)
+            self.output.outputs = ()
+            self.output.append_stderr(f"{err}\n")
+            raise BadValue(str(err)) from None
         self._problems = []
         for name, value in values.items():
             self.controls[name].value = value

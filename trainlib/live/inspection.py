@@ -10,6 +10,8 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from trainlib.validation import check_bool, check_int, check_number, describe
+
 
 def option_values(control: widgets.Widget) -> list[Any] | None:
     """The values a selection control (Dropdown, ToggleButtons, …) offers, else None.
@@ -27,17 +29,33 @@ def option_values(control: widgets.Widget) -> list[Any] | None:
 
 
 def check_value(name: str, control: widgets.Widget, value: Any) -> None:
-    """Raise ValueError if `value` is not an option of `control` or lies outside its range."""
+    """Raise ValueError unless `value` is one the control can hold: an option of a selection,
+    True/False for a checkbox, a number (an integer for an integer slider) in a slider's
+    range; a string, None or NaN never is."""
     options = option_values(control)
     if options is not None:
-        if value not in options:
-            raise ValueError(f"{name}: expected one of {options}, got {value!r}")
+        try:  # (a string never equals a number, nor a bool a number: True == 1 is no match)
+            ok = any(
+                isinstance(value, str) == isinstance(o, str)
+                and isinstance(value, bool) == isinstance(o, bool)
+                and value == o
+                for o in options
+            )
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"{name}: expected one of {options}, got {describe(value)}")
+        return
+    if isinstance(control, widgets.Checkbox | widgets.ToggleButton):
+        check_bool(name, value)
         return
     if hasattr(control, "min") and hasattr(control, "max"):
         lo, hi = control.min, control.max
         if isinstance(control, widgets.FloatLogSlider):
             lo, hi = control.base**lo, control.base**hi
-        if not lo <= value <= hi:
+        if isinstance(control.value, int):
+            check_int(name, value, minimum=-(2**62))
+        if not lo <= check_number(name, value) <= hi:  # (NaN is in no range)
             raise ValueError(f"{name}: expected a value in [{lo}, {hi}], got {value!r}")
 
 
