@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 # Jupyter refuses to run as root without this flag (containers, Binder-like setups).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint format clean instructor html test-latest present
+.PHONY: lab test lint format clean instructor html test-latest present course
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ present: $(VENV)/.installed-dev
 ## make instructor: the instructor edition (every exercise solved and executed) in instructor/
 instructor: $(VENV)/.installed-dev
 	$(BIN)/python tools/instructor_edition.py --out instructor
+
+## make course: an nbgrader course in course/: source/ (solutions and autograded tests from the
+## exercises) and release/ (nbgrader generate_assignment). COURSE=path puts it elsewhere,
+## ONLY="00 04" builds some notebooks; submissions and grades already there are kept
+COURSE ?= course
+course: $(VENV)/.installed-dev
+	$(BIN)/python tools/course.py --out $(COURSE) $(if $(ONLY),--only $(ONLY),)
 
 ## make html: the static edition in site/: every live figure moves without a kernel or network
 ## (frames; needs npm once for require.js, the widget renderer and MathJax; frames cached in site/_frames)
