@@ -59,6 +59,6 @@ def test_readme_binder_badge_opens_the_welcome_notebook_and_is_set_in_one_place(
 def test_readme_documents_every_instructor_target_that_the_makefile_has():
     readme = (ROOT / "README.md").read_text()
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("present", "instructor", "html", "test-latest"):
+    for target in ("present", "instructor", "html", "course", "test-latest"):
         assert re.search(rf"^{re.escape(target)}:", makefile, re.M), f"Makefile lacks {target}"
         assert f"make {target}" in readme, f"README does not document make {target}"
