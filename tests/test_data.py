@@ -155,3 +155,31 @@ def test_importing_data_does_not_import_sklearn():
 def test_bad_input_raises_value_error_naming_the_argument(call, arg):
     with pytest.raises(ValueError, match=f"^{arg}:"):
         call(np.random.default_rng(0))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda rng: data.regression(10, rng=rng),
+        lambda rng: data.moons(10, rng=rng),
+        lambda rng: data.spirals(10, rng=rng),
+        lambda rng: data.blobs(10, rng=rng),
+        lambda rng: data.imbalanced(10, rng=rng),
+        lambda rng: data.train_val_split(np.ones((4, 2)), np.ones(4), 0.5, rng=rng),
+        lambda rng: list(data.minibatches(np.ones((4, 2)), np.ones(4), 2, rng=rng)),
+    ],
+)
+@pytest.mark.parametrize("bad", [None, 0, np.random.RandomState(0)])
+def test_every_generator_checks_rng_with_the_same_message(call, bad):
+    with pytest.raises(TypeError, match=r"^rng: expected a np.random.Generator \(np.random"):
+        call(bad)
+    call(np.random.default_rng(0))  # the same call with a generator works
+
+
+def test_empty_or_non_finite_data_is_rejected():
+    with pytest.raises(ValueError, match="^centers: expected at least one centre"):
+        data.blobs(10, rng=np.random.default_rng(0), centers=np.empty((2, 0)))
+    with pytest.raises(ValueError, match=r"^X: expected at least one sample"):
+        list(data.minibatches(np.empty((0, 2)), np.empty(0), 2, rng=np.random.default_rng(0)))
+    with pytest.raises(ValueError, match="^y: expected finite values"):
+        list(data.minibatches(np.ones((2, 2)), np.array([0.0, np.nan]), 1, shuffle=False))

@@ -138,3 +138,67 @@ def test_as_nonnegative_broadcastable():
             validation.as_nonnegative_broadcastable("gamma", bad, (4, 2))
     with raises("gamma: expected a finite number >= 0, got -1.0"):
         validation.as_nonnegative_broadcastable("gamma", [1.0, -1.0], (4, 2))
+
+
+# --- one helper per kind of check: types, numbers, flags, generators, rates, axes ---------
+
+
+def test_a_wrong_type_is_a_type_error_that_is_also_a_value_error():
+    with pytest.raises(validation.ArgumentTypeError) as info:
+        validation.check_number("lr", "0.1")
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ValueError)
+    assert str(info.value) == "lr: expected a real number, got '0.1'"
+
+
+@pytest.mark.parametrize("bad", ["1", None, True, [1.0], np.ones(2), object()])
+def test_check_number_rejects_what_is_not_one_real_number(bad):
+    with pytest.raises(TypeError, match="^x: expected a real number, got"):
+        validation.check_number("x", bad)
+
+
+def test_check_number_accepts_python_and_numpy_numbers_and_0d_arrays():
+    for ok in (1, 2.5, np.int64(3), np.float32(0.5), np.array(1.5)):
+        assert type(validation.check_number("x", ok)) is float
+
+
+def test_check_positive_and_finite_number_name_the_argument():
+    with raises("eps: expected a finite number > 0, got nan"):
+        validation.check_positive("eps", float("nan"))
+    with raises("angle: expected a finite number, got inf"):
+        validation.check_finite_number("angle", float("inf"))
+
+
+def test_check_bool_and_check_rng_have_one_message_each():
+    assert validation.check_bool("train", np.bool_(True)) is True
+    with pytest.raises(TypeError, match="^train: expected True or False, got 1$"):
+        validation.check_bool("train", 1)
+    message = r"^rng: expected a np.random.Generator \(np.random.default_rng\(seed\)\), got 0$"
+    with pytest.raises(TypeError, match=message):
+        validation.check_rng("rng", 0)
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf"), "0.1", None])
+def test_check_rate_names_the_step(bad):
+    with pytest.raises(
+        ValueError, match="^lr: expected a finite number >= 0 from the schedule at step t=7"
+    ):
+        validation.check_rate("lr", bad, 7)
+    assert validation.check_rate("lr", np.float32(0.5), 7) == 0.5
+
+
+def test_check_axis_tree_and_dtype():
+    assert validation.check_axis("axis", -1, 2, several=False) == -1
+    for bad in (2, "a", 1.0, None):
+        with pytest.raises(ValueError, match=r"^axis: expected an int in \[-2, 2\)"):
+            validation.check_axis("axis", bad, 2, several=False)
+    with pytest.raises(ValueError, match="^axis: expected None, an int or a tuple of distinct"):
+        validation.check_axis("axis", (0, -2), 2)
+    validation.check_tree("grads", {"W": np.array([np.nan])})  # types only: NaN is the caller's
+    with pytest.raises(TypeError, match=r"^grads\['W'\]: expected a real-valued numpy array"):
+        validation.check_tree("grads", {"W": "a"})
+    with raises("grads: expected an array or a non-empty dict of arrays, got {}"):
+        validation.check_tree("grads", {})
+    assert validation.check_float_dtype("dtype", "float32") == np.float32
+    for bad in (None, np.int64, "x"):
+        with pytest.raises(TypeError, match="^dtype: expected np.float32 or np.float64"):
+            validation.check_float_dtype("dtype", bad)
