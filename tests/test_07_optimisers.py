@@ -66,6 +66,29 @@ def test_C31_momentum_reaches_tolerance_in_fewer_steps_than_gd():
     assert (board["SGD+momentum"].steps_to_tol, board["SGD"].steps_to_tol) == (97, 144)
 
 
+def test_momentum_figure_rows_are_momentum_path_to_rounding():
+    """The figure's speed plumbing (all 81 rates in one run, rate folded into the gradient)
+    gives the paths of `momentum_path`: same divergence steps, iterates equal to 1e-12
+    relative (rounding of α·b vs b·α over 200 steps; measured 3e-14), and the same steps to
+    the tolerance. Every μ of the grid, every 8th rate (the slow reference costs ~10 ms each)."""
+    from trainlib.lessons.optimisers import experiments_momentum as M
+    from trainlib.train import steps_to_tolerance
+
+    for mu in M.MOMENTUM_GRID:
+        row = M.momentum_row(mu)
+        for i in range(0, len(M.MOMENTUM_LRS), 8):
+            fast, slow = row[i], M.momentum_path(mu, M.MOMENTUM_LRS[i])
+            assert (fast.diverged, fast.diverged_at) == (slow.diverged, slow.diverged_at)
+            assert fast.xs.shape == slow.xs.shape
+            np.testing.assert_allclose(fast.xs, slow.xs, rtol=1e-12, atol=1e-12)
+            if not slow.diverged:
+                assert steps_to_tolerance(fast, M.MOMENTUM_TOL, 0.0) == steps_to_tolerance(
+                    slow, M.MOMENTUM_TOL, 0.0
+                )
+                assert M.settle_step(fast) == M.settle_step(slow)
+    assert M.momentum_table(0.9, M.MOMENTUM_LRS[3]) is M.momentum_row(0.9)[3]
+
+
 def test_nesterov_beside_classical_momentum():
     assert E.valley_steps(0.9, 0.01) == (95, 136)
     assert E.valley_steps(0.9, 0.01, nesterov=True) == (24, 82)

@@ -15,8 +15,8 @@ import numpy as np
 from trainlib.lessons.optimisers import experiments_momentum as M
 from trainlib.lessons.optimisers.experiments_race import log_landscape
 from trainlib.live import LiveFigure
-from trainlib.live.artists import readout
 from trainlib.live.divergence import show_diverged, status_text
+from trainlib.live.readout import Readout
 from trainlib.plot import COLORS, style_axes
 from trainlib.train import steps_to_tolerance
 
@@ -45,6 +45,8 @@ class MomentumFigure(LiveFigure):
         super().__init__(controls, ncols=2, figsize=(11.0, 4.6))
 
     def _build(self, ax_path, ax_loss) -> None:
+        for mu in M.MOMENTUM_GRID:  # every run of the grid, once (~0.3 s): moves stay cheap
+            M.momentum_row(mu)
         Z, extent = log_landscape("Valley")
         ax_path.imshow(Z, origin="lower", extent=extent, aspect="auto", cmap="Greys_r",
                        alpha=0.75, interpolation="bilinear")  # fmt: skip
@@ -64,14 +66,20 @@ class MomentumFigure(LiveFigure):
         self.keep_static(*static)
         c = COLORS["SGD+momentum"]
         (self.path,) = ax_path.plot(
-            [], [], "-", color=c, lw=2.0, alpha=0.85, label="SGD + momentum (μ, α in the readout)"
+            [], [], "-", color=c, lw=2.0, alpha=0.85, label="SGD + momentum (μ, α below)"
         )
         (self.end,) = ax_path.plot([], [], "o", color=c, mec="black", ms=7, zorder=5)
         (self.loss,) = ax_loss.semilogy(
-            [], [], "-", color=c, lw=2.0, alpha=0.85, label="SGD + momentum (μ, α in the readout)"
+            [], [], "-", color=c, lw=2.0, alpha=0.85, label="SGD + momentum (μ, α below)"
         )
         (self.touch,) = ax_loss.plot([], [], "v", color=c, mec="black", ms=9)
-        self.readout = readout(ax_loss, 0.03, 0.04, va="bottom", fontsize="medium")
+        tol = f"{M.MOMENTUM_TOL:g}"
+        self.readout = Readout(
+            self, ax_loss, 0.03, 0.04,
+            f"SGD + momentum, μ = {{:<5}} α = {{:<7}}\nL ≤ {tol} first at step {{:<5}}\n"
+            "stays ≤ it from step   {:<5}\ntheory: distance × {:<6} per step",
+            va="bottom", fontsize=9.0,
+        )  # fmt: skip
         self.status = status_text(ax_path)
         ax_path.set_xlim(extent[0], extent[1])
         ax_path.set_ylim(extent[2], extent[3])
@@ -90,22 +98,13 @@ class MomentumFigure(LiveFigure):
         steps = np.arange(len(path.losses))
         self.loss.set_data(steps, np.maximum(path.losses, 1e-300))
         rate = M.momentum_rate(mu, lr)
-        if path.diverged:
-            show_diverged(self.status, path.diverged_at)
-            self.touch.set_data([], [])
-            self.readout.set_text(
-                f"μ = {mu:g}, α = {lr:.3g}: diverged at step {path.diverged_at}\n"
-                f"theory's factor per step {rate:.3g} > 1"
-            )
-            return
-        show_diverged(self.status, None)
-        first, stays = steps_to_tolerance(path, M.MOMENTUM_TOL, 0.0), M.settle_step(path)
+        show_diverged(self.status, path.diverged_at if path.diverged else None)
+        first = None if path.diverged else steps_to_tolerance(path, M.MOMENTUM_TOL, 0.0)
+        stays = None if path.diverged or first is None else M.settle_step(path)
         self.touch.set_data([] if first is None else [first],
                             [] if first is None else [path.losses[first]])  # fmt: skip
-        tol = f"{M.MOMENTUM_TOL:g}"
-        reached = f"L never ≤ {tol}" if first is None else f"L ≤ {tol} first at step {first}"
-        stay = "" if stays is None or first is None else f", for good from {stays}"
-        self.readout.set_text(
-            f"SGD + momentum, μ = {mu:g}, α = {lr:.3g}:\n{reached}{stay}\n"
-            f"theory: distance × {rate:.3f} per step"
-        )
+        never = "—" if path.diverged else "never"
+        self.readout.set(
+            f"{mu:g}", f"{lr:.3g}", never if first is None else str(first),
+            never if stays is None else str(stays), f"{rate:.3f}",
+        )  # fmt: skip
