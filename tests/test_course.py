@@ -80,9 +80,9 @@ def test_the_release_stub_is_the_student_edition_stub(source):
                 assert released.cells[i].source == student.cells[i].source, meta["grade_id"]
 
 
-def test_solution_cells_pass_and_test_cells_fail_with_the_checkers_message(source):
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.stem)
+def test_solution_cells_pass_and_test_cells_fail_with_the_checkers_message(source, path):
     """Each solution cell alone defines a right answer; its test cell fails on the stub."""
-    path = next(p for p in notebooks() if p.stem == ASSIGNMENT)
     nb = nbformat.read(source / "source" / path.stem / path.name, as_version=4)
     student = nbformat.read(path, as_version=4)
     for i, meta in _graded(nb):
