@@ -30,6 +30,7 @@ __all__ = [
     "RangeTest",
     "SeedRun",
     "digits_split",
+    "first_batch_zero_gradients",
     "first_step_change",
     "range_test",
     "schedule_runs",
@@ -116,6 +117,27 @@ def first_step_change(lr: float, seed: int = 0) -> tuple[float, float]:
         batch_size=MLP_BATCH, rng=np.random.default_rng(seed + 100))  # fmt: skip
     delta = model.params["0.W"] - W0
     return float(np.linalg.norm(delta) / np.linalg.norm(W0)), float(np.mean(delta != 0))
+
+
+def first_batch_zero_gradients(seed: int = 0) -> tuple[float, float, float]:
+    """Why part of W₁ has a zero gradient on the first batch of `train_mlp(…, seed)`.
+
+    Returns (fraction of the 64 pixels blank in every image of the batch, fraction of the 64
+    first-layer units that ReLU switches off on every image, fraction of W₁'s weights whose
+    pixel is blank in every image that switches their unit on). The weight from pixel i to
+    unit j has gradient Σₙ xₙᵢ·[hₙⱼ > 0]·δₙⱼ, so the last fraction is what cannot move.
+    """
+    from trainlib.layers import mlp
+
+    check_int("seed", seed, minimum=0)
+    X, _, _, _ = digits_split()
+    order = np.random.default_rng(seed + 100).permutation(len(X))  # fit's first shuffle
+    Xb = X[order[:MLP_BATCH]]
+    model = mlp(list(MLP_SIZES), rng=np.random.default_rng(seed))
+    on = (Xb @ model.params["0.W"] + model.params["0.b"]) > 0  # (batch, units)
+    lit = Xb != 0  # (batch, pixels)
+    never_together = (lit.T.astype(int) @ on.astype(int)) == 0  # (pixels, units)
+    return float(np.mean(~lit.any(0))), float(np.mean(~on.any(0))), float(np.mean(never_together))
 
 
 def schedule_runs(named: dict[str, schedules.Schedule | float],
