@@ -335,7 +335,7 @@ tune_patience_exercise = Exercise(
     ],
     success=(
         "Goal reached: fit restores the epoch-28 weights. The dip after epoch 4 lasts 20 epochs "
-        "(epoch 25 is the first to beat epoch 4), so any patience from 21 gets there; each "
-        "epoch more is one more wasted at the end."
+        "(epoch 25 is the first to beat epoch 4), so any patience from 21 reaches epoch 28, "
+        "and 21–24 also stop by epoch 52; each epoch more is one more wasted at the end."
     ),
 )

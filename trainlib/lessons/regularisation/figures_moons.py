@@ -92,7 +92,7 @@ class WeightDecayFigure(LiveFigure):
         ax.set_xlim(xs[0], xs[-1])
         ax.set_ylim(ys[0], ys[-1])
         ax.legend(loc="lower left", fontsize="small")
-        style_axes(ax, "Predicted probability of class 1; black: 0.5", "x₁", "x₂", grid=False)
+        style_axes(ax, "P(class 1): red high, blue low; black: 0.5", "x₁", "x₂", grid=False)
 
     def _build_over_lambda(self, ax_norm, ax_final) -> None:
         """‖W‖ and the final losses for every λ of the slider, a ring on the chosen one."""
