@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import inspect
 import os
 import re
@@ -112,7 +113,7 @@ def solution_source(stub: str, name: str, reference: Callable[..., Any]) -> str:
     return stub[: match.start()] + marked + stub[match.end() :]
 
 
-def test_source(check_cell: str, name: str, kind: str) -> str:
+def graded_test_source(check_cell: str, name: str, kind: str) -> str:
     """The check cell as an autograded test: print the verdict, then assert it (hint = message)."""
     head = "" if "import check" in check_cell else "from trainlib.exercises import check\n\n"
     graded = (
@@ -148,7 +149,7 @@ def to_source(nb: nbformat.NotebookNode, exercises: dict[str, Any]) -> list[tupl
         for name in CHECK.findall(cell.source):
             if pending.pop(name, False):
                 kind = exercises[name].kind
-                cell.source = test_source(cell.source, name, kind)
+                cell.source = graded_test_source(cell.source, name, kind)
                 cell.metadata["nbgrader"] = _nbgrader(
                     f"test-{name}", solution=False, points=POINTS[kind]
                 )
@@ -196,6 +197,8 @@ def build(
     for kind in KINDS:
         if kind not in POINTS:  # pragma: no cover - tests/test_course.py checks the table
             raise ValueError(f"POINTS: expected points for every kind, {kind!r} has none")
+    if release and importlib.util.find_spec("nbgrader") is None:
+        raise RuntimeError("nbgrader is not installed here: pip install -r requirements-dev.txt")
     out.mkdir(parents=True, exist_ok=True)
     (out / "nbgrader_config.py").write_text(CONFIG)
     report = {}
