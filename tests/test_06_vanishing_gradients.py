@@ -373,9 +373,9 @@ def test_notebook_stated_numbers_of_the_c27_c28_prose():
     # "roughly 1800 times the gradient of the last hidden layer" (tanh, Glorot × 4)
     h = layer_health(20, "tanh", "glorot", 4.0)
     assert h.grad_norm[0] / h.grad_norm[-2] == pytest.approx(1800, rel=0.05)
-    # "seventeen orders of magnitude to depth 30" (sigmoid + Glorot)
+    # "by almost eighteen (17.6) to depth 30" (sigmoid + Glorot)
     g2, g30 = first_layer_vs_depth([2, 30], activation="sigmoid", init="glorot")
-    assert 17 <= math.log10(g2 / g30) < 18
+    assert math.log10(g2 / g30) == pytest.approx(17.6, abs=0.05)
     # "with He the std varies by a factor 1.4–3.5 over 20 layers (seeds 0–9)"
     spreads = [_spread(layer_health(20, "relu", "he", seed=s).act_std) for s in range(10)]
     assert min(spreads) == pytest.approx(1.4, abs=0.05)
@@ -383,9 +383,18 @@ def test_notebook_stated_numbers_of_the_c27_c28_prose():
     # "spread 2.5 at depth 10, 5.8 at depth 30" (tanh + Glorot)
     assert _spread(layer_health(10, "tanh", "glorot").act_std) == pytest.approx(2.5, abs=0.05)
     assert _spread(layer_health(30, "tanh", "glorot").act_std) == pytest.approx(5.8, abs=0.05)
-    # residual sigmoid stream: "its std doubles over 20 sigmoid blocks, 1.02 → 2.09"
-    r = layer_health(20, "sigmoid", "glorot", residual=True).act_std
+    # residual sigmoid stream: "the stream's mean climbs by ½ per block (0.48 → 9.4 over 19
+    # blocks; the left panel's std only doubles, 1.02 → 2.09)"
+    res = layer_health(20, "sigmoid", "glorot", residual=True)
+    r, m = res.act_std, res.act_mean
     assert (r[0], r[-1]) == (pytest.approx(1.02, abs=0.005), pytest.approx(2.09, abs=0.005))
+    assert (m[0], m[-1]) == (pytest.approx(0.48, abs=0.005), pytest.approx(9.4, abs=0.05))
+    assert len(m) == 19 and np.diff(m).mean() == pytest.approx(0.5, abs=0.01)
+    # "the std falls by 1/√2 ≈ 0.71 per layer (0.68 measured over those nine layers), a slope
+    # of −0.15 per layer on the log axis" (ReLU + Glorot, 10 weight layers)
+    relu_glorot = layer_health(10, "relu", "glorot").act_std
+    assert len(relu_glorot) == 9 and growth_factor(relu_glorot) == pytest.approx(0.68, abs=0.005)
+    assert math.log10(1 / math.sqrt(2)) == pytest.approx(-0.15, abs=0.005)
     # clipping: "the first gradient has norm 1825 (the very first step is a leap of length 18)"
     free = clipping_run(None)
     assert free.grad_norm[0] == pytest.approx(1825, abs=0.5)
@@ -401,7 +410,7 @@ def test_C29_layernorm_beside_batchnorm():
     ln_r = growth_factor(relu["LayerNorm"].grad_norm[:-1], from_output=True)
     bn_r = growth_factor(relu["BatchNorm"].grad_norm[:-1], from_output=True)
     assert ln_r == pytest.approx(0.98, abs=0.005) and bn_r == pytest.approx(1.20, abs=0.005)
-    # Sigmoid + Glorot: LayerNorm only half works, "4·10⁻⁸ instead of 6·10⁻¹², far from
+    # Sigmoid + Glorot: LayerNorm only partly works, "4·10⁻⁸ instead of 6·10⁻¹², far from
     # BatchNorm's 1": the divisor is ≈ 0.5 (over units) instead of ≈ 0.2 (over the batch),
     # leaving ≈ 0.4 per layer (BatchNorm ≈ 1).
     sig = normalisation_row(20, "sigmoid", "glorot")
@@ -419,6 +428,19 @@ def test_C29_layernorm_beside_batchnorm():
     mean_slope = float(np.mean(np.exp(-z) / (1 + np.exp(-z)) ** 2))
     for name, r in (("BatchNorm", 1.01), ("LayerNorm", 0.39)):
         assert mean_slope / sig[name].divided_by[1:].mean() == pytest.approx(r, rel=0.15)
+    # "ReLU's output is not centred either (mean 0.40 with LayerNorm) ... both have root mean
+    # square √(1/2) ≈ 0.71 (measured for h: 0.70). For the sigmoid ... about 0.5"
+    ln = relu["LayerNorm"]
+    assert ln.act_mean.mean() == pytest.approx(0.40, abs=0.005)
+    assert np.mean(np.hypot(ln.act_mean, ln.act_std)) == pytest.approx(0.70, abs=0.005)
+    z = np.random.default_rng(1).standard_normal(200_000)
+    assert np.sqrt(np.mean(np.maximum(z, 0) ** 2)) == pytest.approx(math.sqrt(0.5), abs=0.005)
+    assert np.sqrt(np.mean(z > 0)) == pytest.approx(0.71, abs=0.005)
+    sig_ln = sig["LayerNorm"]
+    assert np.mean(np.hypot(sig_ln.act_mean, sig_ln.act_std)) == pytest.approx(0.5, abs=0.05)
+    # "with ReLU [and BatchNorm] it overshoots (43 at layer 1 against 1.7 at layer 20)"
+    g = relu["BatchNorm"].grad_norm
+    assert g[0] == pytest.approx(43, abs=0.5) and g[19] == pytest.approx(1.7, abs=0.05)
     with pytest.raises(ValueError, match="layernorm"):
         layer_health(3, batchnorm=True, layernorm=True)
 
@@ -481,6 +503,9 @@ def test_tanh_below_the_critical_scale_vanishes_without_a_slope():
     assert first[0.5] == pytest.approx(5.9e-6, abs=0.05e-6)
     assert first[1.0] == pytest.approx(0.70, abs=0.005)
     assert 5e4 < first[1.0] / first[0.5] < 5e5  # "about 10⁵"
+    # "a factor 1.2·10⁵ ... s^(L−1) = 0.5¹⁹ would predict 5·10⁵"
+    assert first[1.0] / first[0.5] == pytest.approx(1.2e5, rel=0.05)
+    assert 0.5**-19 == pytest.approx(5e5, rel=0.05)
     assert factors[2.0] == pytest.approx(1.13, abs=0.005)
     assert factors[4.0] == pytest.approx(1.54, abs=0.005)
     # the mechanism: the factor grows much more slowly than s (tanh saturates)
@@ -501,6 +526,8 @@ def test_relu_he_factor_per_added_layer_is_noise_across_seeds():
     ]
     assert fs[0] == pytest.approx(0.93, abs=0.005)
     assert min(fs) == pytest.approx(0.93, abs=0.005) and max(fs) == pytest.approx(1.02, abs=0.005)
+    # "(mostly a little below 1), a drift negligible next to 3.55"
+    assert sum(f < 1 for f in fs) == 6 and 0.95 < math.exp(np.mean(np.log(fs))) < 1
 
 
 def test_C29_batchnorm_cancels_the_slope_not_moves_it():
@@ -548,7 +575,7 @@ def test_C30_clipping_counts_and_the_dead_last_layer():
     from trainlib.fit import fit
 
     # "c from 1 to 10: every step is clipped"; "clipped in most steps at c ≈ 30 (48 of 60), in
-    # only the first few from c = 100 on (1–8 of 60); it mostly ends lower than with c ≤ 10"
+    # only the first few from c = 100 on (1–8 of 60)"
     finals = {}
     for c in clipping_thresholds():
         run = clipping_run(c)
@@ -560,8 +587,16 @@ def test_C30_clipping_counts_and_the_dead_last_layer():
             assert len(clipped) == 48, c
         elif 100.0 <= c <= 3200.0:
             assert 1 <= len(clipped) <= 8 and clipped.max() < 20, c
-    low = max(v for c, v in finals.items() if 1.0 <= c <= 10.0)
-    assert sum(v < low for c, v in finals.items() if 30.0 <= c <= 3200.0) >= 4  # "mostly"
+    # "four of the five end lower (0.43–1.12) than any run with c from 1 to 10 (2.79–3.14)"
+    low = [v for c, v in finals.items() if 1.0 <= c <= 10.0]
+    assert (min(low), max(low)) == (pytest.approx(2.79, abs=0.005), pytest.approx(3.14, abs=0.005))
+    mid = [v for c, v in finals.items() if 30.0 <= c <= 3200.0]
+    lower = [v for v in mid if v < min(low)]
+    assert len(mid) == 5 and len(lower) == 4
+    assert (min(lower), max(lower)) == (
+        pytest.approx(0.43, abs=0.005),
+        pytest.approx(1.12, abs=0.005),
+    )
     # "too large: within 0.2 % of the loss of predicting the mean of y"
     X, y = clipping_data()
     baseline = float(np.var(y))
@@ -581,3 +616,35 @@ def test_C30_clipping_counts_and_the_dead_last_layer():
         dead = [float(np.mean(np.all(d.cache <= 0, axis=0))) for d in dense_layers(net)[1:]]
         assert dead[-1] >= least_dead and dead[0] == 0.0
         assert np.std(net.forward(X)) < 0.01  # the output no longer depends on x
+
+
+def test_notebook_stated_numbers_of_the_c26_and_c29_prose():
+    # the introduction: "twenty factors of ¼ ... 10⁻¹²; twenty factors of 2 ... a million"
+    assert 0.25**20 == pytest.approx(1e-12, rel=0.1) and 2**20 == pytest.approx(1e6, rel=0.05)
+    # "the gap grows with depth, though not steadily (×0.76 at depth 5, ×0.17 at depth 30):
+    # the measured factor per added layer is about 0.234"
+    depths = [2, 5, 10, 15, 20, 25, 30]
+    first = first_layer_vs_depth(depths, activation="sigmoid", init="glorot")
+    ratio = (first / first[0]) / 0.25 ** (np.array(depths) - 2)
+    assert ratio[1] == pytest.approx(0.76, abs=0.005) and ratio[-1] == pytest.approx(
+        0.17, abs=0.005
+    )
+    assert growth_factor(ratio) < 0.95  # the gap grows with depth, as a trend
+    assert not np.all(np.diff(ratio) < 0)  # "not steadily"
+    assert (first[-1] / first[0]) ** (1 / 28) == pytest.approx(0.234, abs=0.0005)
+    # takeaways: BatchNorm "brings every layer's gradient back to between about 1 and 300
+    # whatever the starting scale (with ReLU it still grows ×1.2 per layer towards the input)"
+    norms = []
+    for act, init, s in (
+        ("sigmoid", "glorot", 1.0),
+        ("relu", "small_normal", 1.0),
+        ("relu", "he", 2.0),
+        ("relu", "large_normal", 1.0),
+    ):
+        h = layer_health(20, act, init, s, batchnorm=True)
+        norms.append(h.grad_norm)
+        if act == "relu":
+            r = growth_factor(h.grad_norm[:-1], from_output=True)
+            assert r == pytest.approx(1.2, abs=0.05)
+    allg = np.concatenate(norms)
+    assert 0.8 <= allg.min() < 1 and 300 <= allg.max() < 310

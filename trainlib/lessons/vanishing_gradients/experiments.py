@@ -108,13 +108,15 @@ class Health:
     ‖∂L/∂W_l‖ (Frobenius) of Dense layer l = 1 … L; `loss` the batch loss; `divided_by`
     (L − 1,) or (0,): the standard deviation each BatchNorm / LayerNorm divided its input by
     (BatchNorm: of each unit over the batch; LayerNorm: of each example over the units),
-    averaged; empty without normalisation.
+    averaged; empty without normalisation; `act_mean` (L − 1,): the mean of each h_l over
+    the batch and the units.
     """
 
     act_std: np.ndarray
     grad_norm: np.ndarray
     loss: float
     divided_by: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    act_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def depth(self) -> int:
@@ -142,44 +144,48 @@ def layer_health(
 ) -> Health:
     """Per-layer activation std and weight-gradient norm of a deep MLP on one batch.
 
-    Shapes: the batch X (n, width) ~ N(0, 1) and targets y (n, 1) ~ N(0, 1); the network
-    is `mlp([width]·L + [1], activation, init=scaled_init(init, scale), batchnorm,
-    residual)`, loss = MSE, one forward and one backward pass. `layernorm=True` puts a
-    LayerNorm where `batchnorm=True` puts a BatchNorm (after each hidden Dense, which then
-    has no bias); the two cannot be combined.
-    The same seed gives the same data and, layer for layer, the same first weights at
-    every depth (they are drawn in order), so depths are compared on equal terms.
-    Backward: δ_{l−1} = (δ_l ⊙ f′(z_l)) W_lᵀ, ∂L/∂W_l = h_{l−1}ᵀ (δ_l ⊙ f′(z_l)).
+    X (n, width), y (n, 1) ~ N(0, 1); net = `mlp([width]·L + [1], activation, init=
+    scaled_init(init, scale), batchnorm or layernorm, residual)` (layernorm: a LayerNorm
+    where BatchNorm would be); MSE, one forward and one backward pass. With δ_l = ∂L/∂z_l:
+    δ_{l−1} = (δ_l W_lᵀ) ⊙ f′(z_{l−1}), ∂L/∂W_l = h_{l−1}ᵀ δ_l. The same seed gives the same
+    data and, layer for layer, the same first weights at every depth.
     """
+    n, width = check_int("n", n, minimum=2), check_int("width", width, minimum=1)
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((n, width)), rng.standard_normal((n, 1))
+    init_fn = scaled_init(init, scale)
+    net = _build(depth, width, activation, init_fn, batchnorm, layernorm, residual, rng)
+    return _measure(net, X, y)
+
+
+def _build(
+    depth: int, width: int, activation: str, init: Callable[..., np.ndarray],
+    batchnorm: bool, layernorm: bool, residual: bool, rng: np.random.Generator,
+) -> Sequential:  # fmt: skip
+    """The `mlp` of `layer_health`; with `layernorm` its BatchNorms become LayerNorms."""
     depth = check_int("depth", depth, minimum=2)
     check_choice("activation", activation, HEALTH_ACTIVATIONS)
-    width = check_int("width", width, minimum=1)
-    n = check_int("n", n, minimum=2)
     if batchnorm and layernorm:
         raise ValueError("layernorm: expected False when batchnorm=True, got True")
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, width))
-    y = rng.standard_normal((n, 1))
-    net = mlp(
-        [width] * depth + [1],
-        activation,
-        rng=rng,
-        init=scaled_init(init, scale),
-        batchnorm=batchnorm or layernorm,
-        residual=residual,
-    )
+    net = mlp([width] * depth + [1], activation, rng=rng, init=init,
+              batchnorm=batchnorm or layernorm, residual=residual)  # fmt: skip
     if layernorm:
         _batchnorm_to_layernorm(net)
+    return net
+
+
+def _measure(net: Sequential, X: np.ndarray, y: np.ndarray) -> Health:
+    """One forward and backward pass of `net` on (X, y), measured layer by layer."""
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        out = net.forward(X)
-        value, dout = losses.mse(out, y)
+        value, dout = losses.mse(net.forward(X), y)
         net.backward(dout, need_input_grad=False)
         dense = dense_layers(net)
         act_std = np.array([np.std(d.cache) for d in dense[1:]])
+        act_mean = np.array([np.mean(d.cache) for d in dense[1:]])
         grad_norm = np.array([np.linalg.norm(d.grads["W"]) for d in dense])
         # the std each normalisation layer divided by: 1/inv_std, averaged over units / rows
-        divided_by = np.array([np.mean(1.0 / n.cache[1]) for n in _norm_layers(net)])
-    return Health(act_std, grad_norm, float(value), divided_by)
+        divided_by = np.array([np.mean(1.0 / m.cache[1]) for m in _norm_layers(net)])
+    return Health(act_std, grad_norm, float(value), divided_by, act_mean)
 
 
 def _norm_layers(model: Any) -> list[BatchNorm | LayerNorm]:
