@@ -80,7 +80,7 @@ def test_every_figure_moves_offline_from_file(name, site, browser, timings):
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     html = (site / name).read_text()
-    expected = html.count('type="application/vnd.jupyter.widget-view+json"')
+    expected = html.count('<script type="application/vnd.jupyter.widget-view+json">')
     page.goto((site / name).as_uri())
     page.wait_for_load_state("networkidle")
     page.wait_for_function(
