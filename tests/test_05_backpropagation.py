@@ -300,7 +300,7 @@ def test_C5_checkpointing_same_gradients_less_memory_more_compute(depth):
 
 
 def test_C5_the_printed_sweep_flat_bottom_and_optimum():
-    """The numbers the notebook's C5 text states: L = 33, √L = 5.74, the lowest peak at k = 9,
+    """The numbers the notebook's C5 text states: m = 33, √m = 5.74, the lowest peak at k = 9,
     and a flat bottom: every k from 4 to 19 within 0.38–0.57 of the plain peak."""
     s = memory.checkpoint_sweep(16)
     assert s.n_layers == 33 and f"{math.sqrt(s.n_layers):.2f}" == "5.74"
@@ -468,24 +468,40 @@ def test_C23_gradient_check_errors_lie_between_1e_12_and_1e_9():
 
 
 def test_C5_checkpoint_forwards_at_most_one_extra_pass_and_the_tune_answer():
-    """The last row of the sweep: never more than 2·33 − 1 = 65 layer forwards; with a 60 kB
-    budget k = 11 fits (59,392 B) with the fewest forwards (55)."""
+    """The last row of the sweep: never more than 2·33 − 1 = 65 layer forwards. The tune
+    exercise (8 hidden layers, m = 17, budget 40,000 B): only k = 5, 6, 9 fit (34,816 B each,
+    32, 29, 26 forwards), so k = 9; the rule of thumb k = 4 ≈ √17 peaks at 43,008 B."""
     s = memory.checkpoint_sweep(16)
     # the sweep's net: width 32, batch 32, 8 inputs, 4 outputs; its plain peak is exactly the
-    # forward bill 8·N·(d_in + L·H) of the memory section
+    # forward bill 8·N·(d_in + n·H) of the memory section
     assert s.plain_peak == 8 * 32 * (8 + 16 * 32) == 133_120
     assert s.plain_peak == memory.forward_bytes(16, 32, 32, d_in=8, d_out=4)
     assert s.forward_evals.max() == 2 * s.n_layers - 1 == 65
-    fits = s.peak_bytes <= 60_000
-    assert list(s.ks[fits]) == [6, 7, 8, 9, 10, 11, 12]
-    best = int(s.ks[fits][np.argmin(s.forward_evals[fits])])
-    assert best == 11 and s.forward_evals[10] == 55 and s.peak_bytes[10] == 59392
-    from trainlib.lessons.backpropagation.exercises_memory import _checkpoint_goal
+    from trainlib.lessons.backpropagation.exercises_memory import (
+        TUNE_BUDGET,
+        TUNE_DEPTH,
+        _checkpoint_goal,
+        _checkpoint_k,
+    )
 
-    assert _checkpoint_goal(11) is None
-    assert "over the 60,000 B budget" in _checkpoint_goal(3)
-    assert "another k that fits needs only 55" in _checkpoint_goal(12)
-    assert "whole number" in _checkpoint_goal(0)
+    assert (TUNE_DEPTH, TUNE_BUDGET) == (8, 40_000)
+    t = memory.checkpoint_sweep(TUNE_DEPTH)
+    assert t.n_layers == 17 and round(math.sqrt(17)) == 4
+    fits = t.peak_bytes <= TUNE_BUDGET
+    assert list(t.ks[fits]) == [5, 6, 9]
+    assert list(t.peak_bytes[fits]) == [34_816] * 3
+    assert list(t.forward_evals[fits]) == [32, 29, 26]
+    best = int(t.ks[fits][np.argmin(t.forward_evals[fits])])
+    assert best == _checkpoint_k() == 9 and t.plain_evals == 17
+    assert t.peak_bytes[3] == 43_008  # k = 4 ≈ √17 does not fit
+    assert _checkpoint_goal(9) is None
+    assert "over the 40,000 B budget" in _checkpoint_goal(4)
+    assert "another k that fits needs only 26" in _checkpoint_goal(5)
+    assert "whole number" in _checkpoint_goal(0) and "whole number" in _checkpoint_goal(18)
+    # the figure's dropdown offers this network
+    from trainlib.lessons.backpropagation.figures_memory import CHECKPOINT_DEPTHS
+
+    assert TUNE_DEPTH in CHECKPOINT_DEPTHS
 
 
 def test_C23_prose_numbers_of_the_backward_table():
@@ -509,6 +525,49 @@ def test_my_dW1_tanh_differs_from_the_relu_formulas():
 
     params, x, y = notebook_problem()
     c = tanh_forward(params, x, y)
-    args = (c["x"], c["y"], c["z1"], c["yhat"], params["W2"])
+    args = (c["x"], c["y"], c["a1"], c["yhat"], params["W2"])
     relu_copy = c["x"].T @ (((c["yhat"] - c["y"]) / len(x)) @ params["W2"].T * (c["z1"] > 0))
     assert rel_error(_dW1(*args), relu_copy) > 0.1
+
+
+def test_C23_dead_unit_gives_exact_zero_gradients():
+    """Cell 6: the mask's column sums are 4, 0, 3, 4 — the second unit is dead, so its column
+    of dW1, its entry of db1 and of dW2 are exactly 0, the max of 0 in the dW2 row."""
+    params, x, y = notebook_problem()
+    g = twolayer.backward(params, twolayer.forward(params, x, y))
+    assert list(g["da1_dz1"].sum(axis=0)) == [4, 0, 3, 4]
+    assert np.all(g["dW1"][:, 1] == 0) and g["db1"][1] == 0 and g["dW2"][1, 0] == 0
+    assert g["dW2"].max() == 0  # the other three entries are negative
+
+
+def test_bce_factors_explode_and_vanish_but_their_product_is_tame():
+    """Cell 10: at z = 8, y = 0, ∂L/∂ŷ = 1/(1 − ŷ) ≈ 2982, ŷ(1 − ŷ) = 3.4e-4, product
+    ŷ − y = 0.9997 — and the naive and fused routes still agree there."""
+    r = cost.bce_naive_and_fused(8.0, 0.0)
+    yhat = 1 / (1 + np.exp(-8.0))  # independent
+    assert round(r["dyhat"]) == round(1 / (1 - yhat)) == 2982
+    assert f"{r['dyhat_dz2']:.1e}" == "3.4e-04" and r["dyhat_dz2"] <= 0.25
+    assert f"{r['dyhat'] * r['dyhat_dz2']:.4f}" == f"{yhat:.4f}" == "0.9997"
+    assert abs(r["naive_grad"] - r["fused_grad"]) < 1e-10
+    assert abs(r["naive"] - r["fused"]) < 1e-10
+
+
+def test_gradient_check_worst_entries_at_both_ends_of_h():
+    """Cell 27: at large h the worst entry is b2 (largest |L‴| relative to its gradient), while
+    the most curved parameter W2[0, 0] has a large gradient; at the smallest h the worst are
+    small-gradient entries."""
+    from trainlib.lessons.backpropagation.figures import gradient_error_figure
+
+    params, x, y = notebook_problem()
+    loss, h_star = cost.best_steps(params, x, y)
+    _, g = twolayer.loss_and_grads(params, x, y)
+    flat = np.concatenate([g[k].ravel() for k in twolayer.PARAM_KEYS])
+    third = 3 * np.finfo(float).eps * loss / h_star**3
+    alive = np.flatnonzero(flat)  # the dead unit's four entries: gradient 0, L‴ = 0
+    assert len(alive) == 13 and alive[np.argmax(third[alive] / np.abs(flat[alive]))] == 16  # b2
+    assert int(np.argmax(third)) == 12 and abs(flat[12]) == np.abs(flat).max()  # W2[0, 0]
+    live = gradient_error_figure()
+    assert int(np.argmax(live.curve[-1])) == 16
+    small = np.argsort(live.curve[0])[::-1][:3]
+    assert np.all(np.abs(flat[small]) < 3e-3)  # the smallest nonzero gradient entries
+    live.close()

@@ -31,6 +31,7 @@ def bce_naive_and_fused(z: float, y: float) -> dict[str, float]:
     for large |z| ŷ rounds to exactly 0 or 1, log gives −∞ and ∞·0 gives nan (computed
     under np.errstate, so no warning is raised; the inf and nan are the answer).
     Fused (`losses.bce_with_logits`): max(z, 0) − y·z + log(1 + e^(−|z|)), ∂L/∂z = ŷ − y.
+    Also returns the naive route's two factors, `dyhat` = ∂L/∂ŷ and `dyhat_dz2` = ŷ(1−ŷ).
     """
     z, y = float(as_array("z", z)), float(as_array("y", y))
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -43,6 +44,8 @@ def bce_naive_and_fused(z: float, y: float) -> dict[str, float]:
         "yhat": float(yhat),
         "naive": float(naive),
         "fused": float(fused),
+        "dyhat": float(dyhat),
+        "dyhat_dz2": float(yhat * (1.0 - yhat)),
         "naive_grad": float(naive_grad),
         "fused_grad": float(grad[0]),
     }

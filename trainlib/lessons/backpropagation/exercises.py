@@ -76,34 +76,36 @@ tanh_backward_exercise = Exercise(
 def tanh_forward(params: dict, x, y) -> dict:
     """The two-layer net of `trainlib.twolayer` with tanh instead of ReLU: a1 = tanh(z1).
 
-    Shapes: x (N, D), y (N,) or (N, 1); returns x, y (N, 1), z1 (N, H), yhat (N, 1) and the
-    mean BCE `loss` (computed from the logit, as BCE-with-logits).
+    Shapes: x (N, D), y (N,) or (N, 1); returns x, y (N, 1), z1 (N, H), a1 = tanh(z1) (N, H),
+    yhat (N, 1) and the mean BCE `loss` (computed from the logit, as BCE-with-logits).
     """
     c = twolayer.forward(params, x, y)  # validates; reuse its x, y and z1
-    z2 = np.tanh(c["z1"]) @ np.asarray(params["W2"]) + np.asarray(params["b2"])
+    a1 = np.tanh(c["z1"])
+    z2 = a1 @ np.asarray(params["W2"]) + np.asarray(params["b2"])
     return {
         "x": c["x"],
         "y": c["y"],
         "z1": c["z1"],
+        "a1": a1,
         "yhat": sigmoid(z2),
         "loss": bce_with_logits(z2, c["y"])[0],
     }
 
 
-def _dW1(x: np.ndarray, y: np.ndarray, z1: np.ndarray, yhat: np.ndarray, W2: np.ndarray):
-    """∂L/∂W1 of the mean BCE for a1 = tanh(z1). Shapes: x (N, D), y (N, 1), z1 (N, H),
-    yhat (N, 1), W2 (H, 1)."""
+def _dW1(x: np.ndarray, y: np.ndarray, a1: np.ndarray, yhat: np.ndarray, W2: np.ndarray):
+    """∂L/∂W1 of the mean BCE for a1 = tanh(z1), from the cached a1. Shapes: x (N, D),
+    y (N, 1), a1 (N, H), yhat (N, 1), W2 (H, 1)."""
     dz2 = (yhat - y) / len(x)  # ∂L/∂z2 = (ŷ − y)/N
     da1 = dz2 @ W2.T  # ∂L/∂a1 = ∂L/∂z2 · W2ᵀ
-    dz1 = da1 * (1 - np.tanh(z1) ** 2)  # ∂L/∂z1 = ∂L/∂a1 ⊙ tanh′(z1)
+    dz1 = da1 * (1 - a1**2)  # ∂L/∂z1 = ∂L/∂a1 ⊙ tanh′(z1), tanh′ = 1 − tanh² = 1 − a1²
     return x.T @ dz1  # ∂L/∂W1 = xᵀ · ∂L/∂z1
 
 
 def _cache_case(seed: int, N: int, D: int, H: int) -> tuple:
-    """(x, y, z1, yhat, W2) from a tanh forward pass; D ≠ H so that a transpose shows."""
+    """(x, y, a1, yhat, W2) from a tanh forward pass; D ≠ H so that a transpose shows."""
     params, x, y = example_problem(rng=np.random.default_rng(seed), N=N, D=D, H=H)
     c = tanh_forward(params, x, y)
-    return c["x"], c["y"], c["z1"], c["yhat"], params["W2"]
+    return c["x"], c["y"], c["a1"], c["yhat"], params["W2"]
 
 
 _DW1_CASES = [_cache_case(0, 6, 2, 4), _cache_case(1, 5, 3, 4), _cache_case(2, 8, 4, 3)]
@@ -114,8 +116,8 @@ def _transposed(got, expected, args) -> bool:
 
 
 def _with_local(local):
-    """∂L/∂W1 with the hidden layer's local gradient replaced by local(z1)."""
-    return lambda x, y, z1, yhat, W2: x.T @ ((yhat - y) / len(x) @ W2.T * local(z1))
+    """∂L/∂W1 with the hidden layer's local gradient replaced by local(a1)."""
+    return lambda x, y, a1, yhat, W2: x.T @ ((yhat - y) / len(x) @ W2.T * local(a1))
 
 
 my_dW1_exercise = Exercise(
@@ -127,33 +129,33 @@ my_dW1_exercise = Exercise(
             "your result has shape (H, D), W1's shape reversed. A gradient always has the shape "
             "of its parameter: with rows as examples, ∂L/∂W1 = xᵀ · ∂L/∂z1, shape (D, N)·(N, H) "
             "= (D, H) — the text's ∂L/∂z1 · xᵀ is the column-vector version.",
-            example=lambda x, y, z1, yhat, W2: _dW1(x, y, z1, yhat, W2).T,
+            example=lambda x, y, a1, yhat, W2: _dW1(x, y, a1, yhat, W2).T,
             detect=_transposed,
         ),
         Mistake(
-            "you used ReLU's mask 1[z1 > 0], but this network's hidden layer is tanh: its local "
-            "gradient is 1 − tanh²(z1) (exercise 1), computed here from the cached z1.",
-            example=_with_local(lambda z1: z1 > 0),
+            "you used ReLU's mask 1[a1 > 0], but this network's hidden layer is tanh: its local "
+            "gradient is tanh′(z1) = 1 − tanh²(z1) = 1 − a1² (exercise 1), from the cached a1.",
+            example=_with_local(lambda a1: a1 > 0),
         ),
         Mistake(
-            "you left out the hidden layer's local gradient: ∂L/∂z1 = ∂L/∂a1 ⊙ (1 − tanh²(z1)), "
+            "you left out the hidden layer's local gradient: ∂L/∂z1 = ∂L/∂a1 ⊙ (1 − a1²), "
             "not ∂L/∂a1 — every operation on the path multiplies in its own local gradient.",
-            example=_with_local(lambda z1: 1.0),
+            example=_with_local(lambda a1: 1.0),
         ),
         Mistake(
-            "you used 1 − z1²; tanh's derivative is 1 − tanh²(z1): out = tanh(z1) is the "
-            "activation a1, which you compute from the cached z1.",
-            example=_with_local(lambda z1: 1 - z1**2),
+            "you applied tanh again: 1 − tanh²(a1). The cache already holds a1 = tanh(z1), so "
+            "tanh′(z1) = 1 − a1².",
+            example=_with_local(lambda a1: 1 - np.tanh(a1) ** 2),
         ),
         Mistake(
             "your gradient is N times too large: the loss is the mean over the batch, so "
             "∂L/∂z2 = (ŷ − y)/N, not ŷ − y.",
-            example=lambda x, y, z1, yhat, W2: len(x) * _dW1(x, y, z1, yhat, W2),
+            example=lambda x, y, a1, yhat, W2: len(x) * _dW1(x, y, a1, yhat, W2),
         ),
         Mistake(
             "your gradient has the wrong sign: the error signal is ŷ − y (prediction minus "
             "label), not y − ŷ.",
-            example=lambda x, y, z1, yhat, W2: -_dW1(x, y, z1, yhat, W2),
+            example=lambda x, y, a1, yhat, W2: -_dW1(x, y, a1, yhat, W2),
         ),
     ],
     success="Correct! That is backprop through tanh and a dense layer, written by hand: the "
@@ -165,13 +167,13 @@ my_dW1_exercise = Exercise(
 def gradcheck_my_dW1(my_dW1, params: dict, x, y) -> float | None:
     """Check a student's ∂L/∂W1 of the tanh net against central differences; print the error.
 
-    Calls ``my_dW1(x, y, z1, yhat, W2)`` with the cache of ``tanh_forward(params, x, y)``.
+    Calls ``my_dW1(x, y, a1, yhat, W2)`` with the cache of ``tanh_forward(params, x, y)``.
     Returns the relative error, or None (printing "not attempted yet") while the stub is
     untouched.
     """
     c = tanh_forward(params, x, y)
     try:
-        dW1 = my_dW1(c["x"], c["y"], c["z1"], c["yhat"], np.asarray(params["W2"]))
+        dW1 = my_dW1(c["x"], c["y"], c["a1"], c["yhat"], np.asarray(params["W2"]))
     except NotImplementedError:
         print("gradient check: not attempted yet — fill in my_dW1 above first.")
         return None

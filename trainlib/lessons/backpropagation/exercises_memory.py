@@ -10,20 +10,22 @@ from trainlib.lessons.backpropagation import memory
 # (tune) a checkpoint spacing k that fits a memory budget with the least recomputation
 # ---------------------------------------------------------------------------------------------
 
-#: The network of the sweep (16 hidden layers, L = 33 layers) and the memory budget in bytes.
-TUNE_DEPTH, TUNE_BUDGET = 16, 60_000
+#: The network (8 hidden layers, m = 17 layers: one the notebook does not print, the student
+#: reads it off the checkpoint figure) and the memory budget in bytes.
+TUNE_DEPTH, TUNE_BUDGET = 8, 40_000
 
 
 def _checkpoint_k() -> int:
-    """The k whose peak fits TUNE_BUDGET with the fewest layer forwards (read off the sweep)."""
-    return 11
+    """The k whose peak fits TUNE_BUDGET with the fewest layer forwards (read off the figure)."""
+    return 9
 
 
 def _checkpoint_goal(k: int) -> str | None:
     """Run the sweep with checkpoint_every = k; None if it fits and no fitting k is cheaper."""
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= 33:
-        return f"k must be a whole number of layers from 1 to 33, got {k!r}."
     s = memory.checkpoint_sweep(TUNE_DEPTH)
+    m = s.n_layers
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= m:
+        return f"k must be a whole number of layers from 1 to {m}, got {k!r}."
     peak, evals = int(s.peak_bytes[k - 1]), int(s.forward_evals[k - 1])
     fits = s.peak_bytes <= TUNE_BUDGET
     least = int(s.forward_evals[fits].min())
@@ -44,19 +46,20 @@ tune_checkpoint_k_exercise = Exercise(
     cases=[()],
     mistakes=[
         Mistake(
-            "k = 9 has the lowest peak, but the goal is the least recomputation among the k "
-            "that fit the budget: other k fit too, and some recompute fewer layers.",
-            example=lambda: 9,
+            "k = 4 ≈ √m = √17 = 4.12 is the rule of thumb, but on this shallow network it "
+            "peaks at 43,008 B, over the 40,000 B budget: whole segments make the curve coarse. "
+            "Read the peak off the figure for each k.",
+            example=lambda: 4,
         ),
         Mistake(
-            "k = 6 ≈ √L = 5.74 is the rule of thumb; it fits, but it is not the cheapest k that "
-            "fits — the rule ignores how L = 33 splits into whole segments.",
-            example=lambda: 6,
+            "k = 5 is the first k that fits (34,816 B), but it runs 32 layer forwards; other k "
+            "have the same peak and recompute fewer layers — read the forwards too.",
+            example=lambda: 5,
         ),
     ],
-    success="Goal reached: k = 11 splits the 33 layers into three whole segments; the peak "
-    "fits the budget and only 22 layer forwards are recomputed (55 in all vs 33 without "
-    "checkpointing).",
+    success="Goal reached: k = 9 splits the 17 layers into a segment of 9 and a last one of 8, "
+    "which is never recomputed; the peak (34,816 B) fits the budget and only 9 layer forwards "
+    "are recomputed (26 in all vs 17 without checkpointing).",
     kind="tune",
     goal=_checkpoint_goal,
 )

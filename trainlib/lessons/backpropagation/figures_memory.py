@@ -45,12 +45,12 @@ def forward_memory_figure(depth: int = 4, batch: int = 32, width: int = 48):
 
 
 class ForwardMemoryFigure(LiveFigure):
-    """Three panels: bytes vs depth L, vs batch N, vs width H (the other two at their values)."""
+    """Three panels: bytes vs depth n, vs batch N, vs width H (the other two at their values)."""
 
     def __init__(self, depth, batch, width) -> None:
         controls = {
             "depth": widgets.IntSlider(depth, min=DEPTHS[0], max=DEPTHS[1],
-                                       description="hidden layers L"),
+                                       description="hidden layers n"),
             "batch": widgets.IntSlider(batch, min=BATCHES[0], max=BATCHES[1],
                                        description="batch size N"),
             "width": widgets.IntSlider(width, min=WIDTHS[0], max=WIDTHS[1],
@@ -60,12 +60,12 @@ class ForwardMemoryFigure(LiveFigure):
 
     def _build(self, *axes) -> None:
         self.measured, self.current, self.formula = [], [], []
-        names = [("depth", "hidden layers L", DEPTHS), ("batch", "batch size N", BATCHES),
+        names = [("depth", "hidden layers n", DEPTHS), ("batch", "batch size N", BATCHES),
                  ("width", "hidden width H", WIDTHS)]  # fmt: skip
         for p, (ax, (_name, label, (lo, hi))) in enumerate(zip(axes, names, strict=True)):
             tag = (lambda text: text) if p == 1 else (lambda text: "_" + text)  # one legend
             self.formula.append(ax.plot([], [], color=COLORS["reference"], lw=3, alpha=0.6,
-                                        label=tag("8·N·(d_in + L·H)"))[0])  # fmt: skip
+                                        label=tag("8·N·(d_in + n·H)"))[0])  # fmt: skip
             self.measured.append(ax.plot([], [], "o", color=COLORS["model"], ms=5,
                                          label=tag("measured stored_bytes()"))[0])  # fmt: skip
             self.current.append(ax.plot([], [], "o", color=COLORS["highlight"], ms=10,
@@ -104,7 +104,7 @@ def checkpoint_figure(depth: int = 16, k: int = 6):
 
 
 class CheckpointFigure(LiveFigure):
-    """Left: peak bytes held vs k. Right: layer forward evaluations vs k. √L marked."""
+    """Left: peak bytes held vs k. Right: layer forward evaluations vs k. √m marked."""
 
     def __init__(self, depth, k) -> None:
         for d in CHECKPOINT_DEPTHS:  # measured once per session, before the first slider move
@@ -112,7 +112,7 @@ class CheckpointFigure(LiveFigure):
         controls = {
             "depth": widgets.Dropdown(
                 options=[
-                    (f"{d} hidden layers (L = {2 * d + 1} layers)", d) for d in CHECKPOINT_DEPTHS
+                    (f"{d} hidden layers (m = {2 * d + 1} layers)", d) for d in CHECKPOINT_DEPTHS
                 ],
                 value=depth,
                 description="network",
@@ -134,7 +134,7 @@ class CheckpointFigure(LiveFigure):
                                label=tag + "no checkpointing")  # fmt: skip
             self.keep_static(plain)
             self.lines[key + "_sqrt"] = ax.plot(
-                [], [], color=COLORS["data"], ls=":", lw=1.5, label=tag + "k = √L"
+                [], [], color=COLORS["data"], ls=":", lw=1.5, label=tag + "k = √m"
             )[0]
             self.lines[key + "_now"] = ax.plot(
                 [], [], "o", color=COLORS["highlight"], ms=10, mec="white", label=tag + "your k"
@@ -147,15 +147,15 @@ class CheckpointFigure(LiveFigure):
         style_axes(ax_mem, "Memory: peak bytes during forward + backward",
                    "checkpoint every k layers", "peak ÷ peak without checkpoints")  # fmt: skip
         style_axes(ax_ops, "Compute: layer forward evaluations", "checkpoint every k layers",
-                   "evaluations ÷ L")  # fmt: skip
+                   "evaluations ÷ m")  # fmt: skip
 
     def _draw(self, depth, k) -> None:
         s, peak_b, evals = checkpoint_curves(depth, K_MAX)  # k = 1 … K_MAX
-        L = s.n_layers
+        m = s.n_layers
         peak, ops = peak_b / s.plain_peak, evals / s.plain_evals
         if self._shown != depth:  # relative axes: a new depth only changes the lines
             self._shown = depth
-            root = math.sqrt(L)
+            root = math.sqrt(m)
             ks = np.arange(1, K_MAX + 1)
             self.lines["mem"].set_data(ks, peak)
             self.lines["ops"].set_data(ks, ops)
@@ -164,9 +164,9 @@ class CheckpointFigure(LiveFigure):
         i = k - 1
         self.lines["mem_now"].set_data([k], [peak[i]])
         self.lines["ops_now"].set_data([k], [ops[i]])
-        note = "  (k ≥ L: no checkpointing)" if k >= L else ""
+        note = "  (k ≥ m: no checkpointing)" if k >= m else ""
         self.readout.set_text(
-            f"L = {L} layers, k = {k}{note}\n"
+            f"m = {m} layers, k = {k}{note}\n"
             f"peak {peak_b[i] / 1e3:.1f} kB vs {s.plain_peak / 1e3:.1f} kB plain\n"
             f"{evals[i]} layer forwards vs {s.plain_evals} plain"
         )

@@ -81,9 +81,9 @@ def checkpoint_sweep(
 ) -> CheckpointSweep:
     """One forward + backward of the same ReLU MLP for every checkpoint_every k (and without).
 
-    The net has L = 2·depth + 1 layers (Dense, ReLU, …, Dense). For each k: `peak_bytes`
+    The net has m = 2·depth + 1 layers (Dense, ReLU, …, Dense). For each k: `peak_bytes`
     (the most held at any moment of forward + backward — the number that decides whether a
-    run fits in memory) and `forward_evals` (layer forwards, L plus the recomputed ones).
+    run fits in memory) and `forward_evals` (layer forwards, m plus the recomputed ones).
     `grads_identical`: every k gave bit-for-bit the gradients of the plain run.
     """
     depth = check_int("depth", depth, minimum=1)
