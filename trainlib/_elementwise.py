@@ -100,19 +100,35 @@ def check_like(name: str, tree: Any, params: Any, *, arrays: bool = False) -> No
             given = sorted(tree) if isinstance(tree, Mapping) else describe(tree)
             raise ValueError(f"{name}: expected a dict with keys {sorted(params)}, got {given}")
         for k, p in params.items():
+            a = tree[k]
+            if _fits(a, p):
+                continue  # the common case, in a few attribute reads
             _check_leaf(f"params[{k!r}]", p)
-            _check_leaf(f"{name}[{k!r}]", tree[k], arrays)
-            if np.shape(tree[k]) != np.shape(p):
+            _check_leaf(f"{name}[{k!r}]", a, arrays)
+            if np.shape(a) != np.shape(p):
                 raise ValueError(
                     f"{name}[{k!r}]: expected shape {np.shape(p)} to match "
                     f"params[{k!r}], got {np.shape(tree[k])}"
                 )
+        return
+    if _fits(tree, params):
         return
     _check_leaf("params", params)
     if isinstance(tree, Mapping) or np.shape(tree) != np.shape(params):
         given = "a dict" if isinstance(tree, Mapping) else f"shape {np.shape(tree)}"
         raise ValueError(f"{name}: expected shape {np.shape(params)} to match params, got {given}")
     _check_leaf(name, tree, arrays)
+
+
+def _fits(a: Any, p: Any) -> bool:
+    """Whether a and p are real numpy arrays of one shape (the fast path of `check_like`)."""
+    return (
+        type(a) is np.ndarray
+        and type(p) is np.ndarray
+        and a.shape == p.shape
+        and a.dtype.kind in "biuf"
+        and p.dtype.kind in "biuf"
+    )
 
 
 def _check_leaf(name: str, a: Any, array: bool = False) -> None:
