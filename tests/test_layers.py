@@ -677,3 +677,16 @@ def test_the_package_reexports_its_api_and_each_layer_shows_its_own_code():
                    "network"):  # fmt: skip
         path = Path(layers.__file__).with_name(f"{module}.py")
         assert len(path.read_text(encoding="utf-8").splitlines()) <= 250, module
+
+
+def test_sequential_names_the_layer_that_does_not_fit_what_it_is_fed():
+    rng = np.random.default_rng(0)
+    net = Sequential(Dense(3, 2, rng=rng), ReLU(), Dense(4, 1, rng=rng))
+    with pytest.raises(
+        ValueError, match=r"layers\[2\] \(Dense\(4, 1.*fed the output of layers\[1\]"
+    ):
+        net.forward(rng.standard_normal((5, 3)))
+    with pytest.raises(
+        ValueError, match=r"layers\[0\] \(Dense\(3, 2.*fed the input x: x: expected"
+    ):
+        net.forward(rng.standard_normal((5, 4)))

@@ -1,6 +1,5 @@
-"""Containers: layers made of layers. `Residual` adds a skip connection around a block;
-`Sequential` chains layers and can trade compute for memory with gradient checkpointing.
-"""
+"""Containers: `Residual` adds a skip connection around a block; `Sequential` chains layers
+and can trade compute for memory with gradient checkpointing."""
 
 from __future__ import annotations
 
@@ -74,16 +73,19 @@ class Residual(Layer):
         return self.block.held_arrays()
 
 
-# Layers whose unchecked `_forward` / `_backward` a Sequential calls on arrays it knows are
-# checked floats: its own input x and dout (checked on the way in), and what one of these
-# layers returned from them (exact types only: a subclass that overrides `forward` keeps its
-# own). Checking every activation for NaN again would cost a pass over memory; an overflow
-# inside still surfaces, as the losses check their input (NonFiniteError, which `fit` reads
-# as divergence) and `fit` checks the gradients.
-# A Dense returns a new array that nothing else keeps (it caches its input, not its output),
-# so a ReLU right after it, in the same checkpoint segment, may overwrite it in place: one
-# array and one pass fewer, forward and backward. Results are the same bit for bit.
+# Exact types whose unchecked `_forward`/`_backward` a Sequential calls on arrays it knows are
+# checked floats (re-checking would cost a pass; overflow still surfaces in the losses and in
+# `fit`). A Dense's output is a new array nothing else keeps, so a ReLU right after it in the
+# same segment may overwrite it in place (same results bit for bit).
 _CHECKED_INSIDE = (Dense, ReLU)
+
+
+def _apply(layer: Layer, h: np.ndarray, train: bool, replay: bool, trusted: bool, fresh: bool):
+    """One layer of a Sequential's pass (see _CHECKED_INSIDE for `trusted` and `fresh`)."""
+    if trusted:  # (their recompute is their forward)
+        kw = {"inplace": fresh} if type(layer) is ReLU else {}
+        return layer._forward(h, train=train, **kw)
+    return layer.recompute(h, train=train) if replay else layer.forward(h, train=train)
 
 
 class Sequential(Layer):
@@ -176,16 +178,14 @@ class Sequential(Layer):
             if freed:
                 checkpoints[start] = h
                 fresh = False
-            for layer in self.layers[start:stop]:
+            for i in range(start, stop):
+                layer = self.layers[i]
                 trusted = checked and type(layer) in _CHECKED_INSIDE
-                if trusted and type(layer) is ReLU:
-                    h = layer._forward(h, train=train, inplace=fresh)
-                elif trusted:  # (their recompute is their forward)
-                    h = layer._forward(h, train=train)
-                elif replay:
-                    h = layer.recompute(h, train=train)
-                else:
-                    h = layer.forward(h, train=train)
+                try:
+                    h = _apply(layer, h, train, replay, trusted, fresh)
+                except ValueError as err:  # say which layer failed, and on what
+                    fed = "the input x" if i == 0 else f"the output of layers[{i - 1}]"
+                    raise ValueError(f"layers[{i}] ({layer!r}), fed {fed}: {err}") from None
                 checked = trusted
                 fresh = trusted and type(layer) is Dense
                 self.forward_evals += 1
