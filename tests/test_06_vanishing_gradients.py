@@ -648,3 +648,83 @@ def test_notebook_stated_numbers_of_the_c26_and_c29_prose():
             assert r == pytest.approx(1.2, abs=0.05)
     allg = np.concatenate(norms)
     assert 0.8 <= allg.min() < 1 and 300 <= allg.max() < 310
+
+
+# =========================================================================================
+# Third review round: what differs between examples, the RMS slope, skips with BatchNorm
+# =========================================================================================
+
+
+def test_sigmoid_activations_keep_their_size_but_lose_what_differs_between_examples():
+    # cell 4: "every hidden layer's std stays around 0.1–0.2 — but from layer 3 on almost all
+    # of that is a
+    # fixed pattern across the units ... The part that differs between examples ... shrinks
+    # layer after layer like the gradient does: from 0.2 at layer 1 to 3·10⁻³ at layer 4 and
+    # 10⁻¹² at layer 19 ... every example the same prediction"
+    h = layer_health(20, "sigmoid", "glorot")
+    assert np.all((h.act_std > 0.09) & (h.act_std < 0.22))
+    b = h.act_std_batch
+    assert b[0] == pytest.approx(0.2, abs=0.01)
+    assert b[3] == pytest.approx(3e-3, abs=0.5e-3)
+    assert 10**-12.5 < b[18] < 10**-11.5
+    # the same shrink per layer as the gradient's (0.235 against 0.234 per added layer)
+    assert growth_factor(b) == pytest.approx(0.235, abs=0.001)
+    first = first_layer_vs_depth([2, 30], activation="sigmoid", init="glorot")
+    assert growth_factor(b) == pytest.approx((first[1] / first[0]) ** (1 / 28), abs=0.005)
+    # independently: the same network by hand; the fixed pattern is each unit's mean
+    rng = np.random.default_rng(0)
+    X, _ = rng.standard_normal((64, 64)), rng.standard_normal((64, 1))
+    net = mlp([64] * 20 + [1], "sigmoid", rng=rng, init=scaled_init("glorot"))
+    out = net.forward(X)
+    hs = [d.cache for d in dense_layers(net)[1:]]
+    assert np.allclose([x.std(axis=0).mean() for x in hs], b)
+    for x in hs[2:]:  # "from layer 3 on": the unit means carry > 99 % of the pooled std
+        assert x.mean(axis=0).std() > 0.99 * x.std()
+    assert b[0] > 0.95 * h.act_std[0]  # "(there it is nearly the whole std)"
+    assert out.std() < 1e-10  # every example gets the same prediction
+    # the input itself has mean ≈ 0 (cell 22: "from 0 at the input")
+    assert abs(X.mean()) < 0.02
+
+
+def test_tanh_factor_is_s_times_the_rms_slope():
+    # cell 11: "s√E[tanh′(z)²] ... measured 1.13 at s = 2 and 1.54 at s = 4, against 1.17
+    # and 1.55 for s times the root mean square slope of layers 6–19"
+    for s, rms_pred, measured in ((2.0, 1.17, 1.13), (4.0, 1.55, 1.54)):
+        rng = np.random.default_rng(0)
+        X, _ = rng.standard_normal((64, 64)), rng.standard_normal((64, 1))
+        net = mlp([64] * 20 + [1], "tanh", rng=rng, init=scaled_init("glorot", s))
+        net.forward(X)
+        slopes = [1 - d.cache**2 for d in dense_layers(net)[1:]][5:]
+        assert s * np.sqrt(np.mean([np.mean(x**2) for x in slopes])) == pytest.approx(
+            rms_pred, abs=0.005
+        )
+        assert s * np.mean([x.mean() for x in slopes]) < 1  # the average slope would say < 1
+        h = layer_health(20, "tanh", "glorot", s)
+        r = growth_factor(h.grad_norm[:-1], from_output=True)
+        assert r == pytest.approx(measured, abs=0.005)
+
+
+def test_residual_sigmoid_with_batchnorm_still_grows_the_last_layer():
+    # cell 24: "With both ticked the last layer still gets 1.3·10³ ... the block still adds
+    # the sigmoid's output, mean ½, to the stream"
+    h = layer_health(20, "sigmoid", "glorot", batchnorm=True, residual=True)
+    assert h.grad_norm[-1] == pytest.approx(1.3e3, abs=0.05e3)
+    assert np.diff(h.act_mean).mean() == pytest.approx(0.5, abs=0.02)
+    # the 1700 with residuals alone, for the prompt
+    g = layer_health(20, "sigmoid", "glorot", residual=True).grad_norm
+    assert g[-1] == pytest.approx(1700, abs=50)
+
+
+def test_third_round_small_numbers():
+    # cell 9: "the last layer, 4.6 at depth 20"
+    assert layer_health(20, "sigmoid", "glorot").grad_norm[-1] == pytest.approx(4.6, abs=0.05)
+    # cell 15: "the table above stops at s = 0.5 (‖∂ℒ/∂W₁‖ = 5.9·10⁻⁶)"
+    assert layer_health(20, "tanh", "glorot", 0.5).first_layer_grad == pytest.approx(
+        5.9e-6, abs=0.05e-6
+    )
+    # cell 24: "ε, a small constant such as 10⁻⁵"
+    from trainlib.layers import LayerNorm
+
+    assert LayerNorm(3).eps == 1e-5
+    # cell 28: "The sigmoid's slope (≈ 0.2) divided by 0.53 leaves ... about 0.4 (0.39)"
+    assert 0.2 / 0.53 == pytest.approx(0.4, abs=0.05)

@@ -109,7 +109,9 @@ class Health:
     (L − 1,) or (0,): the standard deviation each BatchNorm / LayerNorm divided its input by
     (BatchNorm: of each unit over the batch; LayerNorm: of each example over the units),
     averaged; empty without normalisation; `act_mean` (L − 1,): the mean of each h_l over
-    the batch and the units.
+    the batch and the units; `act_std_batch` (L − 1,): the std of each unit of h_l over the
+    batch, averaged over the units — only the part that differs between examples, without
+    each unit's fixed offset that `act_std` also counts.
     """
 
     act_std: np.ndarray
@@ -117,6 +119,7 @@ class Health:
     loss: float
     divided_by: np.ndarray = field(default_factory=lambda: np.zeros(0))
     act_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    act_std_batch: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def depth(self) -> int:
@@ -182,10 +185,11 @@ def _measure(net: Sequential, X: np.ndarray, y: np.ndarray) -> Health:
         dense = dense_layers(net)
         act_std = np.array([np.std(d.cache) for d in dense[1:]])
         act_mean = np.array([np.mean(d.cache) for d in dense[1:]])
+        act_std_batch = np.array([np.std(d.cache, axis=0).mean() for d in dense[1:]])
         grad_norm = np.array([np.linalg.norm(d.grads["W"]) for d in dense])
         # the std each normalisation layer divided by: 1/inv_std, averaged over units / rows
         divided_by = np.array([np.mean(1.0 / m.cache[1]) for m in _norm_layers(net)])
-    return Health(act_std, grad_norm, float(value), divided_by, act_mean)
+    return Health(act_std, grad_norm, float(value), divided_by, act_mean, act_std_batch)
 
 
 def _norm_layers(model: Any) -> list[BatchNorm | LayerNorm]:
