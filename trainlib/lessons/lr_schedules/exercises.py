@@ -203,9 +203,16 @@ predict_no_warmup_exercise = Exercise(
             "you expected Adam to train as if nothing happened. Its first step moves every "
             "weight by about α (notebook 07, C34) whatever the gradient's size — here 0.2, as "
             "large as the He-initialised weights — and the early batch losses jump far above "
-            "their start.",
+            "their start: the experiment (3 seeds) ends at a mean validation accuracy of 0.236 "
+            "(0.372, 0.242, 0.094).",
             example=lambda: 0.93,
             detect=lambda got, expected, args: float(got) >= 0.75,
+        ),
+        Mistake(
+            "close in spirit: seed 2 ends at chance (0.094), but seeds 0 and 1 partly recover "
+            "(0.372, 0.242), mean 0.236.",
+            example=lambda: 0.1,
+            detect=lambda got, expected, args: float(got) <= 0.15,
         ),
     ],
     success="Right.",
@@ -219,12 +226,12 @@ predict_no_warmup_exercise = Exercise(
 # 5 — (tune) the length of the warm-up
 # ---------------------------------------------------------------------------------------------
 
-#: The goal: Adam at peak rate 0.2 reaches this validation accuracy on every one of the 3 seeds.
-TUNE_LR, TUNE_ACC = 0.2, 0.90
-#: A batch loss above this multiple of the first one, up to 20 steps after the warm-up: the
-#: start still blows up.
+#: The goal, what warm-up controls: Adam at peak rate 0.2 never blows up — no seed's batch loss
+#: rises above BLOWUP × its first — and every one of the 3 seeds ends at validation accuracy
+#: ≥ TUNE_ACC. (A higher accuracy bar would sit inside the seeds' scatter of a few hundredths.)
+TUNE_LR, TUNE_ACC = 0.2, 0.85
 BLOWUP = 2.0
-#: Fewer steps than this after the warm-up leave too little time at a useful rate.
+#: Fewer steps than this after the warm-up leave little time at a useful rate.
 MIN_AFTER = 40
 
 
@@ -241,35 +248,40 @@ def _warmup_goal(warmup_steps: int) -> str | None:
         raise ValueError(f"warmup_steps: expected an integer 1 … {MLP_STEPS - 1}, "
                          f"got {warmup_steps!r}")  # fmt: skip
     runs = warmup_runs(TUNE_LR, int(warmup_steps))["warm-up"]
+    blowups = [_blowup(run.loss) for run in runs]
     accs = [run.val_acc for run in runs]
-    if min(accs) >= TUNE_ACC:
+    if max(b for b, _ in blowups) <= BLOWUP and min(accs) >= TUNE_ACC:
         return None
-    failing = [(s, r) for s, r in zip(MLP_SEEDS, runs, strict=True) if r.val_acc < TUNE_ACC]
-    seed, run = max(failing, key=lambda sr: _blowup(sr[1].loss, warmup_steps)[0])
-    blowup, k = _blowup(run.loss, warmup_steps)
-    if blowup > BLOWUP:
-        why = (f"the loss still jumps as the rate nears its peak 0.2 (seed {seed}: "
-               f"{run.loss[k]:.1f}, {blowup:.1f}× its first batch loss, at step {k}, rate "
-               f"{run.lr[k]:.2f}; it ends at validation accuracy {run.val_acc:.3f}); a "
-               "gentler climb may avoid the jump")  # fmt: skip
-    elif MLP_STEPS - warmup_steps < MIN_AFTER:
-        why = (f"the warm-up is too long: only {MLP_STEPS - warmup_steps} steps remain at a useful "
-               "rate before the cosine takes it to 0 at step 100")  # fmt: skip
+    i = int(np.argmax([b for b, _ in blowups]))
+    if blowups[i][0] <= BLOWUP:
+        i = int(np.argmin(accs))
+    seed, run, (ratio, k) = MLP_SEEDS[i], runs[i], blowups[i]
+    if ratio > BLOWUP:
+        what = (f"seed {seed} blows up: its batch loss reaches {run.loss[k]:.1f}, {ratio:.2f}× its "
+                f"first, at step {k} (rate {run.lr[k]:.2f}), and it ends at validation accuracy "
+                f"{run.val_acc:.3f}")  # fmt: skip
     else:
-        why = (f"no seed that misses blows up (its batch loss rises at most {blowup:.1f}× its "
-               f"first up to step {warmup_steps + 20}), yet the result changes a lot from one "
-               "length to the next (seed 1: 0.900 with 22 steps, 0.486 with 25); try a nearby "
-               "value")  # fmt: skip
+        top = max(b for b, _ in blowups)
+        what = (f"no seed blows up (at most {top:.1f}× the first batch loss), but seed {seed} "
+                f"ends at validation accuracy {run.val_acc:.3f}")  # fmt: skip
+    if MLP_STEPS - warmup_steps < MIN_AFTER:
+        why = (f"the warm-up is long: only {MLP_STEPS - warmup_steps} steps remain at a useful "
+               "rate before the cosine takes it to 0 at step 100")  # fmt: skip
+    elif warmup_steps < 20:
+        why = "the climb is short; a longer, gentler one may protect the start"
+    else:
+        why = ("at lengths like this one, whether the full rate's arrival upsets a seed, and its "
+               "final accuracy (0.02 = 10 of the 500 validation images), change from one length "
+               "to the next")  # fmt: skip
     per_seed = ", ".join(f"{a:.3f}" for a in accs)
-    return (f"with {warmup_steps} warm-up steps the seeds reach {per_seed} (goal: every seed "
-            f"≥ {TUNE_ACC}): {why}.")  # fmt: skip
+    return (f"with {warmup_steps} warm-up steps the seeds reach {per_seed} (goal: no batch loss "
+            f"above {BLOWUP:.0f}× the first, every seed ≥ {TUNE_ACC}): {what}; {why}.")  # fmt: skip
 
 
-def _blowup(loss: np.ndarray, warmup_steps: int) -> tuple[float, int]:
-    """The highest batch loss up to 20 steps after the warm-up, over the first: (ratio, step)."""
-    window = loss[: warmup_steps + 21]
-    k = int(np.argmax(window))
-    return float(window[k] / loss[0]), k
+def _blowup(loss: np.ndarray) -> tuple[float, int]:
+    """The highest batch loss of the run over the first: (ratio, step)."""
+    k = int(np.argmax(loss))
+    return float(loss[k] / loss[0]), k
 
 
 tune_warmup_steps_exercise = Exercise(
@@ -284,7 +296,8 @@ tune_warmup_steps_exercise = Exercise(
             detect=lambda got, expected, args: int(got) <= 2,
         ),
     ],
-    success="Goal reached: with that warm-up Adam at 0.2 reaches 0.90 on every seed.",
+    success="Goal reached: with that warm-up Adam at 0.2 never blows up, and every seed ends "
+    "at 0.85 or better.",
     kind="tune",
     goal=_warmup_goal,
 )
