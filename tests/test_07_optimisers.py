@@ -464,3 +464,74 @@ def test_good_lr_window_counts_half_decades():
     assert E.good_lr_window(sweep, 1.0) == {"A": 1.5}
     with pytest.raises(ValueError, match="threshold"):
         E.good_lr_window(sweep, 0.0)
+
+
+def test_second_review_numbers_paired_digits_dead_row_and_adamw_clip():
+    from trainlib.lessons.optimisers.experiments import adamw_endpoints
+    from trainlib.lessons.optimisers.experiments_sweep import (
+        binomial_se,
+        dead_by_rate,
+        digits_for_se,
+        disagreement,
+        train_once,
+    )
+
+    # one accuracy's s.e. of 0.002 needs ~16,000 digits; paired on the same digits, the gap's
+    # variance is ≈ disagreement / n: Adam and momentum disagree on ~3 % → ~7,300 digits
+    assert digits_for_se(0.002) == 16275
+    d = disagreement("SGD+momentum", "Adam")
+    assert np.allclose(d, [0.018, 0.04, 0.03]) and round(d.mean(), 2) == 0.03
+    assert round(d.mean() / 0.002**2, -2) == 7300
+    # the mean of 3 independent 500-digit accuracies: 0.0114/√3 ≈ 0.007
+    assert round(binomial_se(0.93, 500) / np.sqrt(3), 3) == 0.007
+    # Adam's dead units on seed 0 rise steadily with α
+    dead = dead_by_rate("Adam")
+    row = [dead["init"]] + [dead[float(lr)] for lr in (10**-1.5, 0.1, 10**-0.5)]
+    assert [round(100 * x) for x in row] == [3, 41, 72, 97]
+    assert dead[10**-0.5] == 31 / 32  # one unit of 32 left
+    vals = [dead[float(lr)] for lr in sorted(k for k in dead if k != "init")]
+    assert all(a <= b for a, b in zip(vals, vals[1:], strict=False))
+    assert round(train_once("Adam", 0.1).train_loss, 2) == 0.06
+    # AdamW with exact gradients tends to the unpenalised minimum clipped to ±1/λ
+    ends = adamw_endpoints((300, 3000, 30000), lr=0.05, weight_decay=1.0)
+    assert np.allclose(ends[:, 0], [0.895, 0.985, 1.000], atol=5e-4)
+    assert np.allclose(ends[:, 0], ends[:, 1], atol=1e-6)
+    assert round(float(adamw_endpoints((3000,), lr=0.05, weight_decay=0.3)[0, 0]), 3) == 1.899
+
+
+def test_second_review_momentum_prose_numbers():
+    from trainlib.lessons.optimisers.experiments_momentum import (
+        VALLEY,
+        contraction_per_step,
+        critical_damping,
+        momentum_path,
+        momentum_rate,
+        valley_steps,
+    )
+
+    assert np.allclose(VALLEY.start, [-2.5, 1.5])
+    # raising α past 0.04 diverges; just below, 0.0376 beats 0.0316
+    assert valley_steps(0.0, 0.03758)[0] == 121 and valley_steps(0.0, 10**-1.5)[0] == 144
+    assert valley_steps(0.0, 0.0421)[0] is None
+    best = critical_damping(1.0, 50.0)
+    for mu, lr in [(best.mu, best.lr_momentum), (0.6, 0.056)]:
+        measured = contraction_per_step(momentum_path(mu, lr))
+        assert abs(measured / momentum_rate(mu, lr) - 1) < 0.02
+    for lr in (best.lr_gd, 10**-1.5):
+        assert round(contraction_per_step(momentum_path(0.0, lr)), 3) == round(
+            momentum_rate(0.0, lr), 3
+        )
+    ratio = np.log(best.rate_momentum) / np.log(best.rate_gd)
+    assert round(ratio, 1) == 7.1 and round(179 / 41, 1) == 4.4
+    # the characteristic equation r² − (1+μ−αh)r + μ = 0: complex roots have |r| = √μ
+    mu, lr, h = 0.9, 10**-1.5, 50.0
+    r = np.roots([1.0, -(1 + mu - lr * h), mu])
+    assert np.iscomplexobj(r) and np.allclose(np.abs(r), np.sqrt(mu))
+    # the μ = 0.9 path leaves the frame below θ₂ = −3
+    assert momentum_path(0.9, 10**-1.5).xs[:, 1].min() < -3.0
+
+
+def test_second_review_rmsprop_climbs_towards_alpha_over_shrink():
+    tr = E.rate_traces(steps=1000, shrink=(0.1,), alphas=(0.99,), lr=0.01)
+    assert round(0.01 / (0.1 * 1.0), 3) == 0.1  # α/(shrink·rms), rms(g) = 1 before the switch
+    assert round(float(tr.rmsprop[0.99][-1, 0]), 3) == 0.078  # the readout at t = 1000

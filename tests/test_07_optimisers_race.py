@@ -156,3 +156,27 @@ def test_things_to_try_numbers_of_the_race_section():
     assert f"{board['Nesterov'].final_loss:.2g}" == "0.048"
     # the figure's default rate for Nesterov on the valley, as the prose rounds it
     assert f"{lrs['Valley']['Nesterov']:.2g}" == "0.018"
+
+
+def test_first_touch_is_not_settling_stays_from_column():
+    valley = R.run_race("Valley")
+    board = {r.name: r.steps_to_tol for r in R.race_leaderboard(valley, "Valley")}
+    stays = R.stays_from(valley, "Valley")
+    # the prose: first touch / stays from, at the preset rates
+    expect = {"Nesterov": (15, 63), "RMSProp": (93, 184), "SGD+momentum": (95, 136),
+              "Adam": (101, 134), "AdaGrad": (118, 118), "SGD": (144, 144)}  # fmt: skip
+    assert {n: (board[n], stays[n]) for n in expect} == expect
+    # RMSProp's late jump: back up to L − L* ≈ 47 at step 170
+    gap = np.asarray(valley["RMSProp"].losses) - R.RACE_SURFACES["Valley"].min_value
+    assert int(np.argmax(gap[100:])) + 100 == 170 and round(gap[170]) == 47
+    # ranked by staying, RMSProp is last, not second
+    assert max(stays, key=lambda n: stays[n]) == "RMSProp"
+    saddle = R.run_race("Saddle")
+    sb = {r.name: r.steps_to_tol for r in R.race_leaderboard(saddle, "Saddle")}
+    ss = R.stays_from(saddle, "Saddle")
+    expect = {"Adam": (65, 96), "SGD+momentum": (98, 114), "Nesterov": (17, 20),
+              "RMSProp": (36, 36), "AdaGrad": (39, 39), "SGD": (153, 153)}  # fmt: skip
+    for name, pair in expect.items():
+        assert (sb[name], ss[name]) == pair, name
+    with pytest.raises(ValueError, match="tol"):
+        R.stays_from(valley, "Valley", tol=0.0)

@@ -269,3 +269,26 @@ def leaderboard_rows(
             result = f"{reached:>7} {entry.final_loss - min_value:10.2e}"
         rows.append(f"{rank} {entry.name:<13}{result}")
     return rows
+
+
+def stays_from(
+    paths: Mapping[str, Path], surface: str, tol: float = RACE_TOL
+) -> dict[str, int | None]:
+    """First step from which each racer's L − L_min stays ≤ tol to the end of the race.
+
+    Shapes: paths {name: Path} → {name: step or None (never settled, or diverged)}. The
+    leaderboard ranks by the first touch; a racer that swings back out (RMSProp late on the
+    valley) settles much later than it first touched.
+    """
+    tol = check_positive("tol", tol)
+    min_value = _surface(surface).min_value
+    out: dict[str, int | None] = {}
+    for name, p in paths.items():
+        gap = np.asarray(p.losses, dtype=float) - min_value
+        if p.diverged or not np.all(np.isfinite(gap)):
+            out[name] = None
+            continue
+        above = np.flatnonzero(gap > tol)
+        last = int(above[-1]) if len(above) else -1
+        out[name] = None if last == len(gap) - 1 else last + 1
+    return out

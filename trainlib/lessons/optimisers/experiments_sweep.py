@@ -251,3 +251,40 @@ def good_lr_band(
     if not good.size:
         return None
     return float(good.min() / 10**0.25), float(good.max() * 10**0.25)
+
+
+def disagreement(a: str, b: str, seeds: tuple[int, ...] = SWEEP_SEEDS) -> np.ndarray:
+    """Per seed, the fraction of validation digits that exactly one of `a`, `b` gets right.
+
+    Shapes: (len(seeds),). Each at its best rate on the mean sweep. Paired on the same digits,
+    the difference of two accuracies has variance ≈ disagreement / n, so an s.e. s needs about
+    disagreement / s² digits (instead of 2·p(1 − p)/s² on separate sets).
+    """
+    mean = lr_sweep_seeds(seeds)
+    lr_a, lr_b = (float(mean.lrs[mean.val_acc[mean.names.index(n)].argmax()]) for n in (a, b))
+    out = []
+    for s in seeds:
+        Xt, yt, Xv, yv = _split(int(s), 400, 500)
+        right = []
+        for name, lr in ((a, lr_a), (b, lr_b)):
+            model = _train_digits(make_optimizer(name, lr), Xt, yt, 8, 40, int(s))
+            if model is None:
+                raise ValueError(f"{name}: diverged at α = {lr:.3g} on seed {s}")
+            right.append(np.argmax(model.forward(Xv, train=False), axis=1) == yv)
+        out.append(float(np.mean(right[0] != right[1])))
+    return np.array(out)
+
+
+def dead_by_rate(name: str, lrs: tuple[float, ...] = SWEEP_LRS, seed: int = 0) -> dict:
+    """Fraction of hidden ReLUs that never fire on the training digits, at init and per rate.
+
+    Shapes: {"init": fraction, lr: fraction or None (diverged)}: `train_once`'s `dead`.
+    """
+    from trainlib.layers import mlp
+
+    Xt = _split(seed, 400, 500)[0]
+    init = mlp([64, 32, 10], rng=np.random.default_rng(seed + 1))
+    out: dict = {"init": _dead_fraction(init, Xt)}
+    for lr in lrs:
+        out[float(lr)] = train_once(name, float(lr), seed).dead
+    return out

@@ -51,7 +51,8 @@ class RateFigure(LiveFigure):
                                      label="RMSProp  α/(√v + ε)")  # fmt: skip
         sgd = ax_rate.plot(steps[[0, -1]], [tr.lr, tr.lr], "--", color=COLORS["SGD"], lw=1.4,
                            label="SGD  α (constant)")  # fmt: skip
-        switch = ax_rate.axvline(tr.switch, color=COLORS["reference"], ls=":", lw=1.4)
+        switch = ax_rate.axvline(tr.switch, color=COLORS["reference"], ls=":", lw=1.4,
+                                label="gradients × shrink from here")  # fmt: skip
         self.keep_static(*sgd, switch)
         self.readout = readout(ax_rate, 0.03, 0.04, va="bottom")
         ax_rate.set_xlim(1, steps[-1])
@@ -231,5 +232,6 @@ class AdamWFigure(LiveFigure):
         for (name, coord), line in self.decay.items():
             line.set_data(t[1:], np.maximum(decay[name][:, "xy".index(coord)], 1e-300))
         w = run["AdamW"].final
-        self.readout.set_text(f"step {t[-1]}: ridge ({ridge[0]:.3f}, {ridge[1]:.3f})\n"
+        self.readout.set_text(f"λ = {weight_decay:g}, step {t[-1]}:\n"
+                              f"ridge ({ridge[0]:.3f}, {ridge[1]:.3f})\n"
                               f"AdamW ({w[0]:.3f}, {w[1]:.3f})")  # fmt: skip
