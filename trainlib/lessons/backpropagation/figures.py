@@ -235,7 +235,7 @@ class GradientErrorFigure(LiveFigure):
             )
         }
         super().__init__(
-            controls, ncols=2, figsize=(11.0, 4.4), gridspec_kw={"width_ratios": [1.3, 1.0]}
+            controls, ncols=2, figsize=(11.6, 4.4), gridspec_kw={"width_ratios": [1.3, 1.0]}
         )
 
     def _snap(self, h: float) -> tuple[float, np.ndarray]:
@@ -312,7 +312,8 @@ class GradientErrorFigure(LiveFigure):
         ax_entries.set_yscale("log")
         ax_entries.set_xlim(-0.8, idx[-1] + 0.8)
         ax_entries.set_ylim(ERROR_FLOOR / 3, 10.0)
-        ax_entries.legend(loc="center right", fontsize=8)
+        # outside the axes: inside, it would cover the dots of the last b1 entries
+        ax_entries.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
         style_axes(
             ax_entries,
             "Every gradient entry at this h",
