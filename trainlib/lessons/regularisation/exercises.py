@@ -260,11 +260,16 @@ predict_forgotten_eval_exercise = Exercise(
     atol=0.1,  # a prediction: within 10 accuracy points of the experiment counts
     mistakes=[
         Mistake(
+            "give the accuracy as a fraction between 0 and 1 (70 % → 0.70).",
+            example=lambda: 55.0,
+            detect=lambda got, expected, args: float(got) > 1,
+        ),
+        Mistake(
             "that is about what eval mode gives (0.91). Train mode does not use the running "
             "statistics: each batch is normalised with its OWN mean and variance. What do 10 "
             "points of one class have in common, and what does subtracting their mean remove?",
             example=lambda: 0.91,
-            detect=lambda got, expected, args: float(got) >= 0.8,
+            detect=lambda got, expected, args: 0.8 <= float(got) <= 1.0,
         ),
         Mistake(
             "below a coin toss would mean the network is systematically wrong; it has simply "

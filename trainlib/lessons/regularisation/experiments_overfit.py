@@ -67,8 +67,10 @@ WEIGHT_DECAYS = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0)
 #: The patience values of the early-stopping slider.
 PATIENCES = (1, 2, 3, 5, 10, 20, 30)
 #: The input grid on which decision boundaries are drawn: (start, stop, points) per axis.
-GRID_X = (-1.75, 2.75, 46)
-GRID_Y = (-1.4, 1.9, 34)
+#: Spacing 0.0125: fine enough to draw the thin λ = 0 finger of class 0 in one piece (a
+#: grid of spacing 0.1 broke it into false islands).
+GRID_X = (-1.75, 2.75, 361)
+GRID_Y = (-1.4, 1.9, 265)
 
 
 def moons_problem(

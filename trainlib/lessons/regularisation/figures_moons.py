@@ -88,7 +88,7 @@ class WeightDecayFigure(LiveFigure):
             line = ax.contour(xs, ys, run.grid_prob, levels=[0.5], colors="black",
                               linewidths=1.5, zorder=2)  # fmt: skip
             self.maps[run.weight_decay] = (cs, line)
-        self.keep_static(*_moons_scatter(ax))
+        _moons_scatter(ax)  # live, so drawn above the (live) contours, not under them
         ax.set_xlim(xs[0], xs[-1])
         ax.set_ylim(ys[0], ys[-1])
         ax.legend(loc="lower left", fontsize="small")
