@@ -3,6 +3,7 @@
 - `readout`: a live text box (white, half-transparent) for numbers that follow the controls;
 - `text_picture`: monospace text as an RGBA picture, assembled from cached glyph tiles, so
   a changing table is blitted as an image instead of re-rendering its glyphs;
+- `PictureText`: a live text box shown through `text_picture` (a slider move costs a blit);
 - `set_errorbar`: move an errorbar container to new values in place;
 - `plain_log_ticks`: a log y-axis labelled 0.1, 1, 10, without minor ticks.
 """
@@ -17,10 +18,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, NullLocator
 
-__all__ = ["CHARSET", "plain_log_ticks", "readout", "set_errorbar", "text_picture"]
+__all__ = ["CHARSET", "PictureText", "plain_log_ticks", "readout", "set_errorbar", "text_picture"]
 
 #: The characters `text_picture` can draw; any other is drawn as a blank.
-CHARSET = " 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,:;+-−=*—()/%<>≤'_"
+CHARSET = (
+    " 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,:;+-−=*—()/%<>≤'_"
+    "αβγδεθκλμρσ×·∂"
+)
 
 
 def readout(ax: Any, x: float, y: float, **kw: Any) -> Any:
@@ -99,3 +103,47 @@ def text_picture(text: str, dpi: float, fontsize: float = 9.5) -> np.ndarray:
     rgba = np.zeros((*alpha.shape, 4))
     rgba[..., 3] = alpha
     return rgba
+
+
+class PictureText:
+    """A live monospace text box drawn as a picture of its text (see `text_picture`).
+
+    A figure-level axes at `rect` (figure fractions, axis off) holds one live image; `set_text`
+    shows the text from the axes' top-left corner, pixel for pixel at the figure's dpi, on a
+    white box. One picture is made per distinct text and kept, so a slider move that changes
+    a few numbers costs a blit, not a re-render of every glyph. `.text` is the text shown.
+    """
+
+    def __init__(self, live: Any, rect: tuple[float, float, float, float], *,
+                 fontsize: float = 9.5) -> None:  # fmt: skip
+        self.ax = live.fig.add_axes(rect)
+        self.ax.set_axis_off()
+        self.ax.set_xlim(0.0, 1.0)
+        self.ax.set_ylim(0.0, 1.0)
+        self.image = live.make_live(self.ax.imshow(
+            np.zeros((2, 2, 4)), extent=(0.0, 1.0, 0.0, 1.0), aspect="auto",
+            interpolation="nearest", zorder=3,
+        ))  # fmt: skip
+        self.fontsize = float(fontsize)
+        self.text = ""
+        self._pictures: dict[tuple[str, float], np.ndarray] = {}
+
+    def set_text(self, text: str) -> None:
+        """Show `text` (lines split at newlines), top-left aligned."""
+        self.text = str(text)
+        dpi = float(self.ax.figure.dpi)
+        key = (self.text, dpi)
+        picture = self._pictures.get(key)
+        if picture is None:
+            if len(self._pictures) > 2000:
+                self._pictures.clear()
+            glyphs = text_picture(self.text, dpi, self.fontsize)
+            picture = np.ones(glyphs.shape)  # black glyphs on a white box (alpha 0.85)
+            picture[..., :3] = 1.0 - glyphs[..., 3:4]
+            picture[..., 3] = np.maximum(glyphs[..., 3], 0.85)
+            self._pictures[key] = picture
+        box = self.ax.bbox  # display pixels: place the picture 1:1, no resampling
+        w = picture.shape[1] / max(box.width, 1.0)
+        h = picture.shape[0] / max(box.height, 1.0)
+        self.image.set_data(picture)
+        self.image.set_extent((0.0, w, 1.0 - h, 1.0))
