@@ -35,6 +35,7 @@ def test_C31_momentum_reaches_tolerance_in_fewer_steps_than_gd():
     assert min(fine) == 118 and E.valley_steps(0.0, 0.0383) == (118, 118)
     # the tune exercise's goal (before step 31) is reachable
     assert E.valley_steps(0.55, 0.0567)[1] == 29 and E.valley_steps(0.6, 0.0486)[1] == 30
+
     # Distill's formulas, computed independently
     k = 50.0
     np.testing.assert_allclose(best.lr_momentum, (2 / (np.sqrt(50) + 1)) ** 2)
@@ -64,6 +65,25 @@ def test_C31_momentum_reaches_tolerance_in_fewer_steps_than_gd():
     same = {"SGD": 10**-1.5, "SGD+momentum": 10**-1.5}
     board = {r.name: r for r in E.race_leaderboard(E.run_race("Valley", same), "Valley")}
     assert (board["SGD+momentum"].steps_to_tol, board["SGD"].steps_to_tol) == (97, 144)
+
+
+def test_tune_valley_momentum_hints_point_where_the_passing_settings_are():
+    """The goal's message: the passing (μ, α) lie at μ ≈ 0.53–0.61, α ≈ 0.046–0.061; the
+    critical-damping hint's lower-α settings pass from step 29, more μ alone does not."""
+    from trainlib.lessons.optimisers.exercises_momentum import TUNE_MOMENTUM_STEPS
+
+    passing = [
+        (mu, lr)
+        for mu in np.round(np.arange(0.48, 0.665, 0.01), 2)
+        for lr in np.round(np.arange(0.040, 0.0675, 0.001), 3)
+        if (E.valley_steps(mu, lr)[1] or 10**9) < TUNE_MOMENTUM_STEPS
+    ]
+    mus, lrs = zip(*passing, strict=True)
+    assert (min(mus), max(mus), min(lrs), max(lrs)) == (0.53, 0.61, 0.046, 0.061)
+    assert E.valley_steps(0.566, 0.0614)[1] == 40  # a first try at cell 5's (μ*, α*)
+    assert E.valley_steps(0.566, 0.059)[1] == 29 and E.valley_steps(0.6, 0.05)[1] == 29
+    assert E.valley_steps(0.59, 0.0614)[1] >= TUNE_MOMENTUM_STEPS  # more μ alone: 32
+
 
 
 def test_momentum_figure_rows_are_momentum_path_to_rounding():
@@ -147,6 +167,18 @@ def test_C32_adagrad_rate_is_non_increasing_and_rare_features_get_larger_steps()
     np.testing.assert_allclose(step_rare / step_frequent, 4, atol=0.5)
     np.testing.assert_allclose(sp.w_adagrad[-1], [1.146, 1.034], atol=5e-4)
     np.testing.assert_allclose(sp.w_sgd[-1], [1.358, 0.791], atol=5e-4)
+    # one global rate cannot serve both: SGD at 0.05 gets the frequent weight, not the rare one
+    slow = E.sparse_features(lr=0.05)
+    np.testing.assert_array_equal(slow.active, sp.active)  # the same samples
+    np.testing.assert_allclose(slow.w_sgd[-1], [1.165, 0.638], atol=5e-4)
+    # … and over 20 seeds: mean |w − 1| (frequent, rare) per optimiser
+    runs = [(E.sparse_features(seed=s), E.sparse_features(seed=s, lr=0.05)) for s in range(20)]
+    ada = np.mean([np.abs(a.w_adagrad[-1] - 1) for a, _ in runs], axis=0)
+    fast = np.mean([np.abs(a.w_sgd[-1] - 1) for a, _ in runs], axis=0)
+    slow20 = np.mean([np.abs(b.w_sgd[-1] - 1) for _, b in runs], axis=0)
+    np.testing.assert_allclose(ada, [0.075, 0.149], atol=5e-4)
+    np.testing.assert_allclose(fast, [0.292, 0.288], atol=5e-4)
+    np.testing.assert_allclose(slow20, [0.074, 0.404], atol=5e-4)
 
 
 # --- C33: RMSProp's rate does not die -----------------------------------------------------

@@ -39,8 +39,8 @@ def _valley_goal(settings: tuple[float, float]) -> str | None:
         return None
     when = "never within 200 steps" if stays is None else f"only from step {stays}"
     return (f"with μ = {mu:g}, α = {lr:g} the loss stays ≤ {MOMENTUM_TOL:g} {when}. The "
-            f"distance shrinks by {rate:.3f} per step; the best possible is about 0.75 "
-            f"(critical damping).")  # fmt: skip
+            f"distance shrinks by {rate:.3f} per step. The settings that pass lie near critical "
+            f"damping, at μ ≈ 0.53–0.61 and α ≈ 0.046–0.061: look there.")  # fmt: skip
 
 
 tune_valley_momentum_exercise = Exercise(
@@ -56,6 +56,19 @@ tune_valley_momentum_exercise = Exercise(
             detect=lambda got, expected, args: (
                 abs(float(np.ravel(got)[0]) - 0.9) < 0.01
                 and abs(float(np.ravel(got)[1]) - 10**-1.5) < 1e-3
+            ),
+        ),
+        Mistake(
+            "(μ, α) ≈ (0.566, 0.0614) is critical damping, the best factor per step (0.752): "
+            "but there the flattest and the steepest directions have a repeated root, which "
+            "shrinks like t·0.752ᵗ and needs about 40 steps. Lower α a little (0.059 at the "
+            "same μ, or μ = 0.6 with α = 0.05): the repeated roots split, the steep direction "
+            "oscillates a little, and the slow start is gone for a factor only slightly worse.",
+            example=lambda: (0.566, 0.0614),
+            detect=lambda got, expected, args: (
+                abs(float(np.ravel(got)[0]) - 0.566) < 0.02
+                and abs(float(np.ravel(got)[1]) - 0.0614) < 0.003
+                and _valley_goal(got) is not None
             ),
         ),
         Mistake(
