@@ -85,7 +85,6 @@ def test_tune_valley_momentum_hints_point_where_the_passing_settings_are():
     assert E.valley_steps(0.59, 0.0614)[1] >= TUNE_MOMENTUM_STEPS  # more μ alone: 32
 
 
-
 def test_momentum_figure_rows_are_momentum_path_to_rounding():
     """The figure's speed plumbing (all 81 rates in one run, rate folded into the gradient)
     gives the paths of `momentum_path`: same divergence steps, iterates equal to 1e-12
@@ -567,3 +566,24 @@ def test_second_review_rmsprop_climbs_towards_alpha_over_shrink():
     tr = E.rate_traces(steps=1000, shrink=(0.1,), alphas=(0.99,), lr=0.01)
     assert round(0.01 / (0.1 * 1.0), 3) == 0.1  # α/(shrink·rms), rms(g) = 1 before the switch
     assert round(float(tr.rmsprop[0.99][-1, 0]), 3) == 0.078  # the readout at t = 1000
+
+
+def test_third_review_numbers_sparse_lambda_003_and_collapsed_adam():
+    # the AdamW figure's question at λ = 0.03 (300 steps): AdamW's y below Adam + L2's, x above
+    run = E.adamw_vs_l2()[0.03]
+    adam_l2, adamw = run["Adam + L2"].final, run["AdamW"].final
+    np.testing.assert_allclose(adam_l2, run["SGD + L2"].final, atol=5e-4)
+    np.testing.assert_allclose(adam_l2, [1.942, 1.998], atol=5e-4)
+    np.testing.assert_allclose(E.ridge_optimum(0.03), [1.942, 1.998], atol=5e-4)
+    np.testing.assert_allclose(adamw, [1.965, 1.965], atol=5e-4)
+    assert adamw[1] < adam_l2[1] and adamw[0] > adam_l2[0]
+    # Adam on the sweep: seed 0's loss at α = 0.1 is 0.06 (mean 0.10); at 0.316 training fails,
+    # mean loss 2.0, near chance's ln 10 = 2.30
+    from trainlib.lessons.optimisers.experiments_sweep import lr_sweep_seeds, train_once
+
+    sweep = lr_sweep_seeds()
+    adam = sweep.train_loss[sweep.names.index("Adam")]
+    j01, j03 = (int(np.argmin(np.abs(sweep.lrs - lr))) for lr in (0.1, 10**-0.5))
+    assert round(train_once("Adam", 0.1).train_loss, 2) == 0.06
+    assert round(adam[j01], 2) == 0.10 and round(adam[j03], 1) == 2.0
+    assert round(np.log(10), 2) == 2.30

@@ -233,5 +233,5 @@ class AdamWFigure(LiveFigure):
             line.set_data(t[1:], np.maximum(decay[name][:, "xy".index(coord)], 1e-300))
         w = run["AdamW"].final
         self.readout.set_text(f"λ = {weight_decay:g}, step {t[-1]}:\n"
-                              f"ridge ({ridge[0]:.3f}, {ridge[1]:.3f})\n"
+                              f"min of L + ½λ‖θ‖²: ({ridge[0]:.3f}, {ridge[1]:.3f})\n"
                               f"AdamW ({w[0]:.3f}, {w[1]:.3f})")  # fmt: skip
