@@ -4,6 +4,7 @@
 - `text_picture`: monospace text as an RGBA picture, assembled from cached glyph tiles, so
   a changing table is blitted as an image instead of re-rendering its glyphs;
 - `PictureText`: a live text box shown through `text_picture` (a slider move costs a blit);
+- `PictureLabel`: a live monospace label at a point of an axes, also drawn as a picture;
 - `set_errorbar`: move an errorbar container to new values in place;
 - `plain_log_ticks`: a log y-axis labelled 0.1, 1, 10, without minor ticks.
 """
@@ -18,7 +19,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, NullLocator
 
-__all__ = ["CHARSET", "PictureText", "plain_log_ticks", "readout", "set_errorbar", "text_picture"]
+__all__ = [
+    "CHARSET",
+    "PictureLabel",
+    "PictureText",
+    "plain_log_ticks",
+    "readout",
+    "set_errorbar",
+    "text_picture",
+]
 
 #: The characters `text_picture` can draw; any other is drawn as a blank.
 CHARSET = (
@@ -120,10 +129,7 @@ class PictureText:
         self.ax.set_axis_off()
         self.ax.set_xlim(0.0, 1.0)
         self.ax.set_ylim(0.0, 1.0)
-        self.image = live.make_live(self.ax.imshow(
-            np.zeros((2, 2, 4)), extent=(0.0, 1.0, 0.0, 1.0), aspect="auto",
-            interpolation="nearest", zorder=3,
-        ))  # fmt: skip
+        self.image = live.make_live(_placed_image(self.ax, self._extent, zorder=3))
         self.fontsize = float(fontsize)
         self.text = ""
         self._pictures: dict[tuple[str, float], np.ndarray] = {}
@@ -142,8 +148,85 @@ class PictureText:
             picture[..., :3] = 1.0 - glyphs[..., 3:4]
             picture[..., 3] = np.maximum(glyphs[..., 3], 0.85)
             self._pictures[key] = picture
-        box = self.ax.bbox  # display pixels: place the picture 1:1, no resampling
+        self.image.set_data(picture)
+
+    def _extent(self, picture: np.ndarray) -> tuple[float, float, float, float]:
+        box = self.ax.bbox  # display pixels at draw time: the picture 1:1, no resampling
         w = picture.shape[1] / max(box.width, 1.0)
         h = picture.shape[0] / max(box.height, 1.0)
+        return (0.0, w, 1.0 - h, 1.0)
+
+
+class PictureLabel:
+    """A live monospace label at (x, y) of `ax`, drawn as a picture of its text.
+
+    For a figure with many numbers that change together (a graph's values): each `set_text`
+    places a cached picture (`text_picture`, coloured `color`) with its `ha`/`va` corner at the
+    point, pixel for pixel at the figure's dpi; (x, y) are data coordinates, or axes fractions
+    with `coords="axes"`. The axes must have fixed linear limits. `get_text()` is the text.
+    """
+
+    def __init__(self, live: Any, ax: Any, x: float, y: float, *, fontsize: float = 9.5,
+                 color: Any = "black", ha: str = "center", va: str = "center",
+                 coords: str = "data", zorder: float = 6) -> None:  # fmt: skip
+        from matplotlib.colors import to_rgb
+
+        if ha not in ("left", "center", "right") or va not in ("bottom", "center", "top"):
+            raise ValueError(f"ha, va: expected left/center/right and bottom/center/top, "
+                             f"got {ha!r}, {va!r}")  # fmt: skip
+        if coords not in ("data", "axes"):
+            raise ValueError(f"coords: expected 'data' or 'axes', got {coords!r}")
+        self.ax, self.xy, self.coords = ax, (float(x), float(y)), coords
+        self.fontsize, self.rgb, self.ha, self.va = float(fontsize), to_rgb(color), ha, va
+        self.image = live.make_live(_placed_image(ax, self._extent, zorder=zorder))
+        self.text = ""
+        self._pictures: dict[tuple[str, float], np.ndarray] = {}
+
+    def get_text(self) -> str:
+        return self.text
+
+    def set_text(self, text: str) -> None:
+        """Show `text` at the label's point."""
+        self.text = str(text)
+        dpi = float(self.ax.figure.dpi)
+        picture = self._pictures.get((self.text, dpi))
+        if picture is None:
+            picture = text_picture(self.text, dpi, self.fontsize)
+            picture[..., :3] = self.rgb
+            if len(self._pictures) > 2000:
+                self._pictures.clear()
+            self._pictures[(self.text, dpi)] = picture
         self.image.set_data(picture)
-        self.image.set_extent((0.0, w, 1.0 - h, 1.0))
+
+    def _extent(self, picture: np.ndarray) -> tuple[float, float, float, float]:
+        base = self.ax.transData if self.coords == "data" else self.ax.transAxes
+        px, py = base.transform(self.xy)  # display pixels at draw time
+        h, w = picture.shape[:2]
+        left = round(px - {"left": 0.0, "center": w / 2, "right": w}[self.ha])
+        bottom = round(py - {"bottom": 0.0, "center": h / 2, "top": h}[self.va])
+        (x0, y0), (x1, y1) = self.ax.transData.inverted().transform(
+            [(left, bottom), (left + w, bottom + h)]
+        )
+        return (x0, x1, y0, y1)
+
+
+def _placed_image(ax: Any, extent: Any, zorder: float) -> Any:
+    """An image of `ax` that sets its extent from `extent(picture)` each time it is drawn.
+
+    The axes' final position is known only when the figure draws (a layout engine may move
+    it after the figure's `_draw`), so a picture placed 1:1 in pixels is placed then.
+    """
+    from matplotlib.image import AxesImage
+
+    class PlacedImage(AxesImage):
+        def draw(self, renderer: Any) -> None:
+            picture = self.get_array()
+            if picture is not None and picture.size:
+                self.set_extent(extent(np.asarray(picture)))
+            super().draw(renderer)
+
+    image = PlacedImage(ax, interpolation="nearest", zorder=zorder)
+    image.set_data(np.zeros((1, 1, 4)))
+    image.set_extent((0.0, 0.0, 0.0, 0.0))
+    ax.add_image(image)
+    return image
