@@ -106,12 +106,10 @@ def test_widget_links_each_stack_once_and_round_trips_its_plan():
     again = plan_from_json(plan_to_json(plan))
     assert again.shape == plan.shape and again.start == plan.start and again.note() == plan.note()
     images = {index: widgets.Image(value=b"", format="png") for index, _ in plan.settings()}
-    before = {w.model_id for w in widgets.Widget.widgets.values() if isinstance(w, Link)}
+    live = widgets.widgets.widget._instances  # every live widget (Widget.widgets is deprecated)
+    before = {w.model_id for w in live.values() if isinstance(w, Link)}
     box = assemble(plan, images)
-    links = [
-        w for w in widgets.Widget.widgets.values()
-        if isinstance(w, Link) and w.model_id not in before
-    ]  # fmt: skip
+    links = [w for w in live.values() if isinstance(w, Link) and w.model_id not in before]
     n_stacks = sum(int(np.prod(plan.shape[:k])) for k in range(len(plan.shape)))
     assert len(links) == n_stacks
     assert "trainlib-frames" in box._dom_classes
