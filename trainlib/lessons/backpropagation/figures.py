@@ -104,7 +104,7 @@ class ChainRuleFigure(LiveFigure):
         ax_curve.set_xlim(*X_RANGE)
         ax_curve.set_ylim(-0.3, 8.5)
         ax_curve.legend(loc="upper center", fontsize=9)
-        style_axes(ax_curve, "The product is the slope of L(x)", "input x", "loss L")
+        style_axes(ax_curve, "The product is\nthe slope of L(x)", "input x", "loss L")
 
     def _build_graph(self, ax) -> list:
         """The graph: a box per node (value on top, gradient below), an edge between each pair.

@@ -143,8 +143,8 @@ class CheckpointFigure(LiveFigure):
         ax_mem.legend(loc="upper right", fontsize="small")
         ax_mem.set_ylim(0, 2.3)
         ax_ops.set_ylim(0, 2.3)
-        self.readout = readout(ax_ops, x=0.35, y=0.35)
-        style_axes(ax_mem, "Memory: peak bytes during forward + backward",
+        self.readout = readout(ax_ops, x=0.2, y=0.35)
+        style_axes(ax_mem, "Memory: peak bytes, forward + backward",
                    "checkpoint every k layers", "peak ÷ peak without checkpoints")  # fmt: skip
         style_axes(ax_ops, "Compute: layer forward evaluations", "checkpoint every k layers",
                    "evaluations ÷ m")  # fmt: skip
@@ -164,7 +164,7 @@ class CheckpointFigure(LiveFigure):
         i = k - 1
         self.lines["mem_now"].set_data([k], [peak[i]])
         self.lines["ops_now"].set_data([k], [ops[i]])
-        note = "  (k ≥ m: no checkpointing)" if k >= m else ""
+        note = "\nk ≥ m: no checkpointing" if k >= m else ""
         self.readout.set_text(
             f"m = {m} layers, k = {k}{note}\n"
             f"peak {peak_b[i] / 1e3:.1f} kB vs {s.plain_peak / 1e3:.1f} kB plain\n"

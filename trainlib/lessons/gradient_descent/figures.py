@@ -121,7 +121,9 @@ class WorkedExample(LiveFigure):
         )  # fmt: skip
         ax_curve.set_xlim(w_lo, w_hi)
         ax_curve.set_ylim(l_lo, l_hi)
-        below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "frameon": False}
+        # Short handles and column gaps: the legend fits under its axes with projector fonts.
+        below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "frameon": False,
+                 "handlelength": 1.5, "columnspacing": 1.0}  # fmt: skip
         ax_curve.legend(ncols=2, fontsize="small", **below)
         style_axes(ax_curve, "The steps on L(w) = (w − 3)²", "weight w", "loss L(w)")
 
@@ -339,9 +341,9 @@ class BatchSize(LiveFigure):
             ax.legend(fontsize="x-small", loc="lower left" if key == "update" else "upper right")
         style_axes(ax_up, "Loss after each update", "updates made (log scale)",
                    "full-data loss L(θ)")  # fmt: skip
-        style_axes(ax_ep, "Loss per epoch (each epoch: n gradient evaluations)",
+        style_axes(ax_ep, "Loss per epoch\n(each epoch: n gradient evaluations)",
                    "epochs (examples seen / n)", "full-data loss L(θ)")  # fmt: skip
-        style_axes(ax_clock, "Loss vs wall-clock time (measured when built)",
+        style_axes(ax_clock, "Loss vs wall-clock time\n(measured when built)",
                    "time (ms, log scale)", "full-data loss L(θ)")  # fmt: skip
 
         fixed += self._build_noise(ax_noise)

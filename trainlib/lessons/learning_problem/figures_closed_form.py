@@ -89,15 +89,15 @@ class ClosedFormFigure(LiveFigure):
         art = [
             ax_cost.plot(SOLVE_DS, sec * 1e3, "o", color=COLORS["model"],
                          label="measured np.linalg.solve")[0],
-            ax_cost.plot(dd, linreg.solve_flops(dd) / rate * 1e3, "--",
-                         color=COLORS["reference"], label="⅔·d³ flops, scaled to the largest d")[0],
+            ax_cost.plot(dd, linreg.solve_flops(dd) / rate * 1e3, "--", color=COLORS["reference"],
+                         label="⅔·d³ flops, scaled\nto the largest d")[0],
         ]  # fmt: skip
         self.keep_static(*art)
         ax_cost.set_xscale("log")
         ax_cost.set_yscale("log")
         ax_cost.set_xticks(SOLVE_DS, [str(d) for d in SOLVE_DS])
         ax_cost.minorticks_off()
-        ax_cost.legend(loc="upper left", fontsize="small")
+        ax_cost.legend(loc="upper left", fontsize="small", handlelength=1.5, borderaxespad=0.3)
         style_axes(ax_cost, "Cost of the closed form", "parameters d", "solve time (ms, log)")
 
     def _draw(self, kappa, lr_fraction) -> None:

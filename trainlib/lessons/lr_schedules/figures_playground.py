@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import ipywidgets as widgets
+import matplotlib as mpl
 import numpy as np
 
 from trainlib.lessons.lr_schedules import experiments as E
@@ -190,6 +191,8 @@ class SchedulePlayground(LiveFigure):
             ax.set_xlim(0, T)
             ax.set_ylim(0, 1.08)
             style_axes(ax, name, "step k", "ηₖ / α")
+            # Five names in a row: a title slightly below the body text lets the longest fit.
+            ax.title.set_fontsize(0.9 * mpl.rcParams["font.size"])
         # A frame around the schedule the dropdown picked (a live patch: no re-layout).
         from matplotlib.patches import Rectangle
 
@@ -251,7 +254,7 @@ class SchedulePlayground(LiveFigure):
         ax_bar.set_ylim(-0.6, len(names) - 0.3)
         ax_bar.set_yticks([])
         style_axes(
-            ax_bar, f"Final loss: mean of the last {self.k} steps", "L − L* (log scale)", "schedule"
+            ax_bar, f"Final loss (mean, last {self.k} steps)", "L − L* (log scale)", "schedule"
         )
         ax_bar.grid(False, axis="y")
 

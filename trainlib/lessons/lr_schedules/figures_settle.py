@@ -116,12 +116,15 @@ class SettleFigure(LiveFigure):
         log_axis(ax_step)
         ax_step.set_xlim(0, T)
         ax_step.set_ylim(1e-6, 10.0)
-        style_axes(ax_step, "Step size (dashed: mean of the last steps)", "step k", "‖θₖ₊₁ − θₖ‖")
+        style_axes(ax_step, "Step size\n(dashed: mean of the last steps)", "step k", "‖θₖ₊₁ − θₖ‖")
         self.loss_status = self.status_text(ax_loss)
         self.zoom_status = self.status_text(ax_zoom)
+        for text in (self.loss_status, self.zoom_status):
+            text.set_fontsize("large")  # two lines, one per run: they fit inside the panel
         self.zoom_text = ax_zoom.text(
-            0.98, 0.97, "", transform=ax_zoom.transAxes, ha="right", va="top", zorder=6
-        )
+            0.98, 0.97, "", transform=ax_zoom.transAxes, ha="right", va="top", zorder=6,
+            fontsize="small",
+        )  # fmt: skip
         for ax in (ax_lr, ax_loss, ax_zoom):
             ax.legend(loc="lower left", fontsize="small")
 
@@ -150,7 +153,7 @@ class SettleFigure(LiveFigure):
         lc, ld = const.final_loss(), dec.final_loss()
         if np.isfinite(lc + ld) and ld > 0 and dec.final_step() > 0:
             steps = const.final_step() / dec.final_step()
-            ratio = f"decayed: {lc / ld:.3g}× lower loss, {steps:.3g}× smaller steps"
+            ratio = f"decayed: {lc / ld:.3g}× lower loss,\n{steps:.3g}× smaller steps"
         else:
             ratio = ""
         self.zoom_text.set_text(ratio)

@@ -86,8 +86,8 @@ class RateFigure(LiveFigure):
         self.keep_static(*a, *b, *c)
         ax_sparse.set_ylim(0.5 * shown.min(), 2.0 * shown.max())
         ax_sparse.legend(loc="upper right", fontsize="small")
-        style_axes(ax_sparse, "Sparse features: AdaGrad's rate per weight",
-                   "sample t (each curve from its feature's first appearance)",
+        style_axes(ax_sparse, "Sparse features:\nAdaGrad's rate per weight",
+                   "sample t (each curve from its\nfeature's first appearance)",
                    "effective rate α/(√G + ε) (log)")  # fmt: skip
 
     def _draw(self, decay: float, shrink: float) -> None:

@@ -79,7 +79,7 @@ class LRSweepFigure(LiveFigure):
         ax_loss.set_ylim(0.02, 10.0)
         ax_acc.set_ylim(0.0, 1.0)
         ax_acc.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small")
-        seeds = f"mean of {sw.n_seeds} seeds"
+        seeds = f"{sw.n_seeds}-seed mean"
         style_axes(ax_loss, f"Final training loss (8 epochs, {seeds})", "learning rate α (log)",
                    "training cross-entropy (log)")  # fmt: skip
         style_axes(ax_acc, f"Validation accuracy ({sw.n_val} digits, ± 1 s.e.)",

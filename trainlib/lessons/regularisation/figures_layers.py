@@ -135,8 +135,8 @@ class BatchNormFigure(LiveFigure):
         plain_log_ticks(ax_depth)
         ax_depth.set_ylim(*_STD_Y)
         ax_depth.set_xticks(depth)
-        ax_depth.legend(**_BELOW, ncols=3)
-        style_axes(ax_depth, "Spread of the pre-activations by layer", "layer",
+        ax_depth.legend(**_BELOW, ncols=3, columnspacing=1.0)  # fits under its axes
+        style_axes(ax_depth, "Spread of pre-activations by layer", "layer",
                    "mean per-feature std (log)")  # fmt: skip
 
     def _draw(self, layer: int, scale: float) -> None:

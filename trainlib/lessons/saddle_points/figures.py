@@ -120,8 +120,8 @@ class MinimaFractionFigure(LiveFigure):
         ax_index.set_xticks(ks[::2])
         style_axes(
             ax_index,
-            "How many directions curve downhill?",
-            "negative eigenvalues k (0 = minimum, n = maximum)",
+            "How many directions\ncurve downhill?",
+            "negative eigenvalues k\n(0 = minimum, n = maximum)",
             f"share of {INDEX_SAMPLES} random Hessians",
         )
         self.keep_static(*static)
@@ -289,7 +289,7 @@ class NetworkSaddleFigure(LiveFigure):
         (self.unit2,) = ax_fit.plot([], [], ":", color=OKABE_ITO["reddish purple"], lw=2.5,
                                     label="unit 2: v₂·tanh(w₂x + b₂)")  # fmt: skip
         self.fit_text = ax_fit.text(
-            0.03, 0.96, "", transform=ax_fit.transAxes, va="top", zorder=6,
+            0.03, 0.96, "", transform=ax_fit.transAxes, va="top", zorder=6, fontsize="small",
             bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
         )  # fmt: skip
         ax_fit.set_xlim(-3.0, 3.0)

@@ -134,7 +134,7 @@ class GradientHealth(LiveFigure):
             "hidden layer l (1 = next to the input)", "std of activation h_l (log scale)",
         )  # fmt: skip
         style_axes(
-            ax_grad, "Backward: weight-gradient norm per layer",
+            ax_grad, "Backward: gradient norm per layer",
             "layer l (1 = next to the input)", "‖∂ℒ/∂W_l‖ (log scale)",
         )  # fmt: skip
 
@@ -268,12 +268,15 @@ class ClippingFigure(LiveFigure):
         self.clip_line.set_data(t, run.clipped_norm)
         self.thr_line.set_ydata([threshold, threshold])
         k = run.diverged_at
-        self.status.set_text("" if k is None else f"clipped at c: diverged at step {k}")
-        self.status.set_visible(k is not None)
         final = run.loss[-1]
         dead = abs(final - self.baseline) < 0.01 * self.baseline
+        if k is not None:
+            self.status.set_text(f"clipped at c: diverged at step {k}")
+        else:
+            self.status.set_text("a dead network:\nit predicts the mean of y" if dead else "")
+        self.status.set_visible(k is not None or dead)
         self.readout.set_text(
             f"clipped at c = {threshold:.3g}: largest ‖g‖ used = {run.clipped_norm.max():.3g} ≤ c;"
-            f"   final loss = {final:.3g}"
-            + ("  (= predicting the mean: a dead network)" if dead else "")
+            f"   final loss = {final:.3g}" + ("  (a dead network)" if dead else "")
         )
+        self.readout.set_fontsize("medium" if dead else "large")  # the longer line fits too

@@ -68,7 +68,7 @@ class WelcomeFigure(LiveFigure):
         ax_fit.set_xlim(*self.xs)
         ax_fit.set_ylim(-2.0, 8.0)
         below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.17), "frameon": False}
-        ax_fit.legend(ncols=3, **below)
+        ax_fit.legend(ncols=3, handlelength=1.2, columnspacing=0.8, **below)  # fits the axes
         style_axes(ax_fit, "Move the line ŷ = w·x + b", "input x", "target y")
 
         ws = np.linspace(*W_RANGE, 121)
