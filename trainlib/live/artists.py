@@ -3,8 +3,8 @@
 - `readout`: a live text box (white, half-transparent) for numbers that follow the controls;
 - `text_picture`: monospace text as an RGBA picture, assembled from cached glyph tiles, so
   a changing table is blitted as an image instead of re-rendering its glyphs;
-- `PictureText`: a live text box shown through `text_picture` (a slider move costs a blit);
-- `PictureLabel`: a live monospace label at a point of an axes, also drawn as a picture;
+- `PictureLabel`: a live monospace label at a point of an axes, drawn as a cached picture of
+  its text (a slider move costs a blit); `picture_text_box`: one on a white box below plots;
 - `set_errorbar`: move an errorbar container to new values in place;
 - `plain_log_ticks`: a log y-axis labelled 0.1, 1, 10, without minor ticks.
 """
@@ -22,7 +22,7 @@ from matplotlib.ticker import FormatStrFormatter, NullLocator
 __all__ = [
     "CHARSET",
     "PictureLabel",
-    "PictureText",
+    "picture_text_box",
     "plain_log_ticks",
     "readout",
     "set_errorbar",
@@ -114,61 +114,20 @@ def text_picture(text: str, dpi: float, fontsize: float = 9.5) -> np.ndarray:
     return rgba
 
 
-class PictureText:
-    """A live monospace text box drawn as a picture of its text (see `text_picture`).
-
-    A figure-level axes at `rect` (figure fractions, axis off) holds one live image; `set_text`
-    shows the text from the axes' top-left corner, pixel for pixel at the figure's dpi, on a
-    white box. One picture is made per distinct text and kept, so a slider move that changes
-    a few numbers costs a blit, not a re-render of every glyph. `.text` is the text shown.
-    """
-
-    def __init__(self, live: Any, rect: tuple[float, float, float, float], *,
-                 fontsize: float = 9.5) -> None:  # fmt: skip
-        self.ax = live.fig.add_axes(rect)
-        self.ax.set_axis_off()
-        self.ax.set_xlim(0.0, 1.0)
-        self.ax.set_ylim(0.0, 1.0)
-        self.image = live.make_live(_placed_image(self.ax, self._extent, zorder=3))
-        self.fontsize = float(fontsize)
-        self.text = ""
-        self._pictures: dict[tuple[str, float], np.ndarray] = {}
-
-    def set_text(self, text: str) -> None:
-        """Show `text` (lines split at newlines), top-left aligned."""
-        self.text = str(text)
-        dpi = float(self.ax.figure.dpi)
-        key = (self.text, dpi)
-        picture = self._pictures.get(key)
-        if picture is None:
-            if len(self._pictures) > 2000:
-                self._pictures.clear()
-            glyphs = text_picture(self.text, dpi, self.fontsize)
-            picture = np.ones(glyphs.shape)  # black glyphs on a white box (alpha 0.85)
-            picture[..., :3] = 1.0 - glyphs[..., 3:4]
-            picture[..., 3] = np.maximum(glyphs[..., 3], 0.85)
-            self._pictures[key] = picture
-        self.image.set_data(picture)
-
-    def _extent(self, picture: np.ndarray) -> tuple[float, float, float, float]:
-        box = self.ax.bbox  # display pixels at draw time: the picture 1:1, no resampling
-        w = picture.shape[1] / max(box.width, 1.0)
-        h = picture.shape[0] / max(box.height, 1.0)
-        return (0.0, w, 1.0 - h, 1.0)
-
-
 class PictureLabel:
     """A live monospace label at (x, y) of `ax`, drawn as a picture of its text.
 
     For a figure with many numbers that change together (a graph's values): each `set_text`
     places a cached picture (`text_picture`, coloured `color`) with its `ha`/`va` corner at the
     point, pixel for pixel at the figure's dpi; (x, y) are data coordinates, or axes fractions
-    with `coords="axes"`. The axes must have fixed linear limits. `get_text()` is the text.
+    with `coords="axes"`. The axes must have fixed linear limits. `box=True` draws black text
+    on a white box (alpha 0.85). One picture is made per distinct text and kept.
+    `get_text()` (or `.text`) is the text shown.
     """
 
     def __init__(self, live: Any, ax: Any, x: float, y: float, *, fontsize: float = 9.5,
                  color: Any = "black", ha: str = "center", va: str = "center",
-                 coords: str = "data", zorder: float = 6) -> None:  # fmt: skip
+                 coords: str = "data", box: bool = False, zorder: float = 6) -> None:  # fmt: skip
         from matplotlib.colors import to_rgb
 
         if ha not in ("left", "center", "right") or va not in ("bottom", "center", "top"):
@@ -178,6 +137,7 @@ class PictureLabel:
             raise ValueError(f"coords: expected 'data' or 'axes', got {coords!r}")
         self.ax, self.xy, self.coords = ax, (float(x), float(y)), coords
         self.fontsize, self.rgb, self.ha, self.va = float(fontsize), to_rgb(color), ha, va
+        self.box = bool(box)
         self.image = live.make_live(_placed_image(ax, self._extent, zorder=zorder))
         self.text = ""
         self._pictures: dict[tuple[str, float], np.ndarray] = {}
@@ -192,7 +152,12 @@ class PictureLabel:
         picture = self._pictures.get((self.text, dpi))
         if picture is None:
             picture = text_picture(self.text, dpi, self.fontsize)
-            picture[..., :3] = self.rgb
+            if self.box:  # dark glyphs over white, the box half-transparent around them
+                ink = picture[..., 3:4]
+                picture[..., :3] = (1.0 - ink) + ink * np.asarray(self.rgb)
+                picture[..., 3] = np.maximum(picture[..., 3], 0.85)
+            else:
+                picture[..., :3] = self.rgb
             if len(self._pictures) > 2000:
                 self._pictures.clear()
             self._pictures[(self.text, dpi)] = picture
@@ -208,6 +173,22 @@ class PictureLabel:
             [(left, bottom), (left + w, bottom + h)]
         )
         return (x0, x1, y0, y1)
+
+
+def picture_text_box(live: Any, rect: tuple[float, float, float, float], *,
+                     fontsize: float = 9.5) -> PictureLabel:  # fmt: skip
+    """A text box at `rect` (figure fractions): a `PictureLabel` on a white box, top-left.
+
+    For a table below the plots whose numbers change on every move: a figure-level axes
+    (axis off) holds the picture of the text, so a move costs a blit, not a re-render of
+    every glyph. Use its `set_text`; `.text` is the text shown.
+    """
+    ax = live.fig.add_axes(rect)
+    ax.set_axis_off()
+    ax.set_xlim(0.0, 1.0)
+    ax.set_ylim(0.0, 1.0)
+    return PictureLabel(live, ax, 0.0, 1.0, fontsize=fontsize, ha="left", va="top",
+                        coords="axes", box=True, zorder=3)  # fmt: skip
 
 
 def _placed_image(ax: Any, extent: Any, zorder: float) -> Any:

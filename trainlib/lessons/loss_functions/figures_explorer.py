@@ -18,7 +18,7 @@ from trainlib.lessons.loss_functions.figures_common import (
     span_patches,
 )
 from trainlib.live import LiveFigure, register
-from trainlib.live.artists import PictureText
+from trainlib.live.artists import picture_text_box
 from trainlib.plot import COLORS, style_axes
 
 __all__ = ["TABLE", "VIEWS", "LossExplorer", "loss_explorer"]
@@ -27,7 +27,7 @@ __all__ = ["TABLE", "VIEWS", "LossExplorer", "loss_explorer"]
 # field pushes the next label right instead of drawing over it, at any dpi. (Separate
 # texts placed by character columns drift by several characters when the canvas renders
 # at another dpi than the one they were measured at, e.g. on a high-resolution screen.)
-# It is shown as a picture of the text (`PictureText`): a move blits it instead of
+# It is shown as a picture of the text (`picture_text_box`): a move blits it instead of
 # re-rendering some 300 glyphs (22 ms).
 TABLE = (  # the fields are the numbers a control changes, each padded to 6 characters
     "One example, every loss:\n"
@@ -123,7 +123,7 @@ class LossExplorer(LiveFigure):
             0.03, 0.8, OVERFLOW_LABEL, transform=ax_v.transAxes, va="top",
             color=COLORS["highlight"], fontweight="bold", zorder=6,
         )  # fmt: skip
-        self.table = PictureText(self, (0.01, 0.01, 0.98, 0.19), fontsize=9.5)
+        self.table = picture_text_box(self, (0.01, 0.01, 0.98, 0.19), fontsize=9.5)
         self.names = [
             ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontweight="bold",
                     color=COLORS["highlight"], zorder=6)

@@ -20,7 +20,7 @@ from PIL import Image
 
 from trainlib.lessons.optimisers import experiments_race as E
 from trainlib.live import LiveFigure
-from trainlib.live.artists import readout, text_picture
+from trainlib.live.artists import PictureLabel, readout
 from trainlib.live.gif import write_gif
 from trainlib.plot import COLORS, OKABE_ITO, style_axes
 
@@ -68,10 +68,14 @@ class RaceFigure(LiveFigure):
 
     _image_of: str | None = None  # the surface the background image shows
 
+    @property
+    def board_text(self) -> str:
+        """The leaderboard as it stands (the text its picture shows)."""
+        return self.board.text
+
     def __init__(self, surface: str, step: int, noise: float, lrs: dict[str, float | None]) -> None:
         self._surface = surface
         self._syncing = False
-        self._pictures: dict[str, np.ndarray] = {}  # leaderboard text → its picture
         defaults = E.DEFAULT_LRS[surface]
         controls: dict[str, widgets.Widget] = {
             "surface": widgets.Dropdown(
@@ -177,11 +181,8 @@ class RaceFigure(LiveFigure):
         self.header = ax.text(0.0, 0.98, head, fontweight="bold", **mono)
         # The rows are drawn as a picture of the text (made once per leaderboard): a step move
         # then only blits it, instead of re-rendering two hundred glyphs.
-        self.board_text = ""
-        self.board_image = self.make_live(ax.imshow(
-            np.zeros((2, 2, 4)), extent=(0.0, 1.0, 0.3, _BOARD_TOP), aspect="auto",
-            interpolation="nearest", zorder=3,
-        ))  # fmt: skip
+        self.board = PictureLabel(self, ax, 0.0, _BOARD_TOP, ha="left", va="top",
+                                  coords="axes", zorder=3)  # fmt: skip
         note = (
             f"reached: first step with\nL − L_min ≤ {E.RACE_TOL:g} (ranked by it,\n"
             "then by L − L_min at step k)"
@@ -202,17 +203,7 @@ class RaceFigure(LiveFigure):
         board = E.race_leaderboard(paths, surface, step=step)
         rows = E.leaderboard_rows({n: E.truncate(p, step) for n, p in paths.items()}, board,
                                   surface)  # fmt: skip
-        self.board_text = "\n".join([f"step k = {step}", *rows])
-        picture = self._pictures.get(self.board_text)
-        if picture is None:  # a picture per distinct board: playback then only blits
-            if len(self._pictures) > 2000:
-                self._pictures.clear()
-            picture = self._pictures[self.board_text] = text_picture(self.board_text,
-                                                                     self.fig.dpi)  # fmt: skip
-        box = self.board_image.axes.bbox  # display pixels: place the picture 1:1, no resampling
-        w, h = picture.shape[1] / max(box.width, 1.0), picture.shape[0] / max(box.height, 1.0)
-        self.board_image.set_data(picture)
-        self.board_image.set_extent((0.0, w, _BOARD_TOP - h, _BOARD_TOP))
+        self.board.set_text("\n".join([f"step k = {step}", *rows]))
 
     def _draw_surface(self, surface: str) -> None:
         """The background image and the title: the static layer, cached per surface."""
@@ -281,12 +272,12 @@ class RaceFigure(LiveFigure):
         values = self.values
         ks = np.unique(np.linspace(0, E.RACE_STEPS, frames).round().astype(int))
         keep = self.axes[2].get_position().x0 - 0.01  # figure fraction left of the board
-        self.board_image.set_visible(False)  # cropped out of the GIF anyway: skip drawing it
+        self.board.image.set_visible(False)  # cropped out of the GIF anyway: skip drawing it
         try:
             out = write_gif(self.fig, path, ks, lambda k: self._draw(**{**values, "step": int(k)}),
                             dpi=dpi, fps=fps, crop_right=keep)  # fmt: skip
         finally:
-            self.board_image.set_visible(True)
+            self.board.image.set_visible(True)
             self._draw(**values)
             self.fig.canvas.draw_idle()
         return f"saved {len(ks)} frames to {out.as_posix()}"
