@@ -35,3 +35,47 @@ def test_landscape_has_a_labelled_colour_bar_spanning_the_drawn_values():
     finally:
         live.close()
         plt.close("all")
+
+
+def test_the_star_is_the_least_squares_line_and_beats_the_true_line():
+    # Prose: N = 12 points; best line w ≈ 0.733, b ≈ 1.178 (0.73, 1.18), MSE 0.113;
+    # the line the data were drawn from (0.8, 1) has MSE 0.124.
+    x, y = line_data()
+    assert len(x) == 12
+    # Independently of np.polyfit: the normal equations of least squares, by hand.
+    xm, ym = x.mean(), y.mean()
+    w = float(np.sum((x - xm) * (y - ym)) / np.sum((x - xm) ** 2))
+    b = float(ym - w * xm)
+    assert abs(w - 0.733) < 5e-4 and abs(b - 1.178) < 5e-4
+    best = float(np.mean((w * x + b - y) ** 2))
+    true = float(np.mean((0.8 * x + 1.0 - y) ** 2))
+    assert abs(best - 0.113) < 5e-4 and abs(true - 0.124) < 5e-4 and best < true
+
+    from trainlib.lessons.welcome.figures import welcome_figure
+
+    live = welcome_figure()
+    try:
+        assert np.isclose(live.best_w, w) and np.isclose(live.best_b, b)
+        assert np.isclose(live.best_mse, best)
+    finally:
+        live.close()
+        plt.close("all")
+
+
+def test_static_edition_frames_put_a_slope_next_to_the_best_fit():
+    # Static edition: slope every 0.25 (0.75 among them), all within ~4 MB of frames.
+    from trainlib.lessons.welcome.figures import welcome_figure
+    from trainlib.live.frames import figure_budget, plan_frames
+
+    live = welcome_figure()
+    try:
+        plan = plan_frames(live.controls, figure_budget(live))
+        assert plan.n_frames <= 160 and not plan.fixed  # ~25 KB each: under ~4 MB
+        slopes = {a.name: a.values for a in plan.axes}["slope"]
+        assert np.allclose(np.diff(slopes), 0.25) and np.isclose(slopes, 0.75).any()
+        x, y = line_data()
+        best = min(float(line_mse(s["slope"], s["intercept"], x, y)) for _, s in plan.settings())
+        assert best < 0.14  # the best frame comes within 0.03 of the lowest MSE, 0.113
+    finally:
+        live.close()
+        plt.close("all")

@@ -54,6 +54,11 @@ my_mse_exercise = Exercise(
             example=lambda w, b, x, y: float(np.mean(w * x + b - y) ** 2),
         ),
         Mistake(
+            "you halved the mean, ½·(1/N)·Σ(ŷ − y)² (a convention some texts use to tidy the "
+            "gradient); the MSE here is the plain mean, without the ½.",
+            example=lambda w, b, x, y: float(0.5 * np.mean((w * x + b - y) ** 2)),
+        ),
+        Mistake(
             "you returned one squared error per point; average them into a single number.",
             example=lambda w, b, x, y: (w * x + b - y) ** 2,
             detect=lambda got, expected, args: (

@@ -17,7 +17,7 @@ from trainlib.live import LiveFigure, register
 from trainlib.plot import COLORS, style_axes
 
 # The grid of the loss landscape (slope on x, intercept on y).
-W_RANGE = (-1.0, 3.0)
+W_RANGE = (-0.5, 2.5)
 B_RANGE = (-2.0, 4.0)
 
 
@@ -29,6 +29,11 @@ def welcome_figure(slope: float = 0.0, intercept: float = 2.0, residuals: bool =
 
 class WelcomeFigure(LiveFigure):
     """Data + line + residuals (left), MSE landscape over (w, b) with your position (right)."""
+
+    # Static edition: 13 slopes (every 0.25, so 0.75 next to the best 0.733) × 5 intercepts
+    # × errors on/off = 130 frames, about 3.4 MB. The planner gives the intercept 5 values for
+    # any budget below ~1000 frames (the first slider takes the growth), hence this range.
+    frame_budget = 130
 
     def __init__(self, slope: float, intercept: float, residuals: bool) -> None:
         self.x, self.y = line_data()
