@@ -1,5 +1,8 @@
 """Exercises of 03_gradient_descent: w_t on (a/2)(w − c)², batch bounds, debug, predict, tune."""
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from trainlib.exercises import Exercise, Mistake
@@ -54,10 +57,15 @@ my_parabola_step_exercise = Exercise(
             "you returned the distance to the minimum, w_t − c; return the weight w_t itself.",
             example=lambda w0, lr, t, a, c: float((w0 - c) * (1.0 - lr * a) ** t),
         ),
+        Mistake(
+            "the ½ in (a/2)(w − c)² cancels the 2 of the square: dL/dw = a·(w − c), so the "
+            "factor is 1 − α·a, not 1 − 2α·a.",
+            example=lambda w0, lr, t, a, c: float(c + (w0 - c) * (1.0 - 2.0 * lr * a) ** t),
+        ),
     ],
-    success="Correct! w_t = c + (w₀ − c)·(1 − α·a)ᵗ: the regimes depend on α·a only — slow below "
-    "α = 1/a, one step at 1/a, oscillating up to 2/a, diverging beyond. The curvature a sets the "
-    "scale of every learning rate.",
+    success="Correct! w_t = c + (w₀ − c)·(1 − α·a)ᵗ: the regimes depend on α·a only — "
+    "monotone below α = 1/a, one step at 1/a, oscillating up to 2/a, diverging beyond. The "
+    "curvature a sets the scale of every learning rate.",
     kind="derive",
 )
 
@@ -177,11 +185,34 @@ def _largest_stable_lr() -> float:
     return lo
 
 
-predict_largest_stable_lr_exercise = Exercise(
+@dataclass
+class _UpToExercise(Exercise):
+    """A predict exercise whose answer is an edge: right only in [reference − below, reference].
+
+    Just past a stability edge gradient descent diverges, so an answer a little above the edge
+    is wrong however close it is; a little below it is a safe, right answer.
+    """
+
+    below: float = 0.01
+
+    def _close(self, got: Any, expected: Any) -> bool:
+        if np.ndim(got) or not isinstance(got, int | float | np.number) or isinstance(got, bool):
+            return False
+        edge = float(expected)
+        return edge - self.below - 1e-9 <= float(got) <= edge + 1e-9
+
+
+predict_largest_stable_lr_exercise = _UpToExercise(
     "predict_largest_stable_lr",
     reference=_largest_stable_lr,
     cases=[()],
     mistakes=[
+        Mistake(
+            "just past the edge: at that rate |1 − 10α| > 1, so every step makes |w| larger "
+            "and gradient descent diverges. The answer is the edge itself, not a rate above it.",
+            example=lambda: 0.21,
+            detect=lambda got, expected, args: float(expected) + 1e-9 < float(got) <= 0.21,
+        ),
         Mistake(
             "1 is the limit for (w − 3)², whose curvature is L'' = 2. The limit is 2/L'', and "
             "5w² curves five times more sharply.",
@@ -198,12 +229,12 @@ predict_largest_stable_lr_exercise = Exercise(
         ),
     ],
     success="Right.",
-    rtol=0.05,  # a prediction: 0.19–0.21 counts
+    below=0.01,  # a prediction: 0.19–0.2 counts; above 0.2 diverges
     kind="predict",
     explain=lambda got, want: (
         f"The experiment (bisection over α, 200 steps each) finds {want:.4g}: each step "
-        f"multiplies w by 1 − α·L'' = 1 − 10α, and |1 − 10α| < 1 exactly when α < 2/10. "
-        f"You said {got}."
+        f"multiplies w by 1 − α·L'' = 1 − 10α, and |1 − 10α| < 1 exactly when α < 2/10 "
+        f"(at 0.2 itself w bounces between 1 and −1 forever). You said {got}."
     ),
 )
 

@@ -55,7 +55,7 @@ Array = np.ndarray
 PARABOLA_MAX_LOSS = 1e4
 
 #: The regimes of plain GD on L(w) = (w − 3)², in order of increasing learning rate.
-REGIMES = ("slow, monotone", "one step", "oscillating", "bouncing forever", "diverging")
+REGIMES = ("monotone", "one step", "oscillating", "bouncing forever", "diverging")
 
 
 def parabola_descent(lr: float, steps: int, w0: float = 0.0) -> Path:
@@ -80,7 +80,7 @@ def parabola_factor(lr: float) -> float:
 def parabola_regime(lr: float, tol: float = 1e-9) -> str:
     """Name the regime of GD with rate `lr` on (w − 3)², from the factor r = 1 − 2·lr.
 
-    0 < r < 1 "slow, monotone" (never overshoots; slow when r is near 1), r = 0 "one step",
+    0 < r < 1 "monotone" (never overshoots; slow only when r is near 1), r = 0 "one step",
     −1 < r < 0 "oscillating" (overshoots, converges), r = −1 "bouncing forever" (0 ↔ 6),
     r < −1 "diverging". `tol` decides when lr counts as exactly 0.5 or 1 (a slider's float).
     """

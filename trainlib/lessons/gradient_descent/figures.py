@@ -173,7 +173,7 @@ class WorkedExample(LiveFigure):
 
 #: Four of the five regimes, with a colour each (the fifth, bouncing forever, is α = 1 exactly).
 REGIME_RATES = {
-    "slow": (0.05, OKABE_ITO["sky blue"]),
+    "monotone": (0.05, OKABE_ITO["sky blue"]),
     "one step": (0.5, OKABE_ITO["bluish green"]),
     "oscillating": (0.9, OKABE_ITO["orange"]),
     "diverging": (1.1, OKABE_ITO["vermillion"]),
@@ -181,7 +181,7 @@ REGIME_RATES = {
 
 
 @register
-def gd_lr_regimes(lr: float = 0.9):
+def gd_lr_regimes(lr: float = 0.7):
     """Four fixed learning rates on (w − 3)² and yours, with the name of your regime."""
     return LearningRateRegimes(lr)
 
@@ -341,8 +341,8 @@ class BatchSize(LiveFigure):
             ax.legend(fontsize="x-small", loc="lower left" if key == "update" else "upper right")
         style_axes(ax_up, "Loss after each update", "updates made (log scale)",
                    "full-data loss L(θ)")  # fmt: skip
-        style_axes(ax_ep, "Loss per epoch\n(each epoch: n gradient evaluations)",
-                   "epochs (examples seen / n)", "full-data loss L(θ)")  # fmt: skip
+        style_axes(ax_ep, "Loss per epoch\n(each epoch: N gradient evaluations)",
+                   "epochs (examples seen / N)", "full-data loss L(θ)")  # fmt: skip
         style_axes(ax_clock, "Loss vs wall-clock time\n(measured when built)",
                    "time (ms, log scale)", "full-data loss L(θ)")  # fmt: skip
 
@@ -391,7 +391,7 @@ class BatchSize(LiveFigure):
         ax_noise.set_xlim(0.7, 1.5 * n)
         ax_noise.set_ylim(floor, 3.0 * max(study.grad_noise.values()))
         ax_noise.legend(fontsize="x-small", loc="lower left")
-        style_axes(ax_noise, "Noise vs batch size (at θ*; ▼: exactly 0 at B = n)",
+        style_axes(ax_noise, "Noise vs batch size (at θ*; ▼: exactly 0 at B = N)",
                    "batch size B (log scale)", "noise (log scale)")  # fmt: skip
         return fixed
 
