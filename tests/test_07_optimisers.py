@@ -510,6 +510,10 @@ def test_second_review_numbers_paired_digits_dead_row_and_adamw_clip():
     # one accuracy's s.e. of 0.002 needs ~16,000 digits; paired on the same digits, the gap's
     # variance is ≈ disagreement / n: Adam and momentum disagree on ~3 % → ~7,300 digits
     assert digits_for_se(0.002) == 16275
+    # the gap of two accuracies on independent digits has √2× one's s.e.: 32,550 per optimiser
+    n_gap = digits_for_se(0.002 / np.sqrt(2))
+    np.testing.assert_allclose(2 * 0.93 * 0.07 / n_gap, 0.002**2, rtol=1e-3)
+    assert n_gap == 32_550 == 2 * digits_for_se(0.002)
     d = disagreement("SGD+momentum", "Adam")
     assert np.allclose(d, [0.018, 0.04, 0.03]) and round(d.mean(), 2) == 0.03
     assert round(d.mean() / 0.002**2, -2) == 7300
@@ -587,3 +591,16 @@ def test_third_review_numbers_sparse_lambda_003_and_collapsed_adam():
     assert round(train_once("Adam", 0.1).train_loss, 2) == 0.06
     assert round(adam[j01], 2) == 0.10 and round(adam[j03], 1) == 2.0
     assert round(np.log(10), 2) == 2.30
+
+
+def test_adamw_sqrt_vhat_and_direction_at_step_300():
+    from trainlib.lessons.optimisers.experiments_adamw import adamw_moments
+
+    # relative to the pull, AdamW's decay is L2's times √v̂ᵢ: > 1 on the stiff y, < 1 on the
+    # flat x at λ = 0.3 (so AdamW's x = 1.639 is above Adam + L2's 1.538), > 1 at λ = 1
+    root, direction = adamw_moments(0.3)
+    assert round(float(root[0]), 2) == 0.73 and round(float(root[1])) == 18
+    assert round(float(adamw_moments(1.0)[0][0]), 2) == 1.23
+    # m̂/√v̂ = −0.500 in both coordinates: nearly balances the decay λ·x = 0.3·1.639 = 0.492
+    np.testing.assert_allclose(direction, [-0.500, -0.500], atol=5e-4)
+    assert round(0.3 * 1.639, 3) == 0.492

@@ -49,9 +49,9 @@ tune_valley_momentum_exercise = Exercise(
     cases=[()],
     mistakes=[
         Mistake(
-            "μ = 0.9 with GD's rate is the race's setting: it swings past the minimum and "
-            "stays within the tolerance only from step 137. Less momentum, and a rate above "
-            "GD's limit of 0.04 — momentum is stable well beyond it.",
+            "μ = 0.9 at α = 0.0316 is the momentum figure's default setting: it swings past "
+            "the minimum and stays within the tolerance only from step 137. Less momentum, "
+            "and a rate above GD's limit of 0.04 — momentum is stable well beyond it.",
             example=lambda: (0.9, 10**-1.5),
             detect=lambda got, expected, args: (
                 abs(float(np.ravel(got)[0]) - 0.9) < 0.01

@@ -149,3 +149,24 @@ def adamw_runs() -> dict[float, dict[str, Path]]:
 def decay_runs(weight_decay: float) -> dict[str, np.ndarray]:
     """`decay_per_step(weight_decay)`, computed once per λ (the AdamW figure reads it)."""
     return decay_per_step(weight_decay)
+
+
+def adamw_moments(
+    weight_decay: float, lr: float = ADAMW_LR, steps: int = ADAMW_STEPS
+) -> tuple[np.ndarray, np.ndarray]:
+    """AdamW's √v̂ and its Adam direction m̂/(√v̂ + ε) after `steps` steps on `STRETCHED_BOWL`.
+
+    Shapes: (2,), (2,) — columns x (flat), y (stiff). √v̂ᵢ is the factor by which AdamW's decay,
+    relative to the loss's pull, exceeds Adam + L2's; the Adam step is α times the direction.
+    """
+    wd = check_positive("weight_decay", weight_decay, strict=False)
+    steps = check_int("steps", steps, minimum=1)
+    opt = optim.adamw(lr, weight_decay=wd)
+    p = STRETCHED_BOWL.start.copy()
+    state = opt.init(p)
+    for _ in range(steps):
+        p, state = opt.step(p, STRETCHED_BOWL.df(p), state)
+    beta1, beta2 = opt.hyperparams["betas"]
+    m_hat = state.m / (1 - beta1**state.t)
+    root = np.sqrt(state.v / (1 - beta2**state.t))
+    return root, m_hat / (root + opt.hyperparams["eps"])
