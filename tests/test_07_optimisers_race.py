@@ -180,3 +180,22 @@ def test_first_touch_is_not_settling_stays_from_column():
         assert (sb[name], ss[name]) == pair, name
     with pytest.raises(ValueError, match="tol"):
         R.stays_from(valley, "Valley", tol=0.0)
+
+
+def test_rmsprop_late_jump_on_the_valley_is_a_grown_rate():
+    from trainlib.lessons.optimisers.experiments_race import rates_along_race
+
+    steps = tuple(range(1, 201))
+    r = rates_along_race("RMSProp", "Valley", steps)
+    np.testing.assert_allclose(r[5][0], [0.040, 0.023], atol=5e-4)
+    np.testing.assert_allclose(r[160][0], [0.087, 0.051], atol=5e-4)
+    np.testing.assert_allclose(r[175][0], [0.046, 0.027], atol=5e-4)
+    # diag(rate)·H's largest eigenvalue passes 2 first at step 80, is 3.0 at step 160
+    above = [k for k in steps if r[k][1] > 2]
+    assert above[0] == 80 and r[79][1] <= 2 and round(r[160][1], 1) == 3.0
+    # independent check: the valley's Hessian from its curvatures 1 and 50, tilted by 30°
+    c, s = np.cos(np.pi / 6), np.sin(np.pi / 6)
+    rot = np.array([[c, -s], [s, c]])
+    hess = rot @ np.diag([1.0, 50.0]) @ rot.T
+    top = np.max(np.abs(np.linalg.eigvals(np.diag(r[160][0]) @ hess)))
+    assert abs(top - r[160][1]) < 1e-3

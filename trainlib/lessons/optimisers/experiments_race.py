@@ -292,3 +292,26 @@ def stays_from(
         last = int(above[-1]) if len(above) else -1
         out[name] = None if last == len(gap) - 1 else last + 1
     return out
+
+
+def rates_along_race(name: str, surface: str, at: tuple[int, ...]) -> dict[int, tuple]:
+    """The racer `name`'s effective rate (`optim.effective_lr`) after each step of `at`, at its
+    preset rate, and the largest eigenvalue of diag(rate)·H there (> 2: the step overshoots).
+
+    Shapes: {step: ((2,) rate per coordinate, float)}. H is the surface's Hessian at the
+    current point, by central differences of the gradient (exact for the quadratic valley).
+    """
+    surf = _surface(surface)
+    steps = [check_int("at", k, minimum=1) for k in at]
+    opt = make_optimizer(name, DEFAULT_LRS[surface][name])
+    p, out = surf.start.astype(float), {}
+    state = opt.init(p)
+    for k in range(1, max(steps) + 1):
+        p, state = opt.step(p, surf.df(p), state)
+        if k in steps:
+            rate = np.broadcast_to(optim.effective_lr(state, opt), p.shape).astype(float)
+            h = 1e-4 * np.eye(2)
+            hess = np.stack([(surf.df(p + e) - surf.df(p - e)) / 2e-4 for e in h])
+            top = np.max(np.abs(np.linalg.eigvals(np.diag(rate) @ (hess + hess.T) / 2)))
+            out[k] = (rate, float(top))
+    return out
