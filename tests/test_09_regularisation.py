@@ -130,11 +130,29 @@ def test_C42_without_bn_the_spread_drifts_with_depth():
     plain = R.preactivations(False, 1.5)  # the figure's default scale
     stds = [z.std(axis=0).mean() for z in plain]
     # He × 1.5 widens the signal layer after layer: measured 3.7 → 11.6 over six layers
-    # (1.2–1.4 per layer; the first layer sees inputs of std 2 and mean 1).
+    # ("1.16–1.36 times wider" per layer; the first layer sees inputs of std 2 and mean 1).
     assert stds[-1] > 2.5 * stds[0]
+    ratios = np.array(stds[1:]) / stds[:-1]
+    assert round(ratios.min(), 2) == 1.16 and round(ratios.max(), 2) == 1.36
     assert np.max(np.abs(plain[-1].mean(axis=0))) > 1.0  # features far from centred
     small = [z.std(axis=0).mean() for z in R.preactivations(False, 0.5)]
     assert small[-1] < 0.1 * small[0]  # ...and × 0.5 makes it vanish instead
+    # The answer to the figure's prompt: "below, far below: 0.016", layer by layer
+    # "1.23, 0.52, 0.20, 0.083, 0.035, 0.016".
+    assert small[-1] < 0.1
+    np.testing.assert_allclose(small[:3], [1.23, 0.52, 0.20], atol=0.005)
+    np.testing.assert_allclose(small[3:], [0.083, 0.035, 0.016], atol=0.0005)
+    # Notebook 06's h_l ∝ s^l compares scales: the same weights at s × He give exactly s^l
+    # times the spread at 1 × He (no biases at initialisation, ReLU is homogeneous) ...
+    unit = [z.std(axis=0).mean() for z in R.preactivations(False, 1.0)]
+    layers = np.arange(1, len(unit) + 1)
+    np.testing.assert_allclose(stds, 1.5**layers * np.array(unit), rtol=1e-9)
+    np.testing.assert_allclose(small, 0.5**layers * np.array(unit), rtol=1e-9)
+    # ... while at 1 × He this network's per-feature std falls "from 2.46 ... to 1.01".
+    assert round(unit[0], 2) == 2.46 and round(unit[-1], 2) == 1.01
+    # "The orange one is the same as at 1.5": BN divides the scale out.
+    for a, b in zip(R.preactivations(True, 0.5), R.preactivations(True, 1.5), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-3)  # up to the ε term: measured ≤ 3e-4
 
 
 def test_C42_bn_output_depends_on_the_batch():
@@ -406,7 +424,7 @@ def test_patience_21_is_the_smallest_that_reaches_epoch_28():
     assert R.early_stopping_point(v, 20).best_epoch == 4
     assert R.early_stopping_point(v, 21) == (28, 49, True)
     assert R.early_stopping_point(v, 24).stopped_epoch == 52  # the goal's last stop
-    assert v[25] < v[4] and np.all(v[5:25] >= v[4])  # the dip lasts 20 epochs
+    assert v[25] < v[4] and np.all(v[5:25] >= v[4])  # the bump after the dip lasts 20 epochs
 
 
 # =========================================================================================
@@ -625,3 +643,49 @@ def test_bn_in_full_batches_with_four_times_the_updates():
     np.testing.assert_allclose(
         np.array(gains) * 100, [[-1.4, 5.1], [0.0, 2.3], [2.4, 3.7]], atol=0.05
     )
+
+
+# =========================================================================================
+# Numbers the prose states after the third review
+# =========================================================================================
+
+
+def test_weight_decay_time_constants_per_run():
+    # "our runs last αλT = 2 (λ = 1) or 6 (λ = 3), the text's 1 (λ = 0.1) or 0.1 (λ = 0.01)"
+    assert R.LR * 1.0 * R.EPOCHS == pytest.approx(2) and R.LR * 3.0 * R.EPOCHS == pytest.approx(6)
+    assert 1e-4 * 0.1 * 100_000 == pytest.approx(1) and 1e-4 * 0.01 * 100_000 == pytest.approx(0.1)
+
+
+def test_slow_running_mean_is_still_climbing():
+    # "Its 0.093 in the last column is not scatter: the running mean is still climbing towards 5."
+    tr = R.running_mean_trace(0.01)
+    assert tr[-10:].std() == pytest.approx(0.093, abs=5e-4)
+    assert np.all(np.diff(tr[-11:]) > 0) and tr[-1] < 5
+
+
+def test_batch_dependence_inputs_the_prose_states():
+    # "one fixed example (8 features) in 200 batches of 32 ... fresh N(0, 1) draws"
+    sig = inspect.signature(R.batch_dependence).parameters
+    assert (sig["n_batches"].default, sig["batch"].default, sig["features"].default) == (200, 32, 8)
+    assert R.batch_dependence().shape == (200, 8)
+
+
+def test_digits_setup_the_augmentation_section_states():
+    import trainlib.lessons.regularisation.experiments_augmentation as A
+
+    X, y, Xv, yv, Xs = A.digits_problem(0)
+    assert X.shape == (150, 64) and len(Xv) == 400 and 0 <= X.min() and X.max() <= 1
+    assert (A.DIGITS_EPOCHS, A.DIGITS_BATCH, A.DIGITS_LR, A.DIGITS_HIDDEN) == (30, 30, 0.01, 32)
+    assert A.AUG_NOISE == 0.05
+    # "a pixel at 0 (or at 1) that the noise pushes outside [0, 1] is clipped back to where it
+    # was, which is why about 51 of the 64 pixels change": every unchanged pixel is at 0 or 1.
+    variants = A.augment_digits(X[:2], rng=np.random.default_rng(0))
+    same = variants == X[:2]
+    assert list(same.sum(axis=1)) == [13, 12]  # 51 and 52 changed
+    assert np.all(np.isin(X[:2][same], (0.0, 1.0)))
+    assert np.any(X[:2][same] == 1.0)  # clipping at 1 leaves pixels unchanged too
+    # Seed 0, centred: 0.905 → 0.882 (the claim's check fails there); shifted: 0.573 → 0.805.
+    plain, aug = A.digits_run(False, 0), A.digits_run(True, 0)
+    assert plain.val_acc[-1] == pytest.approx(0.905) and aug.val_acc[-1] == pytest.approx(0.8825)
+    assert plain.val_acc_shifted[-1] == pytest.approx(0.5725)  # printed 0.573 (229 of 400)
+    assert aug.val_acc_shifted[-1] == pytest.approx(0.805)

@@ -283,7 +283,7 @@ predict_forgotten_eval_exercise = Exercise(
 )
 
 # ---------------------------------------------------------------------------------------------
-# 5 · (tune) the patience that rides out the early dip
+# 5 · (tune) the patience that rides out the bump after the early dip
 # ---------------------------------------------------------------------------------------------
 
 #: The goal: restore the weights of the validation minimum at epoch 28, stopping by epoch 52.
@@ -291,7 +291,7 @@ TUNE_BEST, TUNE_LAST_STOP = 28, 52
 
 
 def _tune_patience() -> int:
-    """The smallest patience that waits past the early dip at epoch 4 (20 epochs long)."""
+    """The smallest patience that rides out the bump after the early dip at epoch 4 (20 epochs)."""
     return 21
 
 
@@ -314,13 +314,13 @@ def _patience_goal(patience: Any) -> str | None:
     if not h.stopped_early:
         return (
             f"with patience {k}, fit never stops within {len(h.val_loss)} epochs; the goal is "
-            f"to stop by epoch {TUNE_LAST_STOP}. Find the smallest patience that still gets "
-            "past the early dip."
+            f"to stop by epoch {TUNE_LAST_STOP}. Find the smallest patience that still rides "
+            "out the bump after the early dip."
         )
     return (
         f"with patience {k}, fit restores epoch {TUNE_BEST} but runs until epoch "
         f"{h.stopped_epoch} (goal: by {TUNE_LAST_STOP}): {k} epochs of waiting after the "
-        "minimum. Find the smallest patience that still gets past the early dip."
+        "minimum. Find the smallest patience that still rides out the bump after the early dip."
     )
 
 
@@ -333,13 +333,13 @@ tune_patience_exercise = Exercise(
     mistakes=[
         Mistake(
             "30 is the table's value: it reaches epoch 28 but then waits until epoch 58. The "
-            "goal asks for the least waiting that still gets past the early dip.",
+            "goal asks for the least waiting that still rides out the bump after the early dip.",
             example=lambda: 30,
             detect=lambda got, expected, args: float(got) == 30,
         ),
     ],
     success=(
-        "Goal reached: fit restores the epoch-28 weights. The dip after epoch 4 lasts 20 epochs "
+        "Goal reached: fit restores the epoch-28 weights. The bump after epoch 4 lasts 20 epochs "
         "(epoch 25 is the first to beat epoch 4), so any patience from 21 reaches epoch 28, "
         "and 21–24 also stop by epoch 52; each epoch more is one more wasted at the end."
     ),
