@@ -604,3 +604,22 @@ def test_adamw_sqrt_vhat_and_direction_at_step_300():
     # m̂/√v̂ = −0.500 in both coordinates: nearly balances the decay λ·x = 0.3·1.639 = 0.492
     np.testing.assert_allclose(direction, [-0.500, -0.500], atol=5e-4)
     assert round(0.3 * 1.639, 3) == 0.492
+
+
+def test_nesterov_roots_multiply_to_mu_times_one_minus_alpha_h():
+    # torch's Nesterov on L = ½hθ² is linear in (θ, b): the product of its two roots (the
+    # determinant of the step's matrix) is μ(1 − αh), against μ for classical momentum
+    from trainlib import optim
+
+    mu, lr, h = 0.9, 0.01, 30.0
+    for nesterov, product in ((True, mu * (1 - lr * h)), (False, mu)):
+        opt = optim.sgd(lr, momentum=mu, nesterov=nesterov)
+        cols = []
+        for theta, buf in ((1.0, 0.0), (0.0, 1.0)):  # the step applied to each basis state
+            p, state = np.array([theta]), optim.SGDState(t=1, buf=np.array([buf]))
+            p, state = opt.step(p, h * p, state)
+            cols.append([p[0], state.buf[0]])
+        step = np.array(cols).T
+        assert np.isclose(np.linalg.det(step), product)
+        roots = np.linalg.eigvals(step)
+        assert np.allclose(np.abs(roots), np.sqrt(product))  # complex pair: a spiral

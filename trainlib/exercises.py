@@ -219,6 +219,10 @@ def _show_pair(value: Any, other: Any) -> str:
     """`value` as a student would write it: the fewest significant digits (at least 4) that
     still tell it apart from `other` (0.6 vs 0.60003, not 0.6000000000000001)."""
     if np.ndim(value) or np.ndim(other) or not isinstance(value, float | int | np.number):
+        for precision in range(4, 17):  # arrays: enough digits that the two texts differ
+            text = _show(value, precision)
+            if text != _show(other, precision):
+                return text
         return _show(value)
     a, b = float(value), float(other) if isinstance(other, float | int | np.number) else None
     for digits in range(4, 18):
@@ -228,11 +232,17 @@ def _show_pair(value: Any, other: Any) -> str:
     return repr(a)
 
 
-def _show(value: Any) -> str:
-    """Short, stable text for inputs and answers in messages."""
+def _show(value: Any, precision: int = 4) -> str:
+    """Short, stable text for inputs and answers in messages (tiny nonzero numbers such as
+    1e-6 in scientific notation, not rounded to 0)."""
     if isinstance(value, tuple):
-        return ", ".join(_show(v) for v in value)
-    with np.printoptions(precision=4, suppress=True, threshold=8):
+        return ", ".join(_show(v, precision) for v in value)
+    try:
+        mags = np.abs(np.asarray(value, dtype=float))
+        tiny = bool(np.any((mags > 0) & (mags < 1e-3)))
+    except (TypeError, ValueError):
+        tiny = False
+    with np.printoptions(precision=precision, suppress=not tiny, threshold=8):
         return (
             np.array2string(np.asarray(value), separator=", ")
             if np.ndim(value)

@@ -48,6 +48,26 @@ def _adam_v_of_g(p, g, m, v, t, lr, beta1, beta2, eps):
     return p - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
+def _adam_returns_corrected(p, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps), m_hat, v_hat
+
+
+def _adam_corrects_only_m(p, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return p - lr * (m / (1 - beta1**t)) / (np.sqrt(v) + eps), m, v
+
+
+def _adam_no_eps(p, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return p - lr * m_hat / np.sqrt(v_hat), m, v
+
+
 _ADAM_CASES = [
     # first step from zero moments; gradients of very different sizes
     (np.array([0.5, -1.0, 2.0]), np.array([1.0, -3e-3, 40.0]), np.zeros(3), np.zeros(3),
@@ -83,6 +103,23 @@ my_adam_step_exercise = Exercise(
         Mistake(
             "v averages the squared gradient g², not |g|: v ← β₂·v + (1−β₂)·g².",
             example=_adam_v_of_g,
+        ),
+        Mistake(
+            "the step is right, but you returned the corrected m̂, v̂ as the new moments. "
+            "Return the raw m and v: m̂ and v̂ are only for this step's update — stored, they "
+            "would be divided by 1 − βᵗ again at the next step.",
+            example=_adam_returns_corrected,
+        ),
+        Mistake(
+            "you bias-corrected m but not v: divide v by (1 − β₂ᵗ) too. With only m "
+            "corrected, the first step is α/√(1−β₂) ≈ 32·α, not α.",
+            example=_adam_corrects_only_m,
+        ),
+        Mistake(
+            "ε is missing: θ ← θ − α·m̂/(√v̂ + ε). Without it a gradient near ε (the 1e-6 "
+            "here) gets a full step of α instead of a damped one, and a zero gradient "
+            "divides 0 by 0.",
+            example=_adam_no_eps,
         ),
     ],
     success="Fixed! That is torch.optim.Adam's update, bias correction and all.",
@@ -207,6 +244,12 @@ my_adagrad_rate_exercise = Exercise(
                     + eps
                 )
             ),
+        ),
+        Mistake(
+            "ε sits outside the root in torch's AdaGrad: α/(√G + ε). Inside, √(G + ε), a "
+            "parameter with G = 0 gets α/√ε (10⁴ in the first case) instead of α/ε (10⁹) — "
+            "the mistake the Adam section warns about.",
+            example=lambda grads, lr, eps: lr / np.sqrt(np.cumsum(grads * grads, axis=0) + eps),
         ),
         Mistake(
             "you summed the gradients before squaring, (Σg)²; square each gradient first, "

@@ -78,7 +78,11 @@ class LRSweepFigure(LiveFigure):
         ax_loss.set_yscale("log")
         ax_loss.set_ylim(0.02, 10.0)
         ax_acc.set_ylim(0.0, 1.0)
-        ax_acc.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small")
+        handles, labels = ax_acc.get_legend_handles_labels()  # + the left panel's threshold
+        handles.append(threshold[0])
+        labels.append(f"loss {E.GOOD_LOSS:g}: threshold\nof a good rate (left)")
+        ax_acc.legend(handles, labels, loc="center left", bbox_to_anchor=(1.01, 0.5),
+                      fontsize="small")  # fmt: skip
         seeds = f"{sw.n_seeds}-seed mean"
         style_axes(ax_loss, f"Final training loss (8 epochs, {seeds})", "learning rate α (log)",
                    "training cross-entropy (log)")  # fmt: skip
