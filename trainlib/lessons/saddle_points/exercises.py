@@ -1,5 +1,5 @@
-"""Exercises of 04_saddle_points: debug a classifier, derive a Hessian, predict an escape time,
-tune a learning rate past a plateau."""
+"""Exercises of 04_saddle_points: debug a classifier, derive a Hessian and where its curvature
+changes sign, predict an escape time, tune a learning rate past a plateau."""
 
 from __future__ import annotations
 
@@ -153,6 +153,34 @@ saddle_hessian_exercise = Exercise(
     ],
     kind="derive",
     success="Correct! At (0, 0) it is diag(2, −2): one direction up, one down — a saddle.",
+)
+
+
+def _saddle_band() -> float:
+    """The edge of the band around y = 0 where ∂²L/∂y² = 3y² − 2 < 0: y = √(2/3) ≈ 0.8165."""
+    return float(np.sqrt(2.0 / 3.0))
+
+
+saddle_band_exercise = Exercise(
+    "saddle_band",
+    reference=_saddle_band,
+    cases=[()],
+    mistakes=[
+        Mistake(
+            "√2 ≈ 1.414 is where the GRADIENT along y vanishes (y³ − 2y = 0: the minima), not "
+            "where the curvature changes sign. Set ∂²L/∂y² = 3y² − 2 to zero instead.",
+            example=lambda: float(np.sqrt(2.0)),
+        ),
+        Mistake(
+            "2/3 ≈ 0.667 is y², not y: 3y² − 2 = 0 gives y² = 2/3, so y = √(2/3).",
+            example=lambda: 2.0 / 3.0,
+        ),
+    ],
+    kind="derive",
+    rtol=1e-3,
+    atol=0.0,
+    success="Correct! For |y| < √(2/3) ≈ 0.816 the surface curves down along y, as at the "
+    "saddle; beyond it, up towards the minima at y = ±√2.",
 )
 
 

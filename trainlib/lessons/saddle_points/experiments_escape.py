@@ -10,6 +10,9 @@ symmetric network.
    gradient from every single example (`per_example_grads`), so mini-batch SGD
    (`trainlib.minibatch.minibatch_gd`) keeps them identical to the bit
    (`unit_gap`), and its noise has no component along the escape direction.
+3. Disagreeing examples. Per-example losses ℓᵢ = x² − y² + y⁴/4 + sᵢ·y with Σsᵢ = 0 average
+   exactly to the saddle surface, but disagree along y: mini-batch SGD from (1.5, 0) then
+   escapes (`disagreeing_sgd`), full-batch GD does not.
 
 numpy only; randomness only through an explicit `rng`.
 """
@@ -40,6 +43,8 @@ __all__ = [
     "per_example_grads",
     "unit_gap",
     "symmetric_sgd",
+    "disagreeing_offsets",
+    "disagreeing_sgd",
 ]
 
 Array = np.ndarray
@@ -127,3 +132,40 @@ def symmetric_sgd(
     return minibatch_gd(
         tanh_net_loss_grad, theta, x, y, batch_size=batch_size, epochs=epochs, lr=lr, rng=rng
     )
+
+
+def disagreeing_offsets(n: int = 40, *, rng: np.random.Generator) -> Array:
+    """n per-example slopes sᵢ along y, ± pairs of N(0, 1) draws rounded to multiples of 1/64.
+
+    Shapes: returns (n,), n even. Σsᵢ = 0 exactly (dyadic numbers add without rounding), so
+    the mean of the ℓᵢ is exactly L = x² − y² + y⁴/4.
+    """
+    n = check_int("n", n, minimum=2)
+    if n % 2:
+        raise ValueError(f"n: expected an even number of examples, got {n}")
+    z = np.round(rng.standard_normal(n // 2) * 64.0) / 64.0
+    return np.concatenate([z, -z])
+
+
+def _disagreeing_loss_grad(theta: Array, s: Array, _unused: Array) -> tuple[float, Array]:
+    """Mean of ℓᵢ(x, y) = x² − y² + y⁴/4 + sᵢ·y over the batch s, and its gradient."""
+    x, y = theta
+    mean_s = float(np.mean(s))
+    loss = x * x - y * y + y**4 / 4.0 + mean_s * y
+    return loss, np.array([2.0 * x, y**3 - 2.0 * y + mean_s])
+
+
+def disagreeing_sgd(
+    s: Array, *, batch_size: int = 8, epochs: int = 16, lr: float = 0.1,
+    rng: np.random.Generator,
+) -> GDRun:  # fmt: skip
+    """Mini-batch SGD (`trainlib.minibatch.minibatch_gd`) from (1.5, 0) on the examples ℓᵢ.
+
+    Shapes: s (N,). batch_size = N is full-batch GD, which stays on the axis y = 0 when
+    Σsᵢ = 0; smaller batches see a mean slope s̄_B ≠ 0 along y that pushes off it.
+    """
+    s = as_array("s", s, ndim=1)
+    return minibatch_gd(
+        _disagreeing_loss_grad, np.array([1.5, 0.0]), s, np.zeros_like(s),
+        batch_size=batch_size, epochs=epochs, lr=lr, rng=rng,
+    )  # fmt: skip

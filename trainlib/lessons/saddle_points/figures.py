@@ -277,7 +277,7 @@ class NetworkSaddleFigure(LiveFigure):
         ax_loss.set_xlim(0, NET_STEPS)
         ax_loss.set_ylim(3e-4, 0.2)
         ax_loss.legend(loc="lower left", fontsize="small")
-        style_axes(ax_loss, "GD from the symmetric point (lr 0.5)", "step", "loss L(θ) (MSE)")
+        style_axes(ax_loss, "GD from the symmetric point (α = 0.5)", "step", "loss L(θ) (MSE)")
 
         xf = np.linspace(-3.0, 3.0, 200)
         self.xf = xf
