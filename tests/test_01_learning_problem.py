@@ -86,8 +86,10 @@ def test_C2_the_notebook_cell_is_the_start_of_the_figure_run():
 
 
 def test_C2_training_ends_below_the_noise_floor_validation_at_it():
-    """The notebook's reading of the 200-epoch run: the final weights fit the 16 training points
-    better than the true sine can (memorised noise); the held-out loss sits at σ²."""
+    """The notebook's reading of the 200-epoch run: the final training loss is below σ², but
+    on these 16 points the true sine itself scores less, so the baseline for "memorised noise"
+    is the true function's own loss on the same points — and at epoch 200 the network is not
+    below it yet. Both sets differ by chance: the untrained network shows a gap too."""
     from trainlib.lessons.learning_problem.experiments import SINE_NOISE
 
     floor = SINE_NOISE**2
@@ -95,17 +97,44 @@ def test_C2_training_ends_below_the_noise_floor_validation_at_it():
     run = ls.train_sine_net()
     net = run.network()
     train_end = mse(net.forward(run.X_train), run.y_train)[0]
-    assert round(train_end, 3) == 0.049 and train_end < 0.6 * floor
+    assert round(train_end, 3) == 0.049 and train_end < floor
     assert round(run.val_loss[-1], 3) == 0.086 and round(run.val_loss.min(), 3) == 0.078
     assert int(run.val_loss.argmin()) + 1 == 167
-    # the validation loss is "at the floor": within the scatter of a mean of 16 squared noises,
+    # the baseline: the true function on the same points (computed here from the labels)
+    true_tr = float(np.mean((np.sin(1.5 * run.X_train) - run.y_train) ** 2))
+    true_va = float(np.mean((np.sin(1.5 * run.X_val) - run.y_val) ** 2))
+    assert (round(true_tr, 3), round(true_va, 3)) == (0.047, 0.070)
+    assert train_end > true_tr  # "not yet the noise": still above the perfect model's score
+    assert round(run.val_loss[-1] - true_va, 3) == 0.016  # "0.016 worse than the true sine"
+    # chance: before any training, the two halves already score differently
+    start = run.network(0)
+    start_tr = mse(start.forward(run.X_train), run.y_train)[0]
+    start_va = mse(start.forward(run.X_val), run.y_val)[0]
+    assert (round(start_tr, 3), round(start_va, 3)) == (0.445, 0.494)
+    # the validation loss stays within the scatter of a mean of 16 squared noises of σ²,
     # σ²·√(2/16) ≈ 0.032 (the std of a mean of 16 χ²₁·σ² terms)
     assert abs(run.val_loss[-1] - floor) < floor * math.sqrt(2 / 16)
-    assert abs(run.val_loss.min() - floor) < floor * math.sqrt(2 / 16)
     # the true function's expected loss on new points is σ² (Monte Carlo: 200,000 draws, the
     # relative standard error is √(2/200000) ≈ 0.3 %, so 2 % is > 6 standard errors)
     X, y = ls.sine_data(200_000, rng=np.random.default_rng(7))
     assert abs(np.mean((np.sin(1.5 * X) - y) ** 2) - floor) < 0.02 * floor
+
+
+def test_C2_training_on_memorises_noise():
+    """The notebook's continuation: 2,000 full-batch GD steps (rate 0.1) from epoch 200 take
+    the training loss below the true sine's own (0.041 < 0.047) while the validation loss
+    rises (0.086 → 0.096), further above the true sine's 0.070."""
+    run = ls.train_sine_net()
+    net = run.network()
+    more = fit(net, mse, sgd(0.1), run.X_train, run.y_train, epochs=2000, batch_size=16,
+               rng=np.random.default_rng(0), val=(run.X_val, run.y_val))  # fmt: skip
+    long_tr = mse(net.forward(run.X_train), run.y_train)[0]
+    true_tr = float(np.mean((np.sin(1.5 * run.X_train) - run.y_train) ** 2))
+    true_va = float(np.mean((np.sin(1.5 * run.X_val) - run.y_val) ** 2))
+    assert round(long_tr, 3) == 0.041 and long_tr < true_tr
+    assert round(more.val_loss[-1], 3) == 0.096 and more.val_loss[-1] > run.val_loss[-1] > true_va
+    # full batch: every step sees all 16 points, so an epoch is one step
+    assert len(more.train_loss) == 2000
 
 
 def test_C3_a_slice_of_the_trained_loss_violates_convexity():
@@ -118,8 +147,24 @@ def test_C3_a_slice_of_the_trained_loss_violates_convexity():
     assert v.gap > 0.5
     assert row[v.mid] > 0.5 * (row[v.i] + row[v.j])
     assert SLICE_GRID[v.mid] == pytest.approx(0.5 * (SLICE_GRID[v.i] + SLICE_GRID[v.j]))
-    # the trained θ* (α = β = 0) is the lowest point of that row, up to the grid
+    # the trained θ̂ (α = β = 0) is the lowest point of that row, up to the grid
     assert row[len(row) // 2] <= row.min() * 1.5
+
+
+def test_C3_most_cuts_are_non_convex_some_with_a_ridge_some_bending_down():
+    """The notebook: 74 of 75 cuts are non-convex — many cross a ridge between two valleys
+    (an interior local maximum), others merely bend downward (non-convex with no ridge)."""
+    from trainlib.lessons.learning_problem.experiments import SLICE_SEEDS, loss_slices
+
+    rows = [row for s in SLICE_SEEDS for row in loss_slices(s)]
+    nonconvex = [ls.convexity_gap(r).gap > 1e-12 for r in rows]
+    ridge = [bool(np.any((r[1:-1] > r[:-2]) & (r[1:-1] > r[2:]))) for r in rows]
+    assert (sum(nonconvex), len(rows)) == (74, 75)
+    # a ridge always breaks convexity
+    assert all(n for n, r in zip(nonconvex, ridge, strict=True) if r)
+    n_ridge = sum(ridge)
+    n_bend = sum(n and not r for n, r in zip(nonconvex, ridge, strict=True))
+    assert n_ridge >= 25 and n_bend >= 10  # "many" with a ridge, "others" without one
 
 
 def test_C6_gradient_descent_reaches_the_closed_form():
@@ -320,6 +365,45 @@ def test_solve_flops_is_cubic_and_time_solve_measures():
     assert linreg.solve_flops(10, n=100) == pytest.approx(2000 / 3 + 2e4)
     t = linreg.time_solve([8, 16], rng=np.random.default_rng(0), repeats=1)
     assert t.shape == (2,) and np.all(t > 0)
+
+
+def test_measured_solve_times_grow_faster_than_quadratically():
+    # The figure's dots: one BLAS thread, warm-up, best of many runs. Cubic work gives 512×
+    # from d = 128 to 1024; quadratic would give 64×. Fixed overheads at small d and a shared
+    # machine shrink the measured factor, so the test asks only for clearly more than 64×.
+    from trainlib.lessons.learning_problem.experiments import SOLVE_DS
+
+    t = linreg.time_solve(SOLVE_DS, rng=np.random.default_rng(0), repeats=7)
+    assert list(SOLVE_DS) == [128, 256, 512, 1024]
+    assert np.all(np.diff(t) > 0)
+    assert t[-1] / t[0] > 100
+
+
+def test_the_derive_exercise_rejects_a_library_solve():
+    from trainlib.lessons.learning_problem.exercises import normal_equation_exercise
+
+    def my_normal_equation(X, y):
+        A = np.column_stack([np.ones(len(X)), X])
+        return np.linalg.solve(A.T @ A, A.T @ y)
+
+    def by_hand(X, y):  # np.linalg is not used here (a comment does not count)
+        x = X[:, 0]
+        dx, dy = x - x.mean(), y - y.mean()
+        slope = np.sum(dx * dy) / np.sum(dx * dx)
+        return np.array([y.mean() - slope * x.mean(), slope])
+
+    result = normal_equation_exercise.check(my_normal_equation, quiet=True)
+    assert not result and "linalg" in result.message and "on paper" in result.message
+    assert normal_equation_exercise.check(by_hand, quiet=True)
+
+
+def test_the_tune_exercise_says_when_the_fraction_is_too_large():
+    from trainlib.lessons.learning_problem.exercises import _gd_steps, lr_fraction_exercise
+
+    # past κ/(κ + 1) ≈ 0.990 the steep direction (factor |1 − 2f|) is the slow one
+    assert _gd_steps(0.995) == 1375 and _gd_steps(0.95) < _gd_steps(0.99) < 800
+    result = lr_fraction_exercise.check(lambda: 0.995, quiet=True)
+    assert not result and "step back" in result.message and "0.990" in result.message
 
 
 def test_closed_form_figure_run_counts_steps_with_the_core_rule():

@@ -2,9 +2,13 @@
 the least-squares line by hand, tune gradient descent's step on an ill-conditioned bowl, and
 debug a least-squares gradient step."""
 
+import inspect
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
-from trainlib.exercises import Exercise, Mistake
+from trainlib.exercises import INCORRECT, Exercise, Mistake, Result
 from trainlib.lessons.learning_problem import linreg
 from trainlib.lessons.learning_problem.experiments import SINE_NOISE, linreg_problem
 from trainlib.train import steps_to_tolerance
@@ -27,8 +31,10 @@ def _explain_floor(got, expected) -> str:
     return (
         f"The true sine sin(1.5x) itself scores {expected:.3f} on 200,000 fresh noisy points: "
         f"every label is off by its noise, and the squared error averages σ² = "
-        f"{SINE_NOISE}² = {SINE_NOISE**2:.2f}. No model beats σ² on new data on average — so "
-        "a training loss below it means the network has learnt its points' noise."
+        f"{SINE_NOISE}² = {SINE_NOISE**2:.2f}. No model beats σ² on new data on average. On "
+        "a handful of points the floor itself scatters, so judge a training loss against what "
+        "the true function scores on the same points: below that, the network is fitting "
+        "their noise."
     )
 
 
@@ -85,7 +91,31 @@ def _lin_case(seed: int, n: int, d: int):
     return X, y
 
 
-normal_equation_exercise = Exercise(
+#: Names whose use would skip the derivation: a library solve of the least-squares problem.
+_LIBRARY_SOLVES = ("linalg", "lstsq", "polyfit", "pinv")
+
+
+class _ByHandExercise(Exercise):
+    """An exercise whose answer must not call a library solver (checked on the source)."""
+
+    def _verdict(self, student: Callable[..., Any]) -> Result:
+        try:
+            source = inspect.getsource(student)
+        except (OSError, TypeError):  # no source available (e.g. built in a string): skip
+            source = ""
+        code = "\n".join(line.split("#")[0] for line in source.splitlines())  # no comments
+        used = [name for name in _LIBRARY_SOLVES if name in code]
+        if used:
+            return Result(
+                INCORRECT,
+                f"{self.name}: not yet — your code calls {used[0]}, which solves the system "
+                "for you. Solve the 2×2 system on paper instead: θ₁ = Σ(x − x̄)(y − ȳ) / "
+                "Σ(x − x̄)², θ₀ = ȳ − θ₁·x̄, and write that with numpy sums.",
+            )
+        return super()._verdict(student)
+
+
+normal_equation_exercise = _ByHandExercise(
     "my_normal_equation",
     reference=_line_fit,
     cases=[_lin_case(1, 20, 1), _lin_case(2, 30, 1), _lin_case(3, 50, 1)],
@@ -151,6 +181,12 @@ def _reaches_goal(fraction, *_) -> str | None:
             "multiplies the error by |1 − αλ_max| ≥ 1, so GD never arrives (or diverges)."
         )
     took = "more than 2400" if steps is None else str(steps)
+    if fraction > TUNE_KAPPA / (TUNE_KAPPA + 1):
+        return (
+            f"with fraction {fraction:g} GD took {took} steps (goal: fewer than {TUNE_STEPS}): "
+            f"the steep direction shrinks by only |1 − 2·fraction| = {abs(1 - 2 * fraction):.3f} "
+            "per step — now *it* is the slow one: step back a little."
+        )
     return (
         f"with fraction {fraction:g} GD took {took} steps (goal: fewer than {TUNE_STEPS}). "
         "The flat direction shrinks by 1 − αλ_min per step: a larger α is faster there — "
@@ -179,7 +215,8 @@ lr_fraction_exercise = Exercise(
     success=(
         "Goal reached! The fastest long-run rate comes at fraction κ/(κ + 1) ≈ 0.99, where "
         "the steep and the flat direction shrink by the same factor (κ − 1)/(κ + 1) per step; "
-        "a little past it the steep direction stops shrinking and GD never arrives."
+        "past it the steep direction becomes the slow one (factor 2·fraction − 1), and at "
+        "fraction 1 it stops shrinking."
     ),
     kind="tune",
     goal=_reaches_goal,

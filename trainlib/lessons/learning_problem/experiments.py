@@ -79,7 +79,7 @@ def snapshot_curves(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def loss_slices(seed: int) -> np.ndarray:
     """The 2-D slice of the trained sine network's training loss for one direction pair.
 
-    Shapes: returns (25, 25); row j is the 1-D slice α ↦ L(θ* + α·d₁ + βⱼ·d₂).
+    Shapes: returns (25, 25); row j is the 1-D slice α ↦ L(θ̂ + α·d₁ + βⱼ·d₂).
     """
     run = ls.train_sine_net()
     net = run.network()

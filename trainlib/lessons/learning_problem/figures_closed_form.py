@@ -42,7 +42,7 @@ class ClosedFormFigure(LiveFigure):
         self._image_kappa = None
         controls = {
             "kappa": widgets.FloatLogSlider(
-                kappa, base=10, min=0, max=3, step=0.25, description="condition number κ of XᵀX"
+                kappa, base=10, min=0, max=3, step=0.25, description="condition number κ of AᵀA"
             ),
             "lr_fraction": widgets.FloatSlider(
                 lr_fraction,
@@ -97,7 +97,7 @@ class ClosedFormFigure(LiveFigure):
         ax_cost.set_yscale("log")
         ax_cost.set_xticks(SOLVE_DS, [str(d) for d in SOLVE_DS])
         ax_cost.minorticks_off()
-        ax_cost.legend(loc="upper left", fontsize="small", handlelength=1.5, borderaxespad=0.3)
+        ax_cost.legend(loc="lower right", fontsize="small", handlelength=1.5, borderaxespad=0.3)
         style_axes(ax_cost, "Cost of the closed form", "parameters d", "solve time (ms, log)")
 
     def _draw(self, kappa, lr_fraction) -> None:

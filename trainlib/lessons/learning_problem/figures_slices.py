@@ -46,7 +46,7 @@ def loss_slice_figure(directions: int = 0, beta: float = 0.0):
 
 
 class LossSliceFigure(LiveFigure):
-    """Left: log₁₀ L on the plane θ* + α·d₁ + β·d₂. Right: the row at β, chord test."""
+    """Left: log₁₀ L on the plane θ̂ + α·d₁ + β·d₂. Right: the row at β, chord test."""
 
     def __init__(self, directions, beta) -> None:
         self.grids = [loss_slices(seed) for seed in SLICE_SEEDS]
@@ -77,7 +77,7 @@ class LossSliceFigure(LiveFigure):
         # no legend here: the live image is painted over the cached layer that holds legends
         ax_map.plot([0], [0], "*", color="white", mec="black", ms=14)
         (self.row,) = ax_map.plot([g[0], g[-1]], [0, 0], color=COLORS["highlight"], lw=2)
-        style_axes(ax_map, "Random plane: ★ trained θ*, ― slice", "α (along d₁)",
+        style_axes(ax_map, "Random plane: ★ trained θ̂, ― slice", "α (along d₁)",
                    "β (along d₂)", grid=False)  # fmt: skip
 
         (self.curve,) = ax_line.plot([], [], color=COLORS["model"], lw=2, label="L(α) on the slice")
