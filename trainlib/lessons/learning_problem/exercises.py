@@ -69,7 +69,7 @@ noise_floor_exercise = Exercise(
 def _line_fit(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """θ = [θ₀, θ₁] of the least-squares line, from the normal equations solved by hand.
 
-    Shapes: X (n, 1), y (n,) → (2,). The first equation gives θ₀ = ȳ − θ₁·x̄; put into the
+    Shapes: X (N, 1), y (N,) → (2,). The first equation gives θ₀ = ȳ − θ₁·x̄; put into the
     second: θ₁ = Σ(xᵢ − x̄)(yᵢ − ȳ) / Σ(xᵢ − x̄)².
     """
     x = X[:, 0]
@@ -228,7 +228,7 @@ lr_fraction_exercise = Exercise(
 
 
 def _gd_step(theta: np.ndarray, X: np.ndarray, y: np.ndarray, lr: float) -> np.ndarray:
-    """θ − α·∇L(θ), L = (1/n)·‖Aθ − y‖², ∇L = (2/n)·Aᵀ(Aθ − y), A = [1, X]."""
+    """θ − α·∇L(θ), L = (1/N)·‖Aθ − y‖², ∇L = (2/N)·Aᵀ(Aθ − y), A = [1, X]."""
     A = np.column_stack([np.ones(len(X)), X])
     return theta - lr * (2.0 / len(X)) * A.T @ (A @ theta - y)
 
@@ -260,17 +260,17 @@ gd_step_exercise = Exercise(
         ),
         Mistake(
             "your step is half as long as it should be: the derivative of the square brings "
-            "a factor 2, ∇L = (2/n)·Aᵀ(Aθ − y).",
+            "a factor 2, ∇L = (2/N)·Aᵀ(Aθ − y).",
             example=lambda theta, X, y, lr: theta - lr * 0.5 * _grad(theta, X, y),
         ),
         Mistake(
-            "your step is n times too long: L is the mean over the n samples, so its gradient "
-            "carries a 1/n — the buggy code summed instead of averaging (harmless-looking on "
+            "your step is N times too long: L is the mean over the N samples, so its gradient "
+            "carries a 1/N — the buggy code summed instead of averaging (harmless-looking on "
             "10 points, an explosion on 1,000).",
             example=lambda theta, X, y, lr: theta - lr * len(X) * _grad(theta, X, y),
         ),
         Mistake(
-            "your intercept θ₀ did not move (or moved wrongly): its gradient is (2/n)·Σ(ŷᵢ − yᵢ), "
+            "your intercept θ₀ did not move (or moved wrongly): its gradient is (2/N)·Σ(ŷᵢ − yᵢ), "
             "the column of ones in A.",
             example=lambda theta, X, y, lr: np.r_[
                 theta[0], theta[1:] - lr * _grad(theta, X, y)[1:]
