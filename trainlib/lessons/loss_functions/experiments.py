@@ -11,6 +11,7 @@ them (tests/test_02_loss_functions.py checks it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -232,7 +233,7 @@ def train_logistic(
     gamma: Any = 0.0,
     pos_weight: Any = 1.0,
     steps: int = 300,
-    lr: float = 0.1,
+    lr: float | Callable[[int], float] = 0.1,
 ) -> np.ndarray:
     """Fit K logistic regressions at once by full-batch Adam, one per (γ, w) pair.
 
@@ -252,7 +253,8 @@ def train_logistic(
     if gamma.ndim != 1:
         raise ValueError(f"gamma: expected a scalar or a 1-D grid, got shape {gamma.shape}")
     steps = check_int("steps", steps, minimum=1)
-    lr = check_positive("lr", lr)
+    if not callable(lr):
+        lr = check_positive("lr", lr)
     n, d = X.shape
     A = np.column_stack([X, np.ones(n)])  # (n, d + 1)
     theta = np.zeros((gamma.size, d + 1))

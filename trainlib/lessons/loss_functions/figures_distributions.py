@@ -62,7 +62,7 @@ class KLFigure(LiveFigure):
         self.pq_dot = ax_kl.plot([], [], "o", color=COLORS["highlight"], ms=9, mec="white")[0]
         self.qp_dot = ax_kl.plot([], [], "s", color=COLORS["highlight"], ms=8, mec="white")[0]
         ax_kl.set_xlim(-4, 4)
-        ax_kl.set_ylim(0, 6)
+        ax_kl.set_ylim(0, 10)
         ax_kl.legend(loc="upper center", fontsize="small")
         style_axes(ax_kl, "KL both ways, as Q's centre moves", "centre μ of Q", "divergence (nats)")
 
