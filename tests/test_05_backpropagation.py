@@ -634,3 +634,48 @@ def test_C5_checkpointing_extremes_do_not_cut_the_peak(depth):
     assert s.peak_bytes[0] > s.plain_peak
     assert s.peak_bytes[1] == s.plain_peak
     assert s.peak_bytes[-2] == s.plain_peak == s.peak_bytes[-1]
+
+
+def test_float32_gradient_checks_cannot_reach_the_1e_7_bar():
+    """The V-figure text: in float32 ε ≈ 1.2e-7, the best step ε^(1/3) ≈ 5e-3 leaves an error
+    near ε^(2/3) ≈ 2e-5, far above the 1e-7 bar — and a float32 central difference does."""
+    eps = float(np.finfo(np.float32).eps)
+    assert f"{eps:.1e}" == "1.2e-07"
+    assert f"{eps ** (1 / 3):.0e}" == "5e-03" and f"{eps ** (2 / 3):.0e}" == "2e-05"
+    # a real float32 check: d/dt log(1 + eᵗ) = σ(t), smooth like our loss, at the best step
+    h = np.float32(eps ** (1 / 3))
+    errs = []
+    for t in np.linspace(-2, 2, 9, dtype=np.float32):
+        f = lambda s: np.log1p(np.exp(s))  # noqa: E731
+        fd = (f(t + h) - f(t - h)) / (np.float32(2) * h)
+        assert fd.dtype == np.float32
+        exact = 1 / (1 + np.exp(-float(t)))
+        errs.append(abs(float(fd) - exact) / (abs(float(fd)) + exact))
+    assert 1e-6 < max(errs) < 1e-4  # near ε^(2/3) ≈ 2e-5: far above the 1e-7 bar
+
+
+def test_my_dW1_checker_names_a_second_sigmoid_derivative():
+    """Exercise 2: multiplying (ŷ − y)/N by σ′ again gets its own hint, and the generic message
+    names array inputs by shape instead of printing them."""
+    from trainlib.exercises import EXERCISES
+
+    def my_dW1(x, y, a1, yhat, W2):
+        return x.T @ ((yhat - y) / len(x) * yhat * (1 - yhat) @ W2.T * (1 - a1**2))
+
+    assert "σ′ = ŷ(1 − ŷ) again" in EXERCISES["my_dW1"].check(my_dW1, quiet=True).message
+
+    def my_dW1(x, y, a1, yhat, W2):  # noqa: F811 — some other wrong answer
+        return 2 * _dW1(x, y, a1, yhat, W2)
+
+    message = EXERCISES["my_dW1"].check(my_dW1, quiet=True).message
+    assert "for inputs 6×2 array, 6×1 array, 6×4 array, 6×1 array, 4×1 array" in message
+
+
+def test_relative_error_is_floored_and_at_most_1():
+    """The gradient-check text: denominator floored at 1e-12 (0 vs 1e-13 counts as 0.1), both 0
+    counts as 0, and the measure is at most 1, reached at opposite signs or one 0."""
+    assert rel_error(np.zeros(1), np.zeros(1)) == 0.0
+    assert rel_error(np.zeros(1), np.full(1, 1e-13)) == pytest.approx(0.1)
+    assert rel_error(np.ones(1), -np.full(1, 0.3)) == 1.0 == rel_error(np.zeros(1), np.ones(1))
+    rng = np.random.default_rng(0)
+    assert rel_error(rng.standard_normal(100), rng.standard_normal(100)) <= 1.0

@@ -137,7 +137,7 @@ class Exercise:
                 return Result(
                     INCORRECT,
                     f"{self.name}: your function raised {type(exc).__name__}: {exc} "
-                    f"(inputs: {_show(args)}).",
+                    f"(inputs: {_show_inputs(args)}).",
                 )
             if got is None:
                 return Result(
@@ -159,12 +159,12 @@ class Exercise:
                 return Result(
                     INCORRECT,
                     f"{self.name}: not yet — expected a result of shape {np.shape(expected)}, "
-                    f"got shape {np.shape(got)} (inputs: {_show(args)}).",
+                    f"got shape {np.shape(got)} (inputs: {_show_inputs(args)}).",
                 )
             if not self._close(got, expected):
                 return Result(
                     INCORRECT,
-                    f"{self.name}: not yet — for inputs {_show(args)} expected "
+                    f"{self.name}: not yet — for inputs {_show_inputs(args)} expected "
                     f"{_show_pair(expected, got)}, got {_show_pair(got, expected)}.",
                 )
         raise AssertionError("unreachable: some answer differs")  # pragma: no cover
@@ -230,6 +230,15 @@ def _show_pair(value: Any, other: Any) -> str:
         if b is None or text != f"{b:.{digits}g}":
             return text
     return repr(a)
+
+
+def _show_inputs(args: tuple) -> str:
+    """The inputs of a case for a message: numbers and short vectors in full, a matrix or an
+    array of more than 8 numbers by its shape only ("6×2 array"), so the message stays short."""
+    return ", ".join(
+        f"{'×'.join(map(str, np.shape(a)))} array" if np.ndim(a) > 1 or np.size(a) > 8 else _show(a)
+        for a in args
+    )
 
 
 def _show(value: Any, precision: int = 4) -> str:

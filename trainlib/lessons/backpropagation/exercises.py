@@ -133,6 +133,14 @@ my_dW1_exercise = Exercise(
             detect=_transposed,
         ),
         Mistake(
+            "you multiplied by σ′ = ŷ(1 − ŷ) again: ∂L/∂z2 = (ŷ − y)/N already contains it — "
+            "σ's derivative cancels the denominator of BCE's ∂L/∂ŷ (section \"The backward "
+            'pass, right to left"), so the chain starts from (ŷ − y)/N.',
+            example=lambda x, y, a1, yhat, W2: (
+                x.T @ ((yhat - y) / len(x) * yhat * (1 - yhat) @ W2.T * (1 - a1**2))
+            ),
+        ),
+        Mistake(
             "you used ReLU's mask 1[a1 > 0], but this network's hidden layer is tanh: its local "
             "gradient is tanh′(z1) = 1 − tanh²(z1) = 1 − a1² (exercise 1), from the cached a1.",
             example=_with_local(lambda a1: a1 > 0),

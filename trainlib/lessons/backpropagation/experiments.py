@@ -128,7 +128,8 @@ def check_gradients(
     forward pass), dyhat, dz2, da1, dz1 (through the rest of the network from that point),
     dyhat_dz2, da1_dz1 (elementwise local derivatives). A student's own ∂L/∂W1 goes in as
     {"dW1": my_dW1}.
-    The upstream gradient is random: a scalar for the loss, an array for local derivatives.
+    The upstream gradient is random: an array for the local derivatives (so a wrong entry
+    cannot hide behind a uniform weighting); a scalar for the loss, where it changes nothing.
     h = 1e-5 rather than 1e-6: the mean over the batch makes gradient entries small, so
     rounding (∝ 1/h) dominates the relative error (see `trainlib.gradcheck`). Central
     differences are meaningless across ReLU's kink: keep every |z1| well above h·|x|.
@@ -165,7 +166,8 @@ def check_gradients(
             raise ValueError(f"grads['{name}']: expected shape {target.shape}, got {g.shape}")
         if name in LOCAL_GRADS:  # elementwise: ∂L/∂in = local ⊙ upstream, upstream random
             dout = rng.standard_normal(target.shape)
-        else:  # a scalar loss: a random scalar upstream catches a gradient off by a factor
+        else:  # a scalar loss: a scalar upstream changes nothing (the relative error is
+            # scale-free); kept for symmetry with the local derivatives' random upstream
             dout = float(rng.uniform(0.5, 2.0) * rng.choice([-1.0, 1.0]))
         errors[name] = rel_error(dout * g, numerical_gradient(f, target, dout, h))
     return errors
