@@ -323,7 +323,7 @@ def test_figures_show_the_claims():
     h = layer_health(20, "sigmoid", "glorot")
     np.testing.assert_allclose(fig.grad_line.get_ydata(), h.grad_norm)
     assert f"{h.first_layer_grad:.3g}" in fig.readout.get_text()
-    # the readout's factor per layer is the tables' (last layer, 64 → 1, left out): 0.236
+    # the readout's factor per layer is the tables' (last layer, 64 → 1, left out): 0.241
     r = growth_factor(h.grad_norm[:-1], from_output=True)
     assert f"×{r:.3g} per layer" in fig.readout.get_text()
     fig.update(depth=2)  # one hidden layer: no trend to fit, no factor shown
@@ -335,7 +335,8 @@ def test_figures_show_the_claims():
     assert fig.grad_off[0].get_xdata().size == 30  # every norm beyond 1e20: shown as ▲
     clip = clipping_figure()
     texts = [t.get_text() for t in clip.axes[0].texts if t.get_visible()]
-    assert "no clipping: diverged at step 3" in texts
+    # the status may wrap onto two lines ("no clipping:\ndiverged at step 3")
+    assert "no clipping: diverged at step 3" in [" ".join(t.split()) for t in texts]
     assert "≤ c" in clip.readout.get_text()
     assert "c = 10" in clip.readout.get_text()  # the readout names the threshold
     clip.update(threshold=1e5)
@@ -728,3 +729,47 @@ def test_third_round_small_numbers():
     assert LayerNorm(3).eps == 1e-5
     # cell 28: "The sigmoid's slope (≈ 0.2) divided by 0.53 leaves ... about 0.4 (0.39)"
     assert 0.2 / 0.53 == pytest.approx(0.4, abs=0.05)
+
+
+def test_fourth_round_review_numbers():
+    from trainlib.lessons.vanishing_gradients.experiments import clipping_init_norm
+
+    # cell 4: "the 28·log₁₀4 ≈ 16.9 that 28 slopes of exactly 1/4 would cost"
+    assert 28 * np.log10(4) == pytest.approx(16.9, abs=0.05)
+    # cell 9: the last layer "stays: 9.0 at depth 30"; readout ×0.241, table 0.234
+    assert layer_health(30, "sigmoid", "glorot").grad_norm[-1] == pytest.approx(9.0, abs=0.05)
+    h = layer_health(20, "sigmoid", "glorot")
+    assert growth_factor(h.grad_norm[:-1], from_output=True) == pytest.approx(0.241, abs=5e-4)
+    g2, g30 = first_layer_vs_depth([2, 30], activation="sigmoid", init="glorot")
+    assert (g30 / g2) ** (1 / 28) == pytest.approx(0.234, abs=5e-4)
+    # cell 13: "the fitted 1.54¹⁸ would say 2400"; "1/0.5¹⁹ ≈ 5·10⁵"
+    assert 1.54**18 == pytest.approx(2400, rel=0.03)
+    assert 1 / 0.5**19 == pytest.approx(5e5, rel=0.05)
+    # cell 19: gradient spread at depth 20: 5.5 (ReLU + He), 3.0 (tanh + Glorot), 8e11 (sigmoid)
+    for act, init, want, rel in [
+        ("relu", "he", 5.5, 0.01),
+        ("tanh", "glorot", 3.0, 0.02),
+        ("sigmoid", "glorot", 8e11, 0.1),
+    ]:
+        g = layer_health(20, activation=act, init=init).grad_norm
+        assert g.max() / g.min() == pytest.approx(want, rel=rel)
+    # cell 31: "a leap of length 18, more than half the length (31) of the initial weights"
+    assert clipping_init_norm() == pytest.approx(31, abs=0.5)
+    assert clipping_run(None).update_norm[0] > clipping_init_norm() / 2
+    # cell 33: c ≥ 10⁴: "the cap αc = 100–1000 ... each clipped step still moves the weights
+    # by 100 or more"
+    for c in [1e4, 10**4.5, 1e5]:
+        r = clipping_run(c)
+        clipped = r.grad_norm > c
+        assert clipped.sum() >= 3
+        np.testing.assert_allclose(r.update_norm[clipped], r.lr * c, rtol=1e-6)
+        assert 100 <= r.lr * c <= 1000 + 1e-9
+    # cell 49: BatchNorm's gradients "order 1–10³ (between about 1 and 300 in the four settings
+    # of the table)", and the level follows the scale the output layer keeps
+    rows = [("sigmoid", "glorot", 1.0), ("relu", "small_normal", 1.0), ("relu", "he", 2.0),
+            ("relu", "large_normal", 1.0)]  # fmt: skip
+    firsts = [layer_health(20, a, i, s, batchnorm=True).first_layer_grad for a, i, s in rows]
+    assert 0.9 <= min(firsts) and max(firsts) <= 320
+    for a, i, s in rows + [("relu", "large_normal", 4.0), ("sigmoid", "small_normal", 0.25)]:
+        g = layer_health(20, a, i, s, batchnorm=True).grad_norm
+        assert 0.3 <= g.min() and g.max() <= 1.5e3

@@ -20,6 +20,23 @@ def _predict_sigmoid_shrink() -> float:
     return float(np.log10(g2 / g30))
 
 
+def _explain_sigmoid_shrink(got: float, want: float) -> str:
+    """The measured shrink, the bound's 28·log₁₀ 4, and which side of the bound `got` is on."""
+    bound = 28 * np.log10(4.0)
+    side = (
+        "more than the bound, the right side of it, since the bound is a best case"
+        if float(got) > bound + 0.05
+        else "no more than the bound, as if every unit sat at z = 0; but the bound is a best "
+        "case, so the real loss is larger"
+    )
+    return (
+        f"The experiment measures {want:.1f} orders of magnitude (‖∂ℒ/∂W₁‖ is "
+        f"{10**want:.1e} times larger at depth 2 than at depth 30). The bound (1/4)²⁸ alone "
+        f"gives 28·log₁₀ 4 = {bound:.1f}; the rest is the slope falling below 1/4 for every "
+        f"unit that is not exactly at z = 0. You said {got}: {side}."
+    )
+
+
 predict_sigmoid_shrink_exercise = Exercise(
     "predict_sigmoid_shrink",
     reference=_predict_sigmoid_shrink,
@@ -29,7 +46,13 @@ predict_sigmoid_shrink_exercise = Exercise(
             "log₁₀ 4 ≈ 0.6 is what ONE layer costs at best; from depth 2 to depth 30 the gradient "
             "passes 28 more sigmoid slopes, and the factors multiply (the logs add).",
             example=lambda: float(np.log10(4.0)),
-            detect=lambda got, expected, args: 0.0 < float(got) < 1.5,
+            detect=lambda got, expected, args: 0.3 < float(got) < 1.5,
+        ),
+        Mistake(
+            "you returned the factor itself (≈10⁻¹⁷); the question asks how many orders of "
+            "magnitude, −log₁₀ of the factor.",
+            example=lambda: 0.25**28,
+            detect=lambda got, expected, args: 0.0 < float(got) <= 0.3,
         ),
         Mistake(
             "you answered with the ratio itself; the question asks for the number of orders of "
@@ -47,12 +70,7 @@ predict_sigmoid_shrink_exercise = Exercise(
     success="Right.",
     rtol=0.1,  # a prediction: within about ±1.8 orders of magnitude
     kind="predict",
-    explain=lambda got, want: (
-        f"The experiment measures {want:.1f} orders of magnitude (‖∂ℒ/∂W₁‖ is "
-        f"{10**want:.1e} times larger at depth 2 than at depth 30). The bound (1/4)²⁸ alone "
-        f"gives 28·log₁₀ 4 = {28 * np.log10(4):.1f}; the rest is the slope falling below 1/4 "
-        f"for every unit that is not exactly at z = 0. You said {got}."
-    ),
+    explain=lambda got, want: _explain_sigmoid_shrink(got, want),
 )
 
 # ---------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import numpy as np
 
 from trainlib import init as _init
 from trainlib import losses, optim
-from trainlib.fit import fit
+from trainlib.fit import fit, global_norm
 from trainlib.layers import BatchNorm, Dense, LayerNorm, Residual, Sequential, mlp
 from trainlib.validation import as_array, check_choice, check_int, check_positive
 
@@ -32,6 +32,7 @@ __all__ = [
     "ClipRun",
     "Health",
     "clipping_data",
+    "clipping_init_norm",
     "clipping_run",
     "clipping_thresholds",
     "dense_layers",
@@ -287,12 +288,28 @@ def clipping_data(n: int = 64, d: int = 8, seed: int = 0) -> tuple[np.ndarray, n
     return X, y[:, None]
 
 
+def _clipping_net(depth: int, width: int, init_scale: float, seed: int) -> tuple[Any, Any]:
+    """The clipping experiment's network at initialisation, and the rng that built it."""
+    rng = np.random.default_rng(seed + 1)
+    sizes = [clipping_data(seed=seed)[0].shape[1]] + [width] * (depth - 1) + [1]
+    return mlp(sizes, "relu", rng=rng, init=scaled_init("he", init_scale)), rng
+
+
+def clipping_init_norm(
+    *, depth: int = 10, width: int = 32, init_scale: float = 1.3, seed: int = 0
+) -> float:
+    """‖θ₀‖: the global norm of all parameters of `clipping_run`'s network before training."""
+    depth = check_int("depth", depth, minimum=2)
+    width = check_int("width", width, minimum=1)
+    init_scale = check_positive("init_scale", init_scale)
+    net, _ = _clipping_net(depth, width, init_scale, int(seed))
+    return global_norm(net.params)
+
+
 @functools.lru_cache(maxsize=64)
 def _clipping_run(threshold, steps, depth, width, init_scale, lr, seed) -> ClipRun:
     X, y = clipping_data(seed=seed)
-    rng = np.random.default_rng(seed + 1)
-    sizes = [X.shape[1]] + [width] * (depth - 1) + [1]
-    net = mlp(sizes, "relu", rng=rng, init=scaled_init("he", init_scale))
+    net, rng = _clipping_net(depth, width, init_scale, seed)
     hist = fit(
         net, losses.mse, optim.sgd(lr), X, y,
         epochs=steps, batch_size=len(X), rng=rng, clip_norm=threshold,
