@@ -58,14 +58,22 @@ def test_C21_minima_become_rare_super_exponentially(fractions):
 def test_C21_large_deviation_law(fractions):
     # The Dean–Majumdar rate, and the fitted linear correction the figure draws. The
     # two-term law is an approximation (the exact exponent has further lower-order terms),
-    # so ask what the figure needs: it passes within 10 % of every point estimated from
-    # ≥ 20 hits (measured: ≤ 6.3 %, n = 1 … 5), far below the spread of the data (10⁻⁴).
-    assert hs.THETA_GOE == pytest.approx(math.log(3) / 4)
+    # so ask what the figure needs: it passes within 7 % of every point estimated from
+    # ≥ 20 hits (notebook prose; measured ≤ 6.3 %, n = 1 … 5), far below the spread of the
+    # data (10⁻⁴) — but at n = 1 … 3 the error bars resolve the gap: 2.5 to 4 standard errors.
+    assert hs.GOE_RATE == pytest.approx(math.log(3) / 4)
     a = hs.fit_correction(fractions)
     assert 0.2 < a < 0.6  # a modest linear term; the n² term dominates from n ≈ 2 on
-    for f in fractions:
-        if f.count >= 20:
-            assert abs(math.log(f.fraction / hs.large_deviation(f.n, a))) < 0.1, f.n
+    good = [f for f in fractions if f.count >= 20]
+    assert [f.n for f in good] == [1, 2, 3, 4, 5]
+    for f in good:
+        assert abs(hs.large_deviation(f.n, a) / f.fraction - 1) < 0.07, f.n
+    z = [abs(hs.large_deviation(f.n, a) - f.fraction) / f.stderr for f in good[:3]]
+    assert 2.45 <= min(z) and max(z) < 4.05, z
+    # Second differences of ln p̂ (prose: −0.54, −0.57, −0.51) near −2·(ln 3)/4 = −0.55.
+    d2 = np.diff(np.log([f.fraction for f in good]), 2)
+    assert list(np.round(d2, 2)) == [-0.54, -0.57, -0.51]
+    assert round(-2 * math.log(3) / 4, 2) == -0.55
     # The law keeps falling super-exponentially beyond the Monte-Carlo range.
     ns = np.arange(1, 13)
     assert np.all(np.diff(np.diff(np.log(hs.large_deviation(ns, a)))) < 0)
@@ -248,12 +256,22 @@ def test_a_large_offset_escapes_without_a_plateau():
     runs = es.escape_runs(es.ESCAPE_EPS, steps=es.ESCAPE_STEPS)
     assert es.escape_times(runs)[0] == 10  # ε = 10⁻¹ (notebook prose)
     L = runs.losses[:, 0]
-    first = int(np.argmax(L < -0.5))
+    first = int(np.argmax(L < -0.9))  # "by more than 0.05 at every step until below −0.9"
     assert np.all(np.diff(L[: first + 1]) < -0.05), np.diff(L[: first + 1])
+    assert L[first + 1] - L[first] > -0.05  # and no longer after that
     assert list(np.round(L[:9], 2)) == [2.24, 1.43, 0.90, 0.56, 0.34, 0.18, 0.07, -0.02, -0.10]
     # ε = 10⁻²: a shoulder at L = 0, falling by ≈ 0.01 per step (0.022, 0.011, 0.003, −0.005).
     L2 = runs.losses[:, 1]
     assert list(np.round(L2[10:14], 3)) == [0.022, 0.011, 0.003, -0.005]
+    # For ε ≤ 10⁻³ the loss drops below −0.01 nine or ten steps before T (|y| ≈ 0.1, and
+    # ln 5 / ln 1.2 ≈ 9 steps from |y| = 0.1 to 0.5), and at step T it is −0.31 … −0.23.
+    T = es.escape_times(runs)
+    assert round(math.log(5) / math.log(1.2)) == 9
+    for j, eps in enumerate(es.ESCAPE_EPS):
+        if eps <= 1e-3:
+            Lj = runs.losses[:, j]
+            assert T[j] - int(np.argmax(Lj < -0.01)) in (9, 10), eps
+            assert -0.315 < Lj[T[j]] < -0.225, eps
     # x has converged after about 15 steps: x² = 1.5²·0.64¹⁵ ≈ 0.003.
     assert round(1.5**2 * 0.64**15, 3) == 0.003
     assert runs.xs[15, 1, 0] ** 2 == pytest.approx(1.5**2 * 0.64**15, rel=1e-12)

@@ -21,7 +21,7 @@ class _LabelExercise(Exercise):
 
 
 # ---------------------------------------------------------------------------------------------
-# 1 — debug: classify a critical point from its Hessian (the given code reads the diagonal)
+# 1 — debug: classify a critical point from its Hessian (the given code uses the 2 × 2 test)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -38,7 +38,16 @@ def _classify(H: np.ndarray) -> str:
     return "saddle"
 
 
-def _by_diagonal(H: np.ndarray) -> str:  # the bug the student is given
+def _two_by_two_test(H: np.ndarray) -> str:  # the bug the student is given
+    n, det = len(H), np.linalg.det(H)
+    if H[0, 0] > 0 and det > 0:
+        return "minimum"
+    if H[0, 0] < 0 and (-1) ** n * det > 0:
+        return "maximum"
+    return "saddle"
+
+
+def _by_diagonal(H: np.ndarray) -> str:
     d = np.diag(H)
     return "minimum" if np.all(d > 0) else "maximum" if np.all(d < 0) else "saddle"
 
@@ -71,6 +80,7 @@ _CLASSIFY_CASES = [
     (np.array([[3.0, -1.0, 0.0], [-1.0, 2.0, -1.0], [0.0, -1.0, 3.0]]),),
     (np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.5], [0.0, 1.5, 1.0]]),),
     (np.diag([-1.0, -1.0, 3.0]),),  # det > 0 and trace > 0, yet a saddle
+    (np.diag([1.0, -1.0, -1.0]),),  # H₀₀ > 0 and det > 0 (the 2 × 2 test's signs), yet a saddle
     (np.array([[-2.0]]),),
 ]
 
@@ -81,7 +91,14 @@ classify_critical_point_exercise = _LabelExercise(
     kind="debug",
     mistakes=[
         Mistake(
-            "the function still reads the diagonal of H, the curvature along each coordinate "
+            "the function still uses the 2 × 2 second-derivative test (H₀₀ > 0 and det H > 0 → "
+            "minimum). In n dimensions det H is the product of ALL n eigenvalues, so two negative "
+            "ones cancel: diag(1, −1, −1) has H₀₀ = 1 and det H = 1, yet is a saddle. Check the "
+            "sign of every eigenvalue (np.linalg.eigvalsh).",
+            example=_two_by_two_test,
+        ),
+        Mistake(
+            "you read the diagonal of H, the curvature along each coordinate "
             "axis. H = [[1, 2], [2, 1]] curves up along both axes but DOWN along (1, −1): "
             "its eigenvalues are 3 and −1, a saddle. Classify from np.linalg.eigvalsh(H).",
             example=_by_diagonal,
@@ -109,7 +126,8 @@ classify_critical_point_exercise = _LabelExercise(
             example=_by_determinant,
         ),
     ],
-    success="Correct! Curving up along every axis is not enough: every EIGEN-direction must.",
+    success="Correct! H₀₀ and det H settle it only in 2-D (and the diagonal never does): every "
+    "EIGEN-direction must curve up.",
 )
 
 

@@ -32,7 +32,7 @@ from trainlib.validation import as_array, check_int, check_positive
 
 __all__ = [
     "P2_EXACT",
-    "THETA_GOE",
+    "GOE_RATE",
     "goe",
     "Fraction",
     "positive_fraction",
@@ -61,8 +61,8 @@ Array = np.ndarray
 #: P(a 2×2 GOE matrix has both eigenvalues > 0) = 1/2 − 1/(2√2) = (2 − √2)/4 ≈ 0.146447.
 P2_EXACT = (2.0 - math.sqrt(2.0)) / 4.0
 
-#: Dean–Majumdar rate: P(all n GOE eigenvalues > 0) = exp(−θ·n² + o(n²)), θ = ln 3 / 4.
-THETA_GOE = math.log(3.0) / 4.0
+#: Dean–Majumdar rate: P(all n GOE eigenvalues > 0) = exp(−(ln 3 / 4)·n² + o(n²)).
+GOE_RATE = math.log(3.0) / 4.0
 
 
 # =========================================================================================
@@ -164,7 +164,7 @@ def large_deviation(n: Array | float, a: float = 0.0) -> Array:
     Monte-Carlo estimates. Shapes: n (...) → (...).
     """
     n = as_array("n", n)
-    return np.exp(-THETA_GOE * n * n - float(a) * n)
+    return np.exp(-GOE_RATE * n * n - float(a) * n)
 
 
 def fit_correction(fractions: list[Fraction], min_count: int = 20) -> float:
@@ -176,7 +176,7 @@ def fit_correction(fractions: list[Fraction], min_count: int = 20) -> float:
     if not pts:
         raise ValueError(f"fractions: expected an estimate with count >= {min_count}, got none")
     n = np.array([f.n for f in pts], dtype=float)
-    r = np.log([f.fraction for f in pts]) + THETA_GOE * n * n  # = −a·n + noise
+    r = np.log([f.fraction for f in pts]) + GOE_RATE * n * n  # = −a·n + noise
     w = np.array([f.count / (1.0 - f.fraction) for f in pts])  # 1 / Var(ln p̂)
     return float(-(w * n * r).sum() / (w * n * n).sum())
 
