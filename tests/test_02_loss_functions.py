@@ -248,6 +248,12 @@ def test_C15_trained_to_convergence_weights_raise_recall_and_focal_loss_does_not
     recall, precision = R.recall_precision(theta, Xt, yt)
     np.testing.assert_allclose(recall, [66 / 80, 64 / 80, 69 / 80, 75 / 80], atol=1e-12)
     np.testing.assert_allclose(precision, [0.892, 0.901, 0.862, 0.472], atol=5e-4)
+    # focal loss changes the confidence ‖w‖ far more than the boundary's direction and place
+    norm = np.linalg.norm(theta[:, :2], axis=1)
+    np.testing.assert_allclose(norm[:2], [3.94, 1.42], atol=5e-3)
+    angle = np.degrees(np.arctan2(theta[:, 1], theta[:, 0]))
+    assert angle[0] - angle[1] == pytest.approx(1.8, abs=0.05)
+    assert abs(theta[1, 2]) / norm[1] - abs(theta[0, 2]) / norm[0] == pytest.approx(0.03, abs=5e-3)
     # at the minimum the bias gradient mean(σ(z) − y) vanishes, so the rare class carries
     # exactly half the pull Σ|σ(z) − y| (the 300-step model: 38 %, bias gradient 0.0049)
     exact = _newton_weighted_bce(X, y, 1.0)
@@ -274,8 +280,39 @@ def test_kl_small_sigma_forward_kl_prefers_a_bump_because_of_the_floor():
         P, Q = F.kl_pair(mu, 0.3, 4.0)
         kl[mu] = L.kl_div(P, Q)[0]
     assert kl[-2.0] < kl[0.0]
-    P, _ = F.kl_pair(0.0, 0.3, 4.0)
-    assert np.log(P.max() / 1e-3) == pytest.approx(4, abs=0.5)  # the floor caps a miss at ≈ 4
+    assert kl[0.0] == pytest.approx(7.3, abs=0.05)  # a narrow Q between the bumps pays 7.3
+    # the floor: a total mass of 1e-3 spread over the 49 bins, ≈ 2·10⁻⁵ per bin
+    P, Q = F.kl_pair(-2.0, 0.3, 4.0)
+    assert Q.min() == pytest.approx(2e-5, rel=0.05) and F.KL_CENTERS.size == 49
+    # in a missed bin log(P/Q) is at most log(0.083 / 2·10⁻⁵) ≈ 8 nats
+    assert P.max() == pytest.approx(0.083, abs=5e-4)
+    assert np.log(P.max() / (1e-3 / 49)) == pytest.approx(8.3, abs=0.05)
+    assert np.max(np.log(P / Q)) == pytest.approx(8.3, abs=0.05)
+    # the missed (right) bump holds half of P and costs ≈ 4 nats: 3.90 at σ = 0.3, μ = −2
+    right = F.KL_CENTERS > 0
+    assert P[right].sum() == pytest.approx(0.5, abs=1e-3)
+    assert np.sum((P * np.log(P / Q))[right]) == pytest.approx(3.90, abs=5e-3)
+    assert kl[-2.0] == pytest.approx(3.9, abs=0.05)
+
+
+def test_outlier_readout_mse_shift_is_proportional_to_the_push():
+    """Cell 5: the readout's MSE shift is +0.600 at push 20, so 1.2 at push 40."""
+    clean = _slopes(0.0)["MSE"]
+    assert round(_slopes(20.0)["MSE"] - clean, 3) == 0.6
+    assert _slopes(40.0)["MSE"] - clean == pytest.approx(1.2, abs=5e-4)
+
+
+def test_huber_delta_rule_of_thumb():
+    """Cell on δ: the classic rule δ ≈ 1.35 × the noise's s.d.; `outlier_line`'s noise is 0.3,
+    so δ ≈ 0.4, and the figure's δ = 1 is about three noise widths."""
+    import inspect
+
+    noise = inspect.signature(R.outlier_line).parameters["noise"].default
+    assert noise == 0.3
+    assert round(1.35 * noise, 1) == 0.4
+    assert round(1.0 / noise) == 3
+    x, y, _ = R.outlier_line(0.0, rng=np.random.default_rng(0))
+    assert np.std(y - (0.5 * x + 1)) == pytest.approx(0.27, abs=5e-3)  # the clean points
 
 
 def test_kl_exercise_reference_is_the_notebook_experiment():

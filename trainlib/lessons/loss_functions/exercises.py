@@ -27,6 +27,17 @@ def _bce_logit_grad(z: np.ndarray, y: np.ndarray, w: float) -> np.ndarray:
     return (_sigmoid(z) * (w * y + 1 - y) - w * y) / z.size
 
 
+def _has_sigma_prime(got, z, y, w) -> bool:
+    """True when `got` is a BCE gradient (weighted or plain, ×1 or ×2) times σ'(z)."""
+    s = _sigmoid(z)
+    candidates = [_bce_logit_grad(z, y, w), (s - y) / z.size]
+    return any(
+        np.allclose(got, k * g * s * (1 - s), rtol=1e-6, atol=1e-12)
+        for g in candidates
+        for k in (1.0, 2.0)
+    )
+
+
 _BCE_CASES = [
     (np.array([0.0, 2.0, -1.0]), np.array([1.0, 0.0, 1.0]), 5.0),
     (np.array([3.0, -3.0, 0.5, -0.5]), np.array([1.0, 1.0, 0.0, 0.0]), 2.0),
@@ -60,6 +71,17 @@ my_bce_logit_grad_exercise = Exercise(
             "the loss is the mean over the N examples, so every entry of the gradient carries a "
             "factor 1/N.",
             example=lambda z, y, w: _bce_logit_grad(z, y, w) * z.size,
+        ),
+        Mistake(
+            "for y = 1 the whole term w·y·log σ(z) is weighted, so its derivative is "
+            "w·(σ(z) − 1), not σ(z) − w.",
+            example=lambda z, y, w: (_sigmoid(z) - w * y) / z.size,
+        ),
+        Mistake(
+            "no σ'(z) factor: cross-entropy's log cancels it (the section on choosing a loss). "
+            "∂/∂z of −log σ(z) is σ(z) − 1 directly.",
+            example=lambda z, y, w: _bce_logit_grad(z, y, w) * _sigmoid(z) * (1 - _sigmoid(z)),
+            detect=lambda got, expected, args: _has_sigma_prime(got, *args),
         ),
     ],
     success="Correct! w·(σ(z) − 1)/N for the rare class, σ(z)/N for the common one: the weight "
@@ -205,6 +227,18 @@ def _clip(e, delta):
     return np.where(np.abs(e) <= delta, e, delta * np.sign(e))
 
 
+def _grad_from(pull, x):
+    """[mean(pull·x), mean(pull)]: the chain rule for ŷ = w·x + b, given each point's ℓ'(eᵢ)."""
+    return np.array([np.mean(pull * x), np.mean(pull)])
+
+
+def _is_sign_pull(got, w, b, x, y, d) -> bool:
+    """True when `got` uses sign(e) (MAE's pull, or δ·sign(e)) inside δ instead of e."""
+    e = w * x + b - y
+    pulls = (np.sign(e), d * np.sign(e), np.where(np.abs(e) <= d, np.sign(e), d * np.sign(e)))
+    return any(np.allclose(got, _grad_from(g, x), rtol=1e-6, atol=1e-12) for g in pulls)
+
+
 my_huber_grad_exercise = Exercise(
     "my_huber_grad",
     kind="implement",
@@ -231,6 +265,22 @@ my_huber_grad_exercise = Exercise(
             "your gradient has the wrong sign: you used y − ŷ as the error. With e = ŷ − y, a "
             "line above the points (e > 0) must have ∂L/∂b > 0.",
             example=lambda w, b, x, y, d: -_huber_grad(w, b, x, y, d),
+        ),
+        Mistake(
+            "inside δ the loss is ½e², whose derivative is e, not 2e — the ½ of the Huber section.",
+            example=lambda w, b, x, y, d: _grad_from(
+                np.where(np.abs(w * x + b - y) <= d, 2 * (w * x + b - y), _clip(w * x + b - y, d)),
+                x,
+            ),
+        ),
+        Mistake(
+            "∂eᵢ/∂b = 1, so ∂L/∂b = mean(ℓ'(eᵢ)) with no xᵢ.",
+            example=lambda w, b, x, y, d: np.array([np.mean(_clip(w * x + b - y, d) * x)] * 2),
+        ),
+        Mistake(
+            "inside δ Huber's pull is e itself, not sign(e) — that is MAE.",
+            example=lambda w, b, x, y, d: _grad_from(np.sign(w * x + b - y), x),
+            detect=lambda got, expected, args: _is_sign_pull(got, *args),
         ),
     ],
     success="Correct! The outlier pulls on the slope with at most δ·x, however far away it is.",
