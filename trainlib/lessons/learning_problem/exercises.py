@@ -170,8 +170,13 @@ def _fast_fraction() -> float:
 
 def _reaches_goal(fraction, *_) -> str | None:
     fraction = float(fraction)
-    if not 0.0 < fraction:
-        return f"a fraction of {fraction:g} does not move θ at all; α must be positive."
+    if fraction == 0.0:
+        return "a fraction of 0 does not move θ at all; α must be positive."
+    if fraction < 0.0:
+        return (
+            f"a fraction of {fraction:g} makes α negative: every step goes uphill. "
+            "α must be positive."
+        )
     steps = _gd_steps(fraction)
     if steps is not None and steps < TUNE_STEPS:
         return None
@@ -190,7 +195,8 @@ def _reaches_goal(fraction, *_) -> str | None:
     return (
         f"with fraction {fraction:g} GD took {took} steps (goal: fewer than {TUNE_STEPS}). "
         "The flat direction shrinks by 1 − αλ_min per step: a larger α is faster there — "
-        "until the steep direction, which flips sign by 1 − αλ_max, stops shrinking."
+        "until the steep direction, whose error is multiplied by 1 − αλ_max each step "
+        "(negative once the fraction passes 0.5: the error flips sign), stops shrinking."
     )
 
 
