@@ -132,6 +132,69 @@ def test_C38_reshuffled_floor_scales_like_alpha_squared(problem, batches):
     assert floors[2] / floors[0] == pytest.approx(9, rel=0.05)
 
 
+def test_kick_partial_sums_are_the_first_order_excursion(problem, batches):
+    """(θₖ − θ at the epoch's start)/α → −Sₖ as α → 0: Sₖ is the partial sum of the epoch's
+    kicks at θ*, zero at every epoch's start (and end: the kicks of an epoch cancel)."""
+    S = E.kick_partial_sums(problem, *batches, steps_per_epoch=10)
+    assert S.shape == (E.STEPS + 1, 3)
+    np.testing.assert_allclose(S[::10], 0, atol=1e-10)
+    a = 1e-8  # the next order is ~a·Σ A·S ≈ a·10², the rounding ~1e-16/a
+    theta = E.sgd_paths(*batches, np.full(E.STEPS, a), problem.theta_star)  # start at θ*
+    starts = theta[(np.arange(E.STEPS + 1) // 10) * 10]
+    np.testing.assert_allclose((theta - starts) / a, -S, atol=1e-5)
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        E.kick_partial_sums(problem, *batches, steps_per_epoch=7)
+
+
+def test_C38_floor_is_the_within_epoch_excursion(problem, batches):
+    """Prose: the floor is α² × the mean of SₖᵀMSₖ over the last 60 steps (19.2): 0.0019,
+    0.0077, 0.017 predicted at α = 0.01, 0.02, 0.03, what the runs measure; the epoch ends,
+    where Sₖ = 0, sit much lower (0.00017, 0.0014, 0.0047)."""
+    S = E.kick_partial_sums(problem, *batches, steps_per_epoch=10)
+    e = S[-60:]
+    C = np.mean(np.einsum("kp,pq,kq->k", e, problem.M, e))  # independent of excess_loss
+    assert C == pytest.approx(19.2, abs=0.05)
+    ends = []
+    for a, pred in ((0.01, 0.0019), (0.02, 0.0077), (0.03, 0.017)):
+        run = E.run_schedules(problem, *batches, {"c": np.full(E.STEPS, a)})["c"]
+        assert a**2 * C == pytest.approx(pred, abs=0.00005 if a < 0.03 else 0.0005)
+        assert run.final_loss() == pytest.approx(a**2 * C, rel=0.04)  # measured ≈ predicted
+        ends.append(np.mean(run.excess[250::10]))
+    assert ends[0] == pytest.approx(0.00017, abs=5e-6)
+    assert ends[1:] == pytest.approx([0.0014, 0.0047], abs=5e-5)
+    assert ends[0] < run.final_loss() / 10  # at α = 0.01 the leftover is > 10× below the floor
+
+
+def _with_replacement_batches(problem, steps, seed):
+    """Batches of 8 drawn with replacement (independent kicks), as linear maps A, c."""
+    Xt = np.column_stack([np.ones(problem.n), problem.X])
+    i = np.random.default_rng(seed).integers(0, problem.n, (steps, 8))
+    Xb, yb = Xt[i], problem.y[i]
+    return np.einsum("kbp,kbq->kpq", Xb, Xb) / 4, np.einsum("kbp,kb->kp", Xb, yb) / 4
+
+
+def test_C38_long_run_floors_and_epoch_end_leftovers():
+    """Prose: over 20 000 steps the floors fall about 70× (reshuffled) and 16× (with
+    replacement) for α 0.1 → 0.01; the epoch-end leftovers grow like α³: ×8 and ×24 for
+    α ×2 and ×3 (0.01 → 0.02, 0.03)."""
+    problem, T = E.notebook_problem(), 20_000
+    rates = (0.01, 0.02, 0.03, 0.1)
+    for kind in ("reshuffled", "replacement"):
+        if kind == "reshuffled":
+            A, c = E.batch_gradients(problem, 8, T, rng=np.random.default_rng(SEED_BATCHES))
+        else:
+            A, c = _with_replacement_batches(problem, T, SEED_BATCHES)
+        runs = E.run_schedules(problem, A, c, {a: np.full(T, a) for a in rates})
+        floor = {a: np.mean(r.excess[T // 10 :]) for a, r in runs.items()}  # after a burn-in
+        if kind == "reshuffled":
+            assert round(floor[0.1] / floor[0.01]) in range(68, 75)  # 72
+            ends = {a: np.mean(r.excess[T // 10 :: 10]) for a, r in runs.items()}
+            assert ends[0.02] / ends[0.01] == pytest.approx(8, rel=0.05)  # 7.9
+            assert ends[0.03] / ends[0.01] == pytest.approx(24, rel=0.03)  # 24.1
+        else:
+            assert round(floor[0.1] / floor[0.01]) == 16  # 16.4
+
+
 def test_C38_small_rates_flip_the_order(problem, batches):
     """Prose: at α ≤ 0.003 the constant rate ends below the cosine (not converged yet)."""
     got = {}
@@ -319,6 +382,18 @@ def test_run_plateau_equals_optim_sgd_driven_by_the_scheduler(problem, batches):
     assert len(np.unique(run.lrs)) > 3  # the plateau did cut the rate several times
 
 
+def test_C39_plateau_becomes_a_step_decay(problem, batches):
+    """Prose: cuts before epochs 8, 13, then every 3 epochs (patience + 1); the validation
+    loss last beat its best (0.797) after epoch 9."""
+    run, vals = E.run_plateau(
+        problem, *batches, schedules.ReduceLROnPlateau(0.1, patience=2, factor=0.5), 10
+    )
+    cuts = np.flatnonzero(np.diff(run.lrs[::10])) + 1
+    assert cuts.tolist() == [8, 13, 16, 19, 22, 25, 28]
+    improved = [i for i in range(1, len(vals)) if vals[i] < vals[:i].min() * (1 - 1e-4)]
+    assert improved[-1] == 9 and round(vals[9], 3) == 0.797
+
+
 def test_excess_loss_is_the_training_mse_above_its_minimum(problem):
     rng = np.random.default_rng(3)
     thetas = rng.standard_normal((5, 3))
@@ -420,7 +495,7 @@ def test_C39_range_test_minimum_is_lower_and_less_harmful_on_other_seeds():
     from trainlib.lessons.lr_schedules import experiments_warmup as W
 
     lows = [W.range_test(seed=s).best_lr for s in (1, 2)]
-    # prose: η_low 0.044 and 0.063 on seeds 1 and 2 (below seed 0's 0.19) ...
+    # prose: η_at-min 0.044 and 0.063 on seeds 1 and 2 (below seed 0's 0.19) ...
     np.testing.assert_allclose(lows, [0.044, 0.063], atol=0.0005)
     # ... and a constant rate there reaches 0.944 and 0.870 ("only somewhat too large")
     accs = [W.train_mlp(lr, s).val_acc for lr, s in zip(lows, (1, 2), strict=True)]

@@ -71,6 +71,13 @@ my_cosine_exercise = Exercise(
                 eta_min + (lr - eta_min) * np.cos(np.pi * t / T_max)
             ),
         ),
+        Mistake(
+            "after T_max the cosine keeps going and the rate climbs back up (CosineAnnealingLR "
+            "does not clip t); don't clip t at T_max.",
+            example=lambda lr, T_max, eta_min, t: (
+                eta_min + (lr - eta_min) * (1 + np.cos(np.pi * np.minimum(t, T_max) / T_max)) / 2
+            ),
+        ),
     ],
     success="Fixed! This is torch.optim.lr_scheduler.CosineAnnealingLR, value for value.",
     kind="debug",
@@ -106,6 +113,11 @@ my_warmup_exercise = Exercise(
             "your warm-up starts from 0 and ignores start_factor: at t = 0 the rate is "
             "start_factor·lr (PyTorch's LinearLR cannot start at exactly 0).",
             example=lambda lr, K, s, t: lr * np.minimum(t, K) / K,
+        ),
+        Mistake(
+            "your rate reaches lr at t = warmup_steps − 1; LinearLR reaches it at "
+            "t = warmup_steps (divide by warmup_steps).",
+            example=lambda lr, K, s, t: lr * (s + (1 - s) * np.minimum(t, K - 1) / (K - 1)),
         ),
     ],
     success="Correct! This is torch's LinearLR(start_factor, total_iters=warmup_steps).",

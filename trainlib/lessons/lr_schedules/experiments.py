@@ -188,6 +188,23 @@ def excess_loss(problem: Problem, thetas: Any) -> Array:
         return np.einsum("...p,pq,...q->...", e, problem.M, e)
 
 
+def kick_partial_sums(problem: Problem, A: Array, c: Array, steps_per_epoch: int) -> Array:
+    """Sₖ: the sum of the kicks gᵢ = ∇L_Bᵢ(θ*) = A[i]·θ* − c[i] of k's epoch before step k.
+
+    For k = e·spe + j it is g_{e·spe} + … + g_{k−1} (j kicks; S = 0 at an epoch's start).
+    With reshuffled epochs the kicks of an epoch sum to zero, so Sₖ never grows past one
+    epoch. To first order in the rate α, θₖ − θ_{epoch start} = −α·Sₖ.
+    Shapes: A (T, p, p), c (T, p) with T a multiple of steps_per_epoch; returns (T + 1, p).
+    """
+    T, p = c.shape
+    spe = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    if T % spe:
+        raise ValueError(f"steps_per_epoch: expected a divisor of the {T} steps, got {spe}")
+    g = (A @ problem.theta_star - c).reshape(T // spe, spe, p)
+    before = np.concatenate([np.zeros((T // spe, 1, p)), np.cumsum(g, axis=1)[:, :-1]], axis=1)
+    return np.concatenate([before.reshape(T, p), np.zeros((1, p))])
+
+
 def val_loss(problem: Problem, thetas: Any) -> Array:
     """Validation MSE (1/m)·Σ (θ₀ + x·θ₁..d − y)² for every θ. Shapes: thetas (..., p) → (...)."""
     thetas = np.asarray(thetas, dtype=float)

@@ -25,9 +25,9 @@ def range_test_figure(test: RangeTest, *, as_image: bool = True) -> Any:
     ax.plot(test.lr, test.loss, color=COLORS["reference"], lw=1, label="batch loss")
     ax.plot(test.lr, test.smoothed, color=COLORS["Adam"], lw=2.2, label="smoothed (EMA, β = 0.9)")
     ax.axvline(test.best_lr, color=COLORS["data"], ls="--", lw=1.2,
-               label=f"lowest smoothed loss: η_low = {test.best_lr:.3g}")  # fmt: skip
+               label=f"lowest smoothed loss: η_at-min = {test.best_lr:.3g}")  # fmt: skip
     ax.axvline(test.suggested, color=SCHEDULE_COLORS["one-cycle"], ls="-", lw=2,
-               label=f"one-cycle max_lr = η_low/10 = {test.suggested:.3g}")  # fmt: skip
+               label=f"one-cycle max_lr = η_at-min/10 = {test.suggested:.3g}")  # fmt: skip
     ax.set_xscale("log")
     ax.set_ylim(0, min(4.0, float(test.loss.max()) * 1.05))
     style_axes(ax, "Learning-rate range test: Adam, MLP on the digits, one run of 100 steps",

@@ -116,7 +116,9 @@ class SettleFigure(LiveFigure):
         log_axis(ax_step)
         ax_step.set_xlim(0, T)
         ax_step.set_ylim(1e-6, 10.0)
-        style_axes(ax_step, "Step size\n(dashed: mean of the last steps)", "step k", "‖θₖ₊₁ − θₖ‖")
+        style_axes(
+            ax_step, f"Step size\n(dashed: mean of the last {k} steps)", "step k", "‖θₖ₊₁ − θₖ‖"
+        )
         self.loss_status = self.status_text(ax_loss)
         self.zoom_status = self.status_text(ax_zoom)
         for text in (self.loss_status, self.zoom_status):
