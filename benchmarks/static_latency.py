@@ -5,7 +5,9 @@ headless Chromium, presses ArrowRight 7 times on the first slider of each figure
 each move in the page, from the keydown event to the first animation frame that shows the
 new, decoded frame (no kernel, no network). It writes artifacts/static_latency.json; this
 script puts it into the README between ``<!-- static:start -->`` and ``<!-- static:end -->``
-beside the kernel path's medians (the ``browser`` table) and the site's size.
+beside the kernel path's medians (the ``browser`` table) and the site's size. Each row names
+the notebook and the registered figure (``04 · saddle_escape_figure``; a figure a notebook
+shows twice with different initial values gets ``(1)``, ``(2)``).
 Target: one frame, median ≤ 17 ms.
 
     python -m pytest tests/browser/test_static_site.py   # measure (writes the JSON)
@@ -62,7 +64,8 @@ def section(data: dict) -> str:
     lines = [
         START,
         f"Measured {data.get('measured', '?')}: {len(figures)} figures, {len(every)} moves, "
-        f"pages opened from file:// in headless Chromium (no server, no network).",
+        f"pages opened from file:// in headless Chromium (no server, no network)"
+        + (f"; load average {data['load']} on the machine at the end." if "load" in data else "."),
         "",
         "| path | median (ms) | p95 (ms) | target |",
         "|---|---:|---:|---|",
@@ -83,7 +86,9 @@ def section(data: dict) -> str:
         "| figure | moves | median (ms) | p95 (ms) | target |",
         "|---|---:|---:|---:|---|",
     ]
-    for name, f in sorted(figures.items()):
+    order = sorted(figures, key=lambda n: (figures[n].get("page", n), figures[n].get("index", 0)))
+    for name in order:
+        f = figures[name]
         verdict = "pass" if f["median_ms"] <= TARGET_MS else "FAIL"
         lines.append(
             f"| {name} | {f['moves']} | {f['median_ms']:.1f} | {f['p95_ms']:.1f} | {verdict} |"

@@ -124,3 +124,32 @@ def test_nothing_clipped_normal_mode(name):
 @pytest.mark.parametrize("name", FIGURES)
 def test_nothing_clipped_presenter_mode(name):
     _check(name, presenter=True, extremes=True)
+
+
+def test_clipping_figure_status_lines_clear_of_labels():
+    """06's clipping figure at c = 1e5 on a projector: its two status lines (the unclipped run
+    diverged; a dead network) overlap no axis label, tick label or each other."""
+    with _mode(True):
+        live = REGISTRY["clipping_figure"]()
+        try:
+            live.update(threshold=1e5)
+            live.fig.forget_static()
+            live.fig.canvas.draw()
+            renderer = live.fig.canvas.get_renderer()
+            ax = live.fig.axes[0]
+            status = [
+                t for t in ax.texts if t.get_visible() and t.get_text().strip()
+            ]  # fmt: skip
+            assert len(status) == 2, [t.get_text() for t in status]
+            labels = [ax.yaxis.label, ax.xaxis.label, ax.title]
+            labels += [t for t in ax.get_yticklabels() + ax.get_xticklabels() if t.get_text()]
+            boxes = [t.get_window_extent(renderer) for t in status]
+            assert not boxes[0].overlaps(boxes[1])
+            for box in boxes:
+                assert ax.get_window_extent(renderer).contains(box.x0, box.y0)
+                assert ax.get_window_extent(renderer).contains(box.x1, box.y1)
+                for label in labels:
+                    extent = label.get_window_extent(renderer)
+                    assert not box.overlaps(extent), f"status line over {label.get_text()!r}"
+        finally:
+            live.close()

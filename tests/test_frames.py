@@ -22,6 +22,7 @@ from trainlib.live.frames import (  # noqa: E402
     encode,
     figure_budget,
     plan_frames,
+    prompted_controls,
     render_frames,
     use_agg,
 )
@@ -108,10 +109,36 @@ def test_widget_links_each_stack_once_and_round_trips_its_plan():
     images = {index: widgets.Image(value=b"", format="png") for index, _ in plan.settings()}
     live = widgets.widgets.widget._instances  # every live widget (Widget.widgets is deprecated)
     before = {w.model_id for w in live.values() if isinstance(w, Link)}
-    box = assemble(plan, images)
+    box = assemble(plan, images, "demo_figure")
     links = [w for w in live.values() if isinstance(w, Link) and w.model_id not in before]
     n_stacks = sum(int(np.prod(plan.shape[:k])) for k in range(len(plan.shape)))
     assert len(links) == n_stacks
     assert "trainlib-frames" in box._dom_classes
+    assert "trainlib-figure-demo_figure" in box._dom_classes  # tests and benchmarks name it
     with pytest.raises(ValueError, match="images"):
         assemble(plan, {})
+
+
+def test_the_prompt_decides_which_controls_move_first():
+    controls = {
+        "kind": widgets.Dropdown(options=["step decay", "one-cycle"], description="schedule"),
+        "lr": widgets.FloatLogSlider(0.1, min=-3, max=0, step=0.05, description="peak rate α"),
+        "div_factor": widgets.FloatLogSlider(25, min=0, max=3, step=0.1, description="start"),
+        "shrink": widgets.SelectionSlider(options=[1, 2, 3, 4, 5, 6, 7, 8, 9], value=5),
+    }
+    prompt = "**Predict, then move:** pick `one-cycle` in the dropdown and set `div_factor` to 1."
+    prefer = prompted_controls(controls, prompt)
+    assert prefer == ("kind", "div_factor")  # in the order the prompt names them
+    plan = plan_frames(controls, budget=24, prefer=prefer)
+    assert [a.name for a in plan.axes] == ["kind", "div_factor"] and plan.n_frames <= 24
+    assert 1.0 in plan.axes[1].values  # the value the prompt asks for is a frame
+    assert "peak rate α = 0.1" in plan.note()  # what is fixed is said under the figure
+    # without the prompt the figure's own order decides; a selection slider is sampled
+    plain = plan_frames(controls, budget=24)
+    assert [a.name for a in plain.axes] == ["kind", "lr"]
+    shrink = plan_frames({"shrink": controls["shrink"]}, budget=5)
+    assert len(shrink.axes[0].values) == 5 and shrink.axes[0].values[0] == 1
+    assert prompted_controls(controls, "the **peak rate α** (log scale)") == ("lr",)
+    assert prompted_controls(controls, "nothing here") == ()
+    with pytest.raises(ValueError, match="prefer"):
+        plan_frames(controls, prefer=("nope",))

@@ -2,7 +2,8 @@
 
 Each live figure shown by a notebook is stored under ``<site>/_frames/<name>-<key>/`` as
 numbered PNGs plus ``manifest.json`` (the plan: controls, labels, what is fixed). The key is
-a hash of the figure's call as the notebook shows it (its initial values), the matplotlib
+a hash of the figure's call as the notebook shows it (its initial values), the text before it
+(its prompt names the controls that move first), the matplotlib
 version and the code that draws it (frame budgets included): its lesson package, the live
 machinery and the core. A rebuild finds the folder and renders nothing; a folder no page
 uses any more is removed at the end of the build.
@@ -44,17 +45,28 @@ def frames_key(factory: Any, call: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def figure_frames(call: str, out: Path, registry: dict[str, Any]) -> tuple[dict, bool]:
+def figure_frames(
+    call: str, out: Path, registry: dict[str, Any], prompt: str = ""
+) -> tuple[dict, bool]:
     """`call`'s frames under `out`, rendered unless stored: (manifest, rendered now).
+
+    The controls `prompt` (the notebook's text before the figure) names move first.
 
     Raises whatever building or updating the figure raises (the caller falls back to the
     stored picture).
     """
-    from trainlib.live.frames import figure_budget, frame_name, plan_frames, render_frames, use_agg
+    from trainlib.live.frames import (
+        figure_budget,
+        frame_name,
+        plan_frames,
+        prompted_controls,
+        render_frames,
+        use_agg,
+    )
     from trainlib.live.frames_widgets import plan_to_json
 
     name = call.split("(", 1)[0]
-    key = frames_key(registry[name], call)
+    key = frames_key(registry[name], f"{call}\n{prompt}")
     folder = out / FRAMES_DIR / f"{name}-{key}"
     manifest_path = folder / "manifest.json"
     if manifest_path.exists():
@@ -63,7 +75,8 @@ def figure_frames(call: str, out: Path, registry: dict[str, Any]) -> tuple[dict,
     live = eval(call, dict(registry))  # noqa: S307 - the call the figure itself printed
     try:
         use_agg(live)
-        plan = plan_frames(live.controls, figure_budget(live))
+        prefer = prompted_controls(live.controls, prompt)
+        plan = plan_frames(live.controls, figure_budget(live), prefer)
         partial = folder.with_name(folder.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)

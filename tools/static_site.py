@@ -38,6 +38,7 @@ from series import ROOT, notebooks, title_and_objectives  # noqa: E402
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+PROMPT = "Predict, then move"
 LIVE_CALL = re.compile(r"^(\w+\(.*\))  # live figure", re.S)
 
 
@@ -51,32 +52,45 @@ def without_widgets(output: dict) -> None:
             data.pop("text/plain", None)
 
 
-def live_outputs(nb: nbformat.NotebookNode) -> list[tuple[dict, str]]:
-    """Every output that shows a live figure, with the call that recreates it."""
+def live_outputs(nb: nbformat.NotebookNode) -> list[tuple[dict, str, str]]:
+    """Every output that shows a live figure, with the call that recreates it and its text.
+
+    The text is the figure's "Predict, then move" prompt (from it to the figure), else all
+    the markdown since the previous live figure: the controls it names move first in the
+    figure's frames.
+    """
     found = []
+    text: list[str] = []
     for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            text.append(cell.source)
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             match = LIVE_CALL.match(data.get("text/plain", ""))
             if WIDGET_VIEW in data and match:
-                found.append((output, match.group(1)))
+                prompts = [i for i, t in enumerate(text) if PROMPT in t]
+                prompt = "\n\n".join(text[prompts[-1] :] if prompts else text)
+                if prompts:  # from the prompt on: what it asks to move comes first
+                    prompt = prompt[prompt.index(PROMPT) :]
+                found.append((output, match.group(1), prompt))
+                text = []
     return found
 
 
 def with_frames(nb: nbformat.NotebookNode, out: Path, registry: dict, log: list) -> list[str]:
     """Replace each live figure of `nb` by its frames widget; return the frame URLs used."""
     figures = live_outputs(nb)
-    live = {id(o) for o, _ in figures}
+    live = {id(o) for o, _, _ in figures}
     for cell in nb.cells:  # any other widget (none today) shows its stored picture
         for output in cell.get("outputs", []):
             if id(output) not in live:
                 without_widgets(output)
     manifests = []
-    for k, (output, call) in enumerate(figures, 1):
+    for k, (output, call, prompt) in enumerate(figures, 1):
         name = call.split("(", 1)[0]
         started = time.perf_counter()
         try:
-            manifest, rendered = site_frames.figure_frames(call, out, registry)
+            manifest, rendered = site_frames.figure_frames(call, out, registry, prompt)
         except Exception as exc:  # noqa: BLE001 - any failure: keep the stored picture
             print(f"  figure {k}/{len(figures)} {name}: FAILED ({exc!r:.120}); stored picture")
             without_widgets(output)
@@ -104,7 +118,7 @@ def embed_frames(output: dict, manifest: dict) -> list[str]:
         src = f"{manifest['folder']}/{frame_name(index)}"
         images[index] = url_image(src, manifest["width"], manifest["height"])
         urls.append(src)
-    view = assemble(plan, images)
+    view = assemble(plan, images, manifest["call"].split("(", 1)[0])
     output["data"] = {
         WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": view.model_id}
     }
@@ -138,7 +152,7 @@ def local_links(page: str) -> str:
 
 def decorate(page: str, nav: str, urls: list[str]) -> str:
     """Add the series links above and below, the dark scheme and the frame preloader."""
-    head = assets.CHROME_CSS + assets.dark_css()
+    head = assets.CHROME_CSS + assets.dark_css() + (assets.KEEP_FRAMES_CACHED if urls else "")
     page = page.replace("</head>", head + "\n</head>", 1)
     page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav, page, count=1)
     return page.replace("</body>", nav + assets.preload(urls) + "\n</body>", 1)
@@ -194,7 +208,7 @@ def build(out: Path, frames: bool = True, only: list[str] | None = None) -> list
         else:
             nb.metadata.pop("widgets", None)
             urls = []
-            for output, _ in live_outputs(nb):
+            for output, _, _ in live_outputs(nb):
                 without_widgets(output)
         used |= {u.rsplit("/", 1)[0] for u in urls}
         page = decorate(render(nb, have), assets.nav(links, i), urls)

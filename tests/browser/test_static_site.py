@@ -4,6 +4,7 @@ The site is built once per session into ``artifacts/static-site/`` (frames kept 
 only figures whose code changed are drawn again). Each page is opened from file:// in
 headless Chromium; every slider of every frames figure gets an ArrowRight (ArrowLeft at the
 end of its range) and its picture must change; no request may leave the site's folder.
+Each figure is named by the class the site builder gives it (``trainlib-figure-<name>``).
 Keydown → changed picture is timed in the page (keydown event to the first animation frame
 showing the new, decoded image) 7 times per figure and written to
 ``artifacts/static_latency.json`` for ``benchmarks/static_latency.py``.
@@ -12,6 +13,7 @@ showing the new, decoded image) 7 times per figure and written to
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -27,6 +29,8 @@ MOVES = 7
 sys.path.insert(0, str(ROOT / "tools"))
 
 from series import notebooks  # noqa: E402
+
+from trainlib.live.frames_widgets import NAME_CLASS  # noqa: E402
 
 PAGES = [p.with_suffix(".html").name for p in notebooks()]
 
@@ -64,6 +68,7 @@ def timings() -> Any:
     yield data
     LATENCY.parent.mkdir(exist_ok=True)
     data["measured"] = time.strftime("%Y-%m-%d %H:%M")
+    data["load"] = round(os.getloadavg()[0], 1)  # timings on a busy machine read high
     LATENCY.write_text(json.dumps(data, indent=1))
 
 
@@ -92,7 +97,22 @@ def test_every_figure_moves_offline_from_file(name, site, browser, timings):
     assert "Error displaying widget" not in page.content()
     figures = page.query_selector_all(".trainlib-frames")
     assert len(figures) == expected
+    names = [
+        fig.evaluate(f"f => [...f.classList].find(c => c.startsWith('{NAME_CLASS}')) || ''")
+        for fig in figures
+    ]
+    assert all(names), f"{name}: a frames figure does not say which figure it is"
     for k, fig in enumerate(figures):
+        # what the frames hold fixed is said, visibly, under the figure
+        src = fig.evaluate("f => f.querySelector('img.widget-image').getAttribute('src')")
+        manifest = json.loads((site / src.rsplit("/", 1)[0] / "manifest.json").read_text())
+        fixed = manifest["plan"]["fixed_labels"]
+        if fixed:
+            note = fig.query_selector("text=Fixed in this edition")
+            assert note is not None and note.is_visible(), f"{names[k]}: no line names {fixed}"
+            said = note.inner_text()
+            missing = [f"{d} = {v}" for d, v in fixed.items() if f"{d} = {v}" not in said]
+            assert not missing, f"{names[k]}: the line under it does not say {missing}"
         handles = fig.query_selector_all(".noUi-handle")
         times = []
         for j, handle in enumerate(handles):
@@ -106,7 +126,12 @@ def test_every_figure_moves_offline_from_file(name, site, browser, timings):
                 if j == 0:
                     times.append(moved["ms"])
         if times:
-            timings["figures"][f"{name[:-5]} #{k}"] = {
+            figure = names[k][len(NAME_CLASS) :]
+            label = f"{name[:2]} · {figure}"
+            if names.count(names[k]) > 1:  # one figure shown with different initial values
+                label += f" ({names[: k + 1].count(names[k])})"
+            timings["figures"][label] = {
+                "page": name, "figure": figure, "index": k,
                 "moves": len(times), "median_ms": statistics.median(times),
                 "p95_ms": sorted(times)[max(0, round(0.95 * len(times)) - 1)],
                 "all_ms": times,

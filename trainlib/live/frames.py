@@ -13,8 +13,10 @@ Everything is derived from the controls, so a figure added tomorrow has frames t
 - a checkbox: off and on;
 - a slider (int, float, log): its own step, or at most ``budget`` values evenly spread;
 - a Play control: frame by frame, first of all (it is the animation);
-- two or more controls: the Play control, then the controls in the order the figure declares
-  them, while the product stays within ``budget`` frames (a slider counts with at least
+- two or more controls: the Play control, then the controls the text around the figure asks
+  the student to move (`prompted_controls`: the "Predict, then move" prompt names them), then
+  the others in the order the figure declares them, while the product stays within
+  ``budget`` frames (a slider, a selection slider too, counts with at least
   ``MIN_SLIDER_VALUES`` values); the sliders kept then grow to fill the budget. The controls
   left fixed are named under the figure. A figure may set a class attribute
   ``frame_budget`` to change its budget.
@@ -30,6 +32,7 @@ from __future__ import annotations
 import io
 import itertools
 import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,6 +158,7 @@ def full_axis(name: str, control: widgets.Widget) -> Axis:
         kind = "slider" if isinstance(control, widgets.SelectionSlider) else "dropdown"
         if isinstance(control, widgets.ToggleButtons | widgets.RadioButtons):
             kind = "toggle"
+        whole = kind != "slider"  # a selection slider's values are ordered: sample them
     elif hasattr(control, "min") and hasattr(control, "max") and hasattr(control, "step"):
         values, labels = _slider_grid(control)
         kind, whole = ("play" if isinstance(control, widgets.Play) else "slider"), False
@@ -202,17 +206,61 @@ def _subset(axis: Axis, n: int) -> Axis:
     )  # fmt: skip
 
 
-def plan_frames(controls: Mapping[str, widgets.Widget], budget: int = DEFAULT_BUDGET) -> FramePlan:
+def _words(text: str) -> str:
+    """Text lowercased, without markdown emphasis and with single spaces."""
+    marks = r"(?<!\w)[*_]{1,2}(?=\S)|(?<=\S)[*_]{1,2}(?!\w)"  # **bold**, _it_; not div_factor
+    return " ".join(re.sub(marks, "", text).lower().split())
+
+
+def prompted_controls(controls: Mapping[str, widgets.Widget], text: str) -> tuple[str, ...]:
+    """The controls `text` names, in the order it first names them.
+
+    A control is named by its key in backticks (`div_factor`), by its label up to its first
+    parenthesis ("init scale × (multiplies σ)" is named by "init scale ×", if at least 5
+    characters are left; emphasis marks are ignored), or, for a dropdown or toggle, by one of
+    its options ("pick `one-cycle` in the dropdown", "switch to ReLU"; at least 4 characters
+    unless in backticks).
+    """
+    words = _words(text)
+    where: dict[str, int] = {}
+    for name, control in controls.items():
+        found = [words.find(f"`{name.lower()}`")]
+        label = _words((control.description or "").split(" (", 1)[0])
+        if len(label) >= 5:
+            found.append(words.find(label))
+        if option_values(control) is not None and not isinstance(control, widgets.SelectionSlider):
+            for option in map(_words, _option_labels(control)):
+                found.append(words.find(f"`{option}`"))
+                whole = re.search(rf"(?<!\w){re.escape(option)}(?!\w)", words)
+                if len(option) >= 4 and whole:
+                    found.append(whole.start())
+        found = [i for i in found if i >= 0]
+        if found:
+            where[name] = min(found)
+    return tuple(sorted(where, key=where.__getitem__))
+
+
+def plan_frames(
+    controls: Mapping[str, widgets.Widget],
+    budget: int = DEFAULT_BUDGET,
+    prefer: Sequence[str] = (),
+) -> FramePlan:
     """Choose the frames of a figure with these controls: at most `budget` of them.
 
-    The Play control first (frame by frame), then the controls in their order while the
-    product fits (options whole, a slider with at least MIN_SLIDER_VALUES values); then the
-    sliders kept grow, in the same order, to fill the budget.
+    The Play control first (frame by frame), then the controls in `prefer` (those the text
+    asks the student to move) in that order, then the others in their order, while the product fits
+    (options whole, a slider with at least MIN_SLIDER_VALUES values); then the sliders kept
+    grow, in the same order, to fill the budget.
     """
     if not isinstance(budget, int) or budget < 1:
         raise ValueError(f"budget: expected a positive int, got {budget!r}")
+    unknown = [n for n in prefer if n not in controls]
+    if unknown:
+        raise ValueError(f"prefer: expected names of controls {list(controls)}, got {unknown}")
     full = {name: full_axis(name, c) for name, c in controls.items()}
-    order = sorted(full, key=lambda n: full[n].kind != "play")  # stable: Play first
+    # stable: Play first, then the preferred controls, each group in the figure's order
+    rank = {n: i for i, n in enumerate(prefer)}
+    order = sorted(full, key=lambda n: (full[n].kind != "play", rank.get(n, len(rank))))
     chosen: dict[str, int] = {}
     for name in order:
         axis = full[name]
@@ -285,11 +333,12 @@ def frame_name(index: Sequence[int]) -> str:
     return "-".join(f"{i:03d}" for i in index) + ".png" if index else "0.png"
 
 
-def frames_widget(live: Any, budget: int | None = None) -> widgets.VBox:
+def frames_widget(live: Any, budget: int | None = None, prefer: Sequence[str] = ()) -> widgets.VBox:
     """The figure in frames mode, for JupyterLab or Voilà: controls over an image Stack.
 
     The frames are drawn by a copy of the figure (same factory, same values), so the live
-    figure is untouched; moving a control then only swaps a picture in the browser.
+    figure is untouched; moving a control then only swaps a picture in the browser. The
+    controls named in `prefer` move before the others (see `plan_frames`).
     """
     from trainlib.live.figure import REGISTRY
 
@@ -298,7 +347,7 @@ def frames_widget(live: Any, budget: int | None = None) -> widgets.VBox:
     copy = REGISTRY[live.call_name](**live.values)
     try:
         use_agg(copy)
-        plan = plan_frames(copy.controls, budget or figure_budget(copy))
+        plan = plan_frames(copy.controls, budget or figure_budget(copy), prefer)
         images = {
             index: widgets.Image(value=png, format="png", layout=widgets.Layout(max_width="100%"))
             for index, png in render_frames(copy, plan)
@@ -307,4 +356,4 @@ def frames_widget(live: Any, budget: int | None = None) -> widgets.VBox:
         copy.close()
     from trainlib.live.frames_widgets import assemble
 
-    return assemble(plan, images)
+    return assemble(plan, images, live.call_name)

@@ -19,6 +19,9 @@ from trainlib.live.frames import Axis, FramePlan
 
 #: CSS class of a frames-mode figure (pages and tests find it by this name).
 CSS_CLASS = "trainlib-frames"
+#: A frames-mode figure also carries this prefix + its registered name (tests and benchmarks
+#: name it by that: ``trainlib-figure-saddle_escape_figure``).
+NAME_CLASS = "trainlib-figure-"
 
 
 def plan_to_json(plan: FramePlan) -> dict[str, Any]:
@@ -65,8 +68,13 @@ def _control(axis: Axis) -> tuple[widgets.Widget, widgets.Widget]:
     return widgets.HBox([play, slider]), slider
 
 
-def assemble(plan: FramePlan, images: Mapping[tuple[int, ...], widgets.Widget]) -> widgets.VBox:
-    """Controls above nested Stacks of `images` (keyed by frame indices), the note below."""
+def assemble(
+    plan: FramePlan, images: Mapping[tuple[int, ...], widgets.Widget], name: str = ""
+) -> widgets.VBox:
+    """Controls above nested Stacks of `images` (keyed by frame indices), the note below.
+
+    `name`, the figure's registered name, becomes the class ``NAME_CLASS + name``.
+    """
     shape = plan.shape
     if set(images) != {index for index, _ in plan.settings()}:
         raise ValueError(f"images: expected one per frame of a {shape} plan, got {len(images)}")
@@ -95,6 +103,8 @@ def assemble(plan: FramePlan, images: Mapping[tuple[int, ...], widgets.Widget]) 
         parts.append(widgets.HTML(f"<small>{plan.note()}</small>"))
     box = widgets.VBox(parts)
     box.add_class(CSS_CLASS)
+    if name:
+        box.add_class(NAME_CLASS + name)
     return box
 
 

@@ -242,12 +242,14 @@ class ClippingFigure(LiveFigure):
         mean_line = ax_loss.axhline(
             self.baseline, ls=":", color=COLORS["data"], lw=1.2, label="predict the mean of y"
         )
+        # Both status lines sit right of the diverging spikes, clear of the y label (two short
+        # lines each: on a projector one long line ran over the label and the tick labels).
         free_text = self.status_text(ax_loss)
-        free_text.set_position((0.5, 0.82))
-        free_text.set_text(f"no clipping: diverged at step {free.diverged_at}")
+        free_text.set(position=(0.55, 0.83), fontsize="large")
+        free_text.set_text(f"no clipping:\ndiverged at step {free.diverged_at}")
         self.keep_static(free_line, free_norm, mean_line, free_text)
         self.status = self.status_text(ax_loss)  # the clipped run's, if it ever diverges
-        self.status.set_position((0.5, 0.62))
+        self.status.set(position=(0.55, 0.6), fontsize="large")
         # Kept short: every glyph of a live text is rendered again on every move.
         self.readout = self.fig.text(0.5, 0.02, "", ha="center", va="bottom", fontsize="large")
         for ax, lims in ((ax_loss, LOSS_LIMITS), (ax_norm, NORM_LIMITS)):
