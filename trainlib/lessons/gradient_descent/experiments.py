@@ -377,7 +377,7 @@ def batch_size_study(
     epochs: int = 20,
     lr: float = 0.05,
     seed: int = 0,
-    noise_repeats: int = 16,
+    noise_repeats: int = 128,
     noise_epochs: int = 3,
 ) -> BatchSizeStudy:
     """Run `minibatch_runs` from θ = 0 and from θ* for every batch size; see `BatchSizeStudy`.

@@ -2,7 +2,7 @@
 
 - `gd_worked_example`: the text's example L(w) = (w − 3)², stepped with a learning-rate
   slider and a Play button; the parabola with the steps and the tangent, and w per step.
-- `gd_lr_regimes`: four fixed learning rates (slow, one step, oscillating, diverging) and
+- `gd_lr_regimes`: four fixed learning rates (monotone, one step, oscillating, diverging) and
   yours, as w per step and as the loss per step on a log scale, with the regime's name.
 - `gd_batch_size`: batch, stochastic and mini-batch GD on a line-fitting problem; a
   batch-size slider over runs precomputed at construction.
