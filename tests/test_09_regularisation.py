@@ -150,6 +150,27 @@ def test_C42_without_bn_the_spread_drifts_with_depth():
     np.testing.assert_allclose(small, 0.5**layers * np.array(unit), rtol=1e-9)
     # ... while at 1 × He this network's per-feature std falls "from 2.46 ... to 1.01".
     assert round(unit[0], 2) == 2.46 and round(unit[-1], 2) == 1.01
+    # "(He keeps the mean square ... its RMS drifts from 2.75 to 1.77 ... the mean correlation
+    # between two examples' pre-activations rises from 0.15 at layer 1 to 0.75 at layer 6)"
+    raw = R.preactivations(False, 1.0)
+    rms = [float(np.sqrt(np.mean(z**2))) for z in raw]
+    assert round(rms[0], 2) == 2.75 and round(rms[-1], 2) == 1.77
+
+    def mean_corr(z: np.ndarray) -> float:
+        c = np.corrcoef(z)  # rows = examples: 64 × 64
+        return float((c.sum() - len(c)) / (len(c) * (len(c) - 1)))
+
+    assert round(mean_corr(raw[0]), 2) == 0.15 and round(mean_corr(raw[-1]), 2) == 0.75
+    # The setup the prose states: "six-layer ReLU MLP (width 32) on one batch of 64 inputs with
+    # 16 features drawn from N(1, 2²)". Layer 1 (no BN, zero bias at init) is x W for the x
+    # drawn here, exactly: a least-squares fit from this x reproduces it.
+    sig = inspect.signature(R.preactivations).parameters
+    assert (sig["depth"].default, sig["width"].default, sig["batch"].default) == (6, 32, 64)
+    assert len(raw) == 6 and all(z.shape == (64, 32) for z in raw)
+    x = 1.0 + 2.0 * np.random.default_rng(0).standard_normal((64, 16))
+    assert abs(x.mean() - 1) < 0.15 and abs(x.std() - 2) < 0.1  # sample of 1024 values
+    w, *_ = np.linalg.lstsq(x, raw[0], rcond=None)
+    np.testing.assert_allclose(x @ w, raw[0], atol=1e-10)
     # "The orange one is the same as at 1.5": BN divides the scale out.
     for a, b in zip(R.preactivations(True, 0.5), R.preactivations(True, 1.5), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-3)  # up to the ε term: measured ≤ 3e-4
@@ -557,6 +578,14 @@ def test_validation_loss_more_than_doubles_and_class0_islands_vanish_at_lambda_1
         drawn_pieces[r.weight_decay] = ndimage.label(r.grid_prob < 0.5)[1]
     assert fine_pieces[0.0] == 1 and all(fine_pieces[wd] == 1 for wd in (1.0, 3.0, 10.0))
     assert drawn_pieces == fine_pieces
+    # "the finger breaks, leaving a small detached blue island just beyond the point ...
+    # From λ = 1 on ... the blue region is one piece again"
+    assert [drawn_pieces[r.weight_decay] for r in runs] == [1, 1, 2, 1, 1, 1]
+    xs, _, _ = R.grid_points()
+    labels, _ = ndimage.label(runs[2].grid_prob < 0.5)
+    sizes = np.bincount(labels.ravel())[1:]
+    island_x = xs[np.nonzero(labels == 1 + int(np.argmin(sizes)))[1]]
+    assert island_x.min() >= 1.5 - 0.02 and sizes.min() < 0.01 * sizes.max()
     assert all(ndimage.label(r.grid_prob >= 0.5)[1] == 1 for r in runs)
 
 
@@ -654,6 +683,56 @@ def test_weight_decay_time_constants_per_run():
     # "our runs last αλT = 2 (λ = 1) or 6 (λ = 3), the text's 1 (λ = 0.1) or 0.1 (λ = 0.01)"
     assert R.LR * 1.0 * R.EPOCHS == pytest.approx(2) and R.LR * 3.0 * R.EPOCHS == pytest.approx(6)
     assert 1e-4 * 0.1 * 100_000 == pytest.approx(1) and 1e-4 * 0.01 * 100_000 == pytest.approx(0.1)
+
+
+def test_weight_decay_bound_not_alpha_lambda_t_carries_over():
+    # Cell 5's last column, λ·max|w|: "0.25 and 0.58 at λ = 0.1 and 0.3 ... 1.19–1.76 from
+    # λ = 1 on"; the largest |w| is an independent recount over the trained model's matrices.
+    from trainlib.lessons.regularisation.experiments_overfit import _train_moons
+
+    runs = R.weight_decay_runs()
+    reach = [r.weight_decay * max(r.max_weight) for r in runs]
+    np.testing.assert_allclose(reach[1:3], [0.25, 0.58], atol=0.005)
+    assert round(min(reach[3:]), 2) == 1.19 and round(max(reach[3:]), 2) == 1.76
+    model, _, _ = _train_moons(1.0, 0.0, R.EPOCHS, 0)
+    mats = [v for k, v in model.params.items() if k.endswith(".W")]
+    assert runs[3].max_weight == tuple(float(np.abs(m).max()) for m in mats)
+    # The same αλT = 2 as λ = 1 over 100 epochs, and a different network:
+    one = R.overfit_run(1.0)
+    assert R.LR * 1.0 * R.EPOCHS == pytest.approx(2)
+    assert (round(one.weight_norm, 2), round(one.val_loss[-1], 3)) == (10.34, 0.296)
+    # λ = 0.2 for 500 epochs (shown in the notebook): "the largest weight is 5.55", ‖W‖ 20.66,
+    # training loss 0.014, validation loss 0.661, "barely below no decay's 0.675".
+    fifth = R.overfit_run(0.2, epochs=5 * R.EPOCHS)
+    assert R.LR * 0.2 * 5 * R.EPOCHS == pytest.approx(2)
+    assert round(max(fifth.max_weight), 2) == 5.55 and round(fifth.weight_norm, 2) == 20.66
+    assert round(fifth.train_loss[-1], 3) == 0.014 and round(fifth.val_loss[-1], 3) == 0.661
+    assert fifth.val_loss[-1] < R.overfit_run(0.0).val_loss[-1] < fifth.val_loss[-1] + 0.02
+    # λ = 0.1 for 1000 epochs (checked here, not run in the notebook): ‖W‖ = 24.91,
+    # validation loss 1.336, "worse than no decay at all".
+    tenth = R.overfit_run(0.1, epochs=10 * R.EPOCHS)
+    assert R.LR * 0.1 * 10 * R.EPOCHS == pytest.approx(2)
+    assert (round(tenth.weight_norm, 2), round(tenth.val_loss[-1], 3)) == (24.91, 1.336)
+    assert tenth.val_loss[-1] > R.overfit_run(0.0).val_loss[-1]
+
+
+def test_early_stop_checker_refuses_the_library_function():
+    from trainlib.lessons.regularisation.exercises import _early_stop, early_stop_exercise
+
+    esp = R.early_stopping_point
+
+    def calls_library(v, patience):
+        b, s, _ = R.early_stopping_point(v, patience)
+        return np.array([b, s])
+
+    def calls_alias(v, patience):
+        b, s, _ = esp(v, patience)
+        return np.array([b, s])
+
+    for answer in (calls_library, calls_alias):
+        result = early_stop_exercise.check(answer, quiet=True)
+        assert not result and "write the rule yourself" in str(result)
+    assert early_stop_exercise.check(_early_stop, quiet=True)
 
 
 def test_slow_running_mean_is_still_climbing():

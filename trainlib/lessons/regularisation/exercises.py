@@ -2,11 +2,14 @@
 torch's weight_decay for a penalty on the summed loss, early stopping,
 predict a forgotten eval(), tune the patience."""
 
+import inspect
+import types
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from trainlib.exercises import Exercise, Mistake
+from trainlib.exercises import INCORRECT, Exercise, Mistake, Result
 from trainlib.lessons.regularisation.experiments import early_stopping_point
 
 # ---------------------------------------------------------------------------------------------
@@ -160,13 +163,11 @@ _ES_CASES = [
 
 
 def _stop_late(v: np.ndarray, patience: int) -> np.ndarray:
-    b, s, _ = early_stopping_point(v, patience + 1)
-    return np.array([b, s])
+    return _early_stop(v, patience + 1)
 
 
 def _stop_early(v: np.ndarray, patience: int) -> np.ndarray:
-    b, s, _ = early_stopping_point(v, patience - 1)  # every case has patience ≥ 2
-    return np.array([b, s])
+    return _early_stop(v, patience - 1)  # every case has patience ≥ 2
 
 
 def _ties_improve(v: np.ndarray, patience: int) -> np.ndarray:
@@ -182,11 +183,49 @@ def _ties_improve(v: np.ndarray, patience: int) -> np.ndarray:
 
 
 def _no_restore(v: np.ndarray, patience: int) -> np.ndarray:
-    _, s, _ = early_stopping_point(v, patience)
+    s = _early_stop(v, patience)[1]
     return np.array([s, s])
 
 
-early_stop_exercise = Exercise(
+def _names_used(code: types.CodeType) -> set[str]:
+    """Every global or attribute name a function's code (and any function nested in it) uses."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names_used(const)
+    return names
+
+
+class _OwnRuleExercise(Exercise):
+    """An exercise whose answer must not call the library's `early_stopping_point`.
+
+    The library function is in the notebook's namespace (the patience table uses it before
+    the exercise), so the check looks at the names the student's code uses, and at what
+    those names are bound to (an alias of the function counts too).
+    """
+
+    def _verdict(self, student: Callable[..., Any]) -> Result:
+        code = getattr(student, "__code__", None)
+        if code is not None:
+            names = _names_used(code)
+            scope = getattr(student, "__globals__", {})
+            bound = [scope.get(name) for name in names]
+            try:  # names bound in an enclosing function (a closure) count too
+                bound += list(inspect.getclosurevars(student).nonlocals.values())
+            except (TypeError, ValueError):  # an unfilled closure cell: nothing bound there
+                pass
+            if "early_stopping_point" in names or any(f is early_stopping_point for f in bound):
+                return Result(
+                    INCORRECT,
+                    f"{self.name}: not yet — write the rule yourself; `early_stopping_point` is "
+                    "the library's version of it. Walk through the losses once, remember the "
+                    "best epoch, and stop when `patience` epochs have passed without a "
+                    "strictly lower loss.",
+                )
+        return super()._verdict(student)
+
+
+early_stop_exercise = _OwnRuleExercise(
     "early_stop",
     reference=_early_stop,
     cases=_ES_CASES,

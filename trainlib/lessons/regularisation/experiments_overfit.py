@@ -181,7 +181,8 @@ class RegRun:
 
     Shapes: `train_loss`, `val_loss`, `train_acc`, `val_acc`, `test_loss`, `test_acc`
     (epochs,); `grid_prob` (Gy, Gx) = σ(model output) on `grid_points()`. `history` is
-    fit's full record; `test` (epochs, 2) the test set's (loss, accuracy) after each epoch.
+    fit's full record; `test` (epochs, 2) the test set's (loss, accuracy) after each epoch;
+    `max_weight` the largest |Wᵢⱼ| of each weight matrix, input layer first.
     """
 
     weight_decay: float
@@ -190,6 +191,7 @@ class RegRun:
     weight_norm: float
     grid_prob: np.ndarray
     test: np.ndarray
+    max_weight: tuple[float, ...] = ()
 
     @property
     def test_loss(self) -> np.ndarray:
@@ -236,7 +238,8 @@ def _overfit_run(weight_decay: float, dropout: float, epochs: int, seed: int) ->
     _, _, points = grid_points()
     prob = losses.sigmoid(predict(model, points)).reshape(GRID_Y[2], GRID_X[2])
     freeze(prob)
-    return RegRun(weight_decay, dropout, hist, weight_norm(model), prob, test)
+    biggest = tuple(float(np.abs(v).max()) for k, v in model.params.items() if k.endswith("W"))
+    return RegRun(weight_decay, dropout, hist, weight_norm(model), prob, test, biggest)
 
 
 def weight_decay_runs(
