@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from trainlib import twolayer
-from trainlib.gradcheck import rel_error
+from trainlib.gradcheck import numerical_gradient, rel_error
 from trainlib.lessons.backpropagation import experiments as bv
 from trainlib.lessons.backpropagation.exercises import _dW1, gradcheck_my_dW1
 
@@ -526,8 +526,25 @@ def test_my_dW1_tanh_differs_from_the_relu_formulas():
     params, x, y = notebook_problem()
     c = tanh_forward(params, x, y)
     args = (c["x"], c["y"], c["a1"], c["yhat"], params["W2"])
-    relu_copy = c["x"].T @ (((c["yhat"] - c["y"]) / len(x)) @ params["W2"].T * (c["z1"] > 0))
+    relu_copy = c["x"].T @ ((c["yhat"] - c["y"]) @ params["W2"].T * (c["z1"] > 0))
     assert rel_error(_dW1(*args), relu_copy) > 0.1
+
+
+def test_my_dW1_is_the_summed_loss_gradient_n_times_the_mean_one():
+    """Exercise 2 asks for the SUMMED loss: its ∂L/∂W1 is N × the mean loss's (cell 4's chain
+    with tanh′ = 1 − a1²), and matches central differences of N × the mean loss, not of it."""
+    from trainlib.lessons.backpropagation.exercises import tanh_forward
+
+    params, x, y = notebook_problem()
+    c = tanh_forward(params, x, y)
+    args = (c["x"], c["y"], c["a1"], c["yhat"], params["W2"])
+    N = len(x)
+    mean_grad = c["x"].T @ ((c["yhat"] - c["y"]) / N @ params["W2"].T * (1 - c["a1"] ** 2))
+    assert rel_error(_dW1(*args), N * mean_grad) < EXACT_TOL
+    p = {k: np.array(v, dtype=float) for k, v in params.items()}
+    fd_sum = numerical_gradient(lambda: N * tanh_forward(p, x, y)["loss"], p["W1"], 1.0, 1e-5)
+    assert rel_error(_dW1(*args), fd_sum) < FD_TOL
+    assert rel_error(mean_grad, fd_sum) > 0.5  # the mean's gradient is N = 6 times too small
 
 
 def test_C23_dead_unit_gives_exact_zero_gradients():
@@ -655,12 +672,12 @@ def test_float32_gradient_checks_cannot_reach_the_1e_7_bar():
 
 
 def test_my_dW1_checker_names_a_second_sigmoid_derivative():
-    """Exercise 2: multiplying (ŷ − y)/N by σ′ again gets its own hint, and the generic message
+    """Exercise 2: multiplying ŷ − y by σ′ again gets its own hint, and the generic message
     names array inputs by shape instead of printing them."""
     from trainlib.exercises import EXERCISES
 
     def my_dW1(x, y, a1, yhat, W2):
-        return x.T @ ((yhat - y) / len(x) * yhat * (1 - yhat) @ W2.T * (1 - a1**2))
+        return x.T @ ((yhat - y) * yhat * (1 - yhat) @ W2.T * (1 - a1**2))
 
     assert "σ′ = ŷ(1 − ŷ) again" in EXERCISES["my_dW1"].check(my_dW1, quiet=True).message
 

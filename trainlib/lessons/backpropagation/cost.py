@@ -56,7 +56,7 @@ def dense_flops(sizes: Sequence[int], batch: int) -> tuple[int, int]:
 
     sizes = (d_in, H₁, …, d_out). Forward: one product x·W per layer, batch·d·d′ each.
     Backward: ∂L/∂W = xᵀ·dout for every layer and ∂L/∂x = dout·Wᵀ for every layer but the
-    first (nobody needs the gradient of the input data). Elementwise work (bias, ReLU) is
+    first (training never needs the gradient of the input data). Elementwise work (bias, ReLU) is
     ignored: it is O(batch·width), not O(batch·width²).
     """
     sizes = [check_int("sizes", int(s), minimum=1) for s in sizes]

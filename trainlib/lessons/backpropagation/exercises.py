@@ -1,4 +1,5 @@
-"""Exercises of 05_backpropagation: tanh's backward derived, ∂L/∂W1 of a tanh network by hand,
+"""Exercises of 05_backpropagation: tanh's backward derived, ∂L/∂W1 of a tanh network under a
+summed loss by hand,
 a backward that overwrites instead of adding (debug), and the cost of the backward pass
 (predict)."""
 
@@ -61,6 +62,10 @@ tanh_backward_exercise = Exercise(
             "c = eᵃ + e⁻ᵃ — a minus sign, so 1 − out².",
             example=lambda a, out, dout: (1 + out**2) * dout,
         ),
+        Mistake(
+            "you squared (1 − out); tanh′ = 1 − out², i.e. `1 - out**2` (** binds before −).",
+            example=lambda a, out, dout: (1 - out) ** 2 * dout,
+        ),
     ],
     success="Correct! d tanh/da = 1 − out²: the backward needs only the output the forward "
     "pass kept, not a. This is exactly the `_backward` of `Tensor.tanh` in trainlib.autodiff.",
@@ -69,7 +74,7 @@ tanh_backward_exercise = Exercise(
 
 
 # ---------------------------------------------------------------------------------------------
-# 05 — ∂L/∂W1 of the two-layer net with a tanh hidden layer, from the forward pass's cache
+# 05 — ∂L/∂W1 of the two-layer net with a tanh hidden layer and the SUMMED BCE over the batch
 # ---------------------------------------------------------------------------------------------
 
 
@@ -93,9 +98,13 @@ def tanh_forward(params: dict, x, y) -> dict:
 
 
 def _dW1(x: np.ndarray, y: np.ndarray, a1: np.ndarray, yhat: np.ndarray, W2: np.ndarray):
-    """∂L/∂W1 of the mean BCE for a1 = tanh(z1), from the cached a1. Shapes: x (N, D),
-    y (N, 1), a1 (N, H), yhat (N, 1), W2 (H, 1)."""
-    dz2 = (yhat - y) / len(x)  # ∂L/∂z2 = (ŷ − y)/N
+    """∂L/∂W1 of the summed BCE L = Σₙ ℓₙ for a1 = tanh(z1), from the cached a1. Shapes:
+    x (N, D), y (N, 1), a1 (N, H), yhat (N, 1), W2 (H, 1).
+
+    The summed loss is N times the mean, so every gradient is N times the mean's: the error
+    signal is ŷ − y with no 1/N.
+    """
+    dz2 = yhat - y  # ∂L/∂z2 = ŷ − y: ∂ℓₙ/∂z2ₙ = ŷₙ − yₙ, and the sum has no 1/N
     da1 = dz2 @ W2.T  # ∂L/∂a1 = ∂L/∂z2 · W2ᵀ
     dz1 = da1 * (1 - a1**2)  # ∂L/∂z1 = ∂L/∂a1 ⊙ tanh′(z1), tanh′ = 1 − tanh² = 1 − a1²
     return x.T @ dz1  # ∂L/∂W1 = xᵀ · ∂L/∂z1
@@ -117,7 +126,7 @@ def _transposed(got, expected, args) -> bool:
 
 def _with_local(local):
     """∂L/∂W1 with the hidden layer's local gradient replaced by local(a1)."""
-    return lambda x, y, a1, yhat, W2: x.T @ ((yhat - y) / len(x) @ W2.T * local(a1))
+    return lambda x, y, a1, yhat, W2: x.T @ ((yhat - y) @ W2.T * local(a1))
 
 
 my_dW1_exercise = Exercise(
@@ -133,11 +142,11 @@ my_dW1_exercise = Exercise(
             detect=_transposed,
         ),
         Mistake(
-            "you multiplied by σ′ = ŷ(1 − ŷ) again: ∂L/∂z2 = (ŷ − y)/N already contains it — "
+            "you multiplied by σ′ = ŷ(1 − ŷ) again: ∂L/∂z2 = ŷ − y already contains it — "
             "σ's derivative cancels the denominator of BCE's ∂L/∂ŷ (section \"The backward "
-            'pass, right to left"), so the chain starts from (ŷ − y)/N.',
+            'pass, right to left"), so the chain starts from ŷ − y.',
             example=lambda x, y, a1, yhat, W2: (
-                x.T @ ((yhat - y) / len(x) * yhat * (1 - yhat) @ W2.T * (1 - a1**2))
+                x.T @ ((yhat - y) * yhat * (1 - yhat) @ W2.T * (1 - a1**2))
             ),
         ),
         Mistake(
@@ -151,13 +160,28 @@ my_dW1_exercise = Exercise(
             example=_with_local(lambda a1: 1.0),
         ),
         Mistake(
+            "you squared (1 − a1); tanh′ = 1 − a1², i.e. `1 - a1**2` (** binds before −).",
+            example=_with_local(lambda a1: (1 - a1) ** 2),
+        ),
+        Mistake(
+            "you left out ∂z2/∂a1 = W2: ∂L/∂a1 = ∂L/∂z2 · W2ᵀ, shape (N, 1)·(1, H) = (N, H). "
+            "(Without it the (N, 1) error signal broadcasts over the H columns and runs anyway.)",
+            example=lambda x, y, a1, yhat, W2: x.T @ ((yhat - y) * (1 - a1**2)),
+        ),
+        Mistake(
             "you applied tanh again: 1 − tanh²(a1). The cache already holds a1 = tanh(z1), so "
             "tanh′(z1) = 1 − a1².",
             example=_with_local(lambda a1: 1 - np.tanh(a1) ** 2),
         ),
         Mistake(
-            "your gradient is N times too large: the loss is the mean over the batch, so "
-            "∂L/∂z2 = (ŷ − y)/N, not ŷ − y.",
+            "your gradient is N times too small: that is the gradient of the MEAN loss. This "
+            "loss is the sum Σₙ ℓₙ = N × the mean, so each example's error signal ŷₙ − yₙ "
+            "enters once, undivided: ∂L/∂z2 = ŷ − y, not (ŷ − y)/N.",
+            example=lambda x, y, a1, yhat, W2: _dW1(x, y, a1, yhat, W2) / len(x),
+        ),
+        Mistake(
+            "your gradient is N times too large: you multiplied by N. The sum has no 1/N to "
+            "undo — ∂L/∂z2 = ŷ − y, and xᵀ · ∂L/∂z1 adds the N examples' contributions itself.",
             example=lambda x, y, a1, yhat, W2: len(x) * _dW1(x, y, a1, yhat, W2),
         ),
         Mistake(
@@ -167,15 +191,19 @@ my_dW1_exercise = Exercise(
         ),
     ],
     success="Correct! That is backprop through tanh and a dense layer, written by hand: the "
-    "same chain as for ReLU, with tanh's local gradient in place of the mask. Run the gradient "
-    "check below to confirm it against central differences.",
+    "same chain as for ReLU, with tanh's local gradient in place of the mask and no 1/N — "
+    "summing instead of averaging scales every gradient by N, so plain gradient descent on a "
+    "summed loss needs an N times smaller learning rate for the same step. Run the gradient "
+    "check below.",
+    kind="implement",
 )
 
 
 def gradcheck_my_dW1(my_dW1, params: dict, x, y) -> float | None:
-    """Check a student's ∂L/∂W1 of the tanh net against central differences; print the error.
+    """Check a student's ∂L/∂W1 of the tanh net's SUMMED BCE against central differences.
 
-    Calls ``my_dW1(x, y, a1, yhat, W2)`` with the cache of ``tanh_forward(params, x, y)``.
+    Calls ``my_dW1(x, y, a1, yhat, W2)`` with the cache of ``tanh_forward(params, x, y)`` and
+    compares with central differences of N × its mean loss; prints the error.
     Returns the relative error, or None (printing "not attempted yet") while the stub is
     untouched.
     """
@@ -190,7 +218,10 @@ def gradcheck_my_dW1(my_dW1, params: dict, x, y) -> float | None:
               f"got {np.shape(dW1)}.")  # fmt: skip
         return None
     p = {k: np.array(v, dtype=float) for k, v in params.items()}
-    fd = numerical_gradient(lambda: np.asarray(tanh_forward(p, x, y)["loss"]), p["W1"], 1.0, 1e-5)
+    n = len(c["x"])
+    fd = numerical_gradient(
+        lambda: np.asarray(n * tanh_forward(p, x, y)["loss"]), p["W1"], 1.0, 1e-5
+    )  # the summed loss: N × the mean
     err = rel_error(np.asarray(dW1, dtype=float), fd)
     verdict = "passes" if err < 1e-7 else "fails"
     print(f"gradient check: relative error {err:.1e} vs central differences — {verdict} (< 1e-7)")
@@ -282,8 +313,8 @@ predict_backward_cost_exercise = Exercise(
     mistakes=[
         Mistake(
             "2 would hold if every layer computed both ∂L/∂W and ∂L/∂x — but the first layer's "
-            "∂L/∂x is the gradient of the data, which nobody needs. Which layer has the most "
-            "multiply-adds?",
+            "∂L/∂x is the gradient of the data, which training never needs. Which layer has "
+            "the most multiply-adds?",
             example=lambda: 2.0,
         ),
         Mistake(
