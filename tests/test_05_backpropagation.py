@@ -651,6 +651,8 @@ def test_C5_checkpointing_extremes_do_not_cut_the_peak(depth):
     assert s.peak_bytes[0] > s.plain_peak
     assert s.peak_bytes[1] == s.plain_peak
     assert s.peak_bytes[-2] == s.plain_peak == s.peak_bytes[-1]
+    # k = m: the single segment is the last one, never recomputed — the plain run itself
+    assert s.forward_evals[-1] == s.plain_evals == s.n_layers
 
 
 def test_float32_gradient_checks_cannot_reach_the_1e_7_bar():
