@@ -156,3 +156,21 @@ def test_every_live_figure_asks_for_a_prediction(nb):
         if not any("predict, then move" in _text(c["source"]).lower() for c in window):
             silent.append(f"cell {i}")
     assert not silent, f"{path.name}: live figures without a 'Predict, then move' prompt: {silent}"
+
+
+# A line that is only JSON punctuation ('",' or a leading '    "') is what a hand edit of the
+# .ipynb text leaves behind; a student sees it as stray quotes in the rendered prose.
+JSON_DEBRIS = re.compile(r'^\s*",?\s*$|^ {4}"[^"]*$')
+
+
+def test_markdown_cells_hold_no_json_debris(nb):
+    """No markdown line is a leftover of the notebook's JSON (a stray '",' or '    "...')."""
+    path, data = nb
+    debris = [
+        f"cell {i}: {line!r}"
+        for i, cell in enumerate(data["cells"])
+        if cell["cell_type"] == "markdown"
+        for line in _text(cell["source"]).splitlines()
+        if JSON_DEBRIS.search(line)
+    ]
+    assert not debris, f"{path.name}: markdown lines that look like JSON debris: {debris}"
