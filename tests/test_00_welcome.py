@@ -79,3 +79,27 @@ def test_static_edition_frames_put_a_slope_next_to_the_best_fit():
     finally:
         live.close()
         plt.close("all")
+
+
+def test_end_points_guess_the_true_slope_by_luck_and_the_right_points_flatten_the_fit():
+    # Prose: the end-point slope is 0.792; the end points' errors from the true line are 0.06
+    # and 0.02; the three points at x ≈ 3.6–4.5 have errors −0.35, −0.63, −0.31 and tilt the
+    # best line flatter (0.73), the two at x ≈ 2.7–3.2 (just above the line) tilt it back a little.
+    x, y = line_data()
+    assert abs((y[-1] - y[0]) / (x[-1] - x[0]) - 0.792) < 5e-4
+    r = y - (0.8 * x + 1.0)
+    assert np.allclose(r[[0, -1]], [0.06, 0.02], atol=5e-3)
+    right, middle = slice(8, 11), slice(6, 8)
+    assert np.allclose(x[right], [3.64, 4.09, 4.55], atol=5e-3)
+    assert np.allclose(x[middle], [2.73, 3.18], atol=5e-3)
+    assert np.allclose(r[right], [-0.35, -0.63, -0.31], atol=5e-3) and np.all(r[middle] > 0)
+    # Least squares: w_best − 0.8 = Σ (xᵢ − x̄)·rᵢ / Σ (xᵢ − x̄)², a sum of one pull per point.
+    d = x - x.mean()
+    assert abs(x.mean() - 2.5) < 1e-12
+    pull = d * r / np.sum(d**2)
+    w_best = np.polyfit(x, y, 1)[0]
+    assert np.isclose(0.8 + pull.sum(), w_best) and abs(w_best - 0.73) < 5e-3
+    # The three right points alone flatten the slope by more than all twelve do together;
+    # the two middle points steepen it by less than a quarter of that.
+    assert pull[right].sum() < pull.sum() < 0
+    assert 0 < pull[middle].sum() < 0.25 * -pull[right].sum()

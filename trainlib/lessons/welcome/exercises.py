@@ -59,6 +59,11 @@ my_mse_exercise = Exercise(
             example=lambda w, b, x, y: float(0.5 * np.mean((w * x + b - y) ** 2)),
         ),
         Mistake(
+            "you divided by N − 1 (the habit from the sample variance); the mean squared error "
+            "divides by N, the number of points.",
+            example=lambda w, b, x, y: float(np.sum((w * x + b - y) ** 2) / (len(x) - 1)),
+        ),
+        Mistake(
             "you returned one squared error per point; average them into a single number.",
             example=lambda w, b, x, y: (w * x + b - y) ** 2,
             detect=lambda got, expected, args: (
