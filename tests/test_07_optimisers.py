@@ -68,8 +68,9 @@ def test_C31_momentum_reaches_tolerance_in_fewer_steps_than_gd():
 
 
 def test_tune_valley_momentum_hints_point_where_the_passing_settings_are():
-    """The goal's message: the passing (μ, α) lie at μ ≈ 0.53–0.61, α ≈ 0.046–0.061; the
-    critical-damping hint's lower-α settings pass from step 29, more μ alone does not."""
+    """The passing (μ, α) lie at μ ≈ 0.53–0.61, α ≈ 0.046–0.061 (the goal's message points
+    there without naming the box); the critical-damping hint's lower-α settings pass from
+    step 29, more μ alone does not."""
     from trainlib.lessons.optimisers.exercises_momentum import TUNE_MOMENTUM_STEPS
 
     passing = [
@@ -623,3 +624,53 @@ def test_nesterov_roots_multiply_to_mu_times_one_minus_alpha_h():
         assert np.isclose(np.linalg.det(step), product)
         roots = np.linalg.eigvals(step)
         assert np.allclose(np.abs(roots), np.sqrt(product))  # complex pair: a spiral
+
+
+def test_fourth_review_adamw_rest_point_window_hints_sweep_answer_and_bias_prompt():
+    from trainlib.lessons.optimisers.exercises_momentum import (
+        ADAMW_WINDOW,
+        _valley_goal,
+        predict_adamw_after_3000_exercise,
+    )
+    from trainlib.lessons.optimisers.experiments import adam_moments, adamw_endpoints
+    from trainlib.lessons.optimisers.experiments_adaptive import bias_gradients
+    from trainlib.lessons.optimisers.experiments_sweep import lr_sweep_seeds
+
+    # at λ = 0.3 AdamW ends (hovering within about 0.001) at the loss's zero gradient, x = 2
+    ends = adamw_endpoints((30000, 100000), lr=0.05, weight_decay=0.3)
+    assert round(float(ends[0, 0]), 3) == 1.999
+    assert np.all(np.abs(ends - 2.0) < 0.001)
+    # the predict checker: 1.639 + 0.03 (what the "1.639" hint catches) is the window's edge
+    assert ADAMW_WINDOW == (1.669, 2.0)
+    for x, verdict in ((1.65, "1.639 is where"), (1.669, "direction right"),
+                       (1.68, "Right"), (1.70, "Right"), (2.1, "Past 2")):  # fmt: skip
+        assert verdict in predict_adamw_after_3000_exercise.check(lambda x=x: x, quiet=True).message
+    # the tune goal's messages: grammar, the stability edge, no box of passing settings
+    msg = _valley_goal((0.99, 0.001))
+    assert "the loss never stays ≤ 1e-4 within 200 steps" in msg and "μ down" in msg
+    assert "edge of stability (factor 1)" in _valley_goal((0.5, 0.06))
+    assert 0.06 * 50 == pytest.approx(2 * (1 + 0.5))  # αM = 2(1 + μ)
+    for s in ((0.99, 0.001), (0.5, 0.06), (0.6, 0.056), (0.3, 0.04)):
+        assert "0.53" not in _valley_goal(s) and "0.046" not in _valley_goal(s)
+    assert "μ up" in _valley_goal((0.3, 0.04))
+    # the sweep figure's question: SGD+momentum at α = 1 (effective rate 10) against SGD's best
+    sweep = lr_sweep_seeds()
+    i, k = sweep.names.index("SGD+momentum"), int(np.argmin(np.abs(sweep.lrs - 1.0)))
+    assert round(float(sweep.val_acc[i, k]), 2) == 0.36
+    assert round(float(sweep.val_acc_se[i, k]), 2) == 0.05
+    assert round(float(sweep.val_acc[sweep.names.index("SGD"), k]), 3) == 0.919
+    good = sweep.lrs[sweep.train_loss[i] <= 0.5]
+    assert np.allclose([good.min(), good.max()], [10**-1.5, 10**-0.5])
+    good_sgd = sweep.lrs[sweep.train_loss[sweep.names.index("SGD")] <= 0.5]
+    assert np.allclose([good_sgd.min(), good_sgd.max()], [10**-0.5, 1.0])
+    # the bias figure's question at β₁ = 0.99, β₂ = 0.9: raw/corrected = 1 − βᵗ at step 20
+    tr = adam_moments(bias_gradients(), lr=1e-3, beta1=0.99, beta2=0.9)
+    np.testing.assert_allclose(tr.m[19] / tr.m_hat[19], 1 - 0.99**20)
+    np.testing.assert_allclose(tr.v[19] / tr.v_hat[19], 1 - 0.9**20)
+    assert (round(1 - 0.99**20, 2), round(1 - 0.9**20, 2)) == (0.18, 0.88)
+    # ε inside the root at |g| = √ε: 0.707 against 1, a 30 % difference
+    g = np.array([1e-4])
+    inside = E.first_adam_step(g, lr=1.0, eps=1e-8, eps_inside=True)[0]
+    outside = E.first_adam_step(g, lr=1.0, eps=1e-8)[0]
+    assert round(inside, 3) == 0.707 and round(outside, 3) == 1.0
+    assert round(1 - inside / outside, 1) == 0.3

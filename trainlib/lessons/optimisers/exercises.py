@@ -61,6 +61,19 @@ def _adam_corrects_only_m(p, g, m, v, t, lr, beta1, beta2, eps):
     return p - lr * (m / (1 - beta1**t)) / (np.sqrt(v) + eps), m, v
 
 
+def _adam_power_off_by_one(p, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1 ** (t + 1)), v / (1 - beta2 ** (t + 1))
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def _adam_corrects_only_v(p, g, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return p - lr * m / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
+
+
 def _adam_no_eps(p, g, m, v, t, lr, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * g
     v = beta2 * v + (1 - beta2) * g * g
@@ -116,6 +129,17 @@ my_adam_step_exercise = Exercise(
             example=_adam_corrects_only_m,
         ),
         Mistake(
+            "you corrected v but not m: divide m by (1 − β₁ᵗ) too. With only v corrected, "
+            "the first step is (1 − β₁)·α (0.1·α at β₁ = 0.9), not α.",
+            example=_adam_corrects_only_v,
+        ),
+        Mistake(
+            "the correction uses the wrong power of β: the first step is t = 1, so divide by "
+            "1 − β₁¹ = 0.1 and 1 − β₂¹ = 0.001 there (1 − βᵗ with this step's t, not t + 1). "
+            "Off by one, the first step is not α.",
+            example=_adam_power_off_by_one,
+        ),
+        Mistake(
             "ε is missing: θ ← θ − α·m̂/(√v̂ + ε). Without it a gradient near ε (the 1e-6 "
             "here) gets a full step of α instead of a damped one, and a zero gradient "
             "divides 0 by 0.",
@@ -127,7 +151,7 @@ my_adam_step_exercise = Exercise(
 )
 
 # ---------------------------------------------------------------------------------------------
-# 2. (implement) One step of SGD with momentum (torch's form), with Nesterov's option
+# 2. (derive) One step of SGD with momentum (torch's form), with Nesterov's option
 # ---------------------------------------------------------------------------------------------
 
 
@@ -190,7 +214,9 @@ my_momentum_step_exercise = Exercise(
             example=_nesterov_ignored,
         ),
     ],
-    success="Correct! This is torch.optim.SGD(momentum=μ, nesterov=…) with dampening = 0.",
+    success="Correct! This is torch.optim.SGD(momentum=μ, nesterov=…) with dampening = 0: "
+    "φ ← φ − α·(g + μ·b_new), the look-ahead form rewritten for the stored look-ahead point.",
+    kind="derive",
 )
 
 # ---------------------------------------------------------------------------------------------
