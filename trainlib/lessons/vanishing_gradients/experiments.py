@@ -32,6 +32,7 @@ __all__ = [
     "ClipRun",
     "Health",
     "clipping_data",
+    "clipping_init_act_std",
     "clipping_init_norm",
     "clipping_run",
     "clipping_thresholds",
@@ -106,7 +107,7 @@ class Health:
 
     Shapes: `act_std` (L − 1,): std over the batch and the units of hidden activation
     h_l (l = 1 … L − 1), which is the input of Dense layer l + 1; `grad_norm` (L,):
-    ‖∂L/∂W_l‖ (Frobenius) of Dense layer l = 1 … L; `loss` the batch loss; `divided_by`
+    ‖∂ℒ/∂W_l‖ (Frobenius) of Dense layer l = 1 … L; `loss` the batch loss; `divided_by`
     (L − 1,) or (0,): the standard deviation each BatchNorm / LayerNorm divided its input by
     (BatchNorm: of each unit over the batch; LayerNorm: of each example over the units),
     averaged; empty without normalisation; `act_mean` (L − 1,): the mean of each h_l over
@@ -129,7 +130,7 @@ class Health:
 
     @property
     def first_layer_grad(self) -> float:
-        """‖∂L/∂W₁‖, the gradient that has to travel back through every layer."""
+        """‖∂ℒ/∂W₁‖, the gradient that has to travel back through every layer."""
         return float(self.grad_norm[0])
 
 
@@ -150,9 +151,10 @@ def layer_health(
 
     X (n, width), y (n, 1) ~ N(0, 1); net = `mlp([width]·L + [1], activation, init=
     scaled_init(init, scale), batchnorm or layernorm, residual)` (layernorm: a LayerNorm
-    where BatchNorm would be); MSE, one forward and one backward pass. With δ_l = ∂L/∂z_l:
-    δ_{l−1} = (δ_l W_lᵀ) ⊙ f′(z_{l−1}), ∂L/∂W_l = h_{l−1}ᵀ δ_l. The same seed gives the same
-    data and, layer for layer, the same first weights at every depth.
+    where BatchNorm would be); MSE, one forward and one backward pass (L = depth, ℒ = the
+    loss). With δ_l = ∂ℒ/∂z_l: δ_{l−1} = (δ_l W_lᵀ) ⊙ f′(z_{l−1}), ∂ℒ/∂W_l = h_{l−1}ᵀ δ_l.
+    The same seed gives the same data and, layer for layer, the same first weights at every
+    depth.
     """
     n, width = check_int("n", n, minimum=2), check_int("width", width, minimum=1)
     rng = np.random.default_rng(seed)
@@ -306,6 +308,19 @@ def clipping_init_norm(
     return global_norm(net.params)
 
 
+def clipping_init_act_std(
+    *, depth: int = 10, width: int = 32, init_scale: float = 1.3, seed: int = 0
+) -> np.ndarray:
+    """Std of each hidden activation of `clipping_run`'s network before training, on
+    `clipping_data()`. Shapes: returns (depth − 1,)."""
+    depth = check_int("depth", depth, minimum=2)
+    width = check_int("width", width, minimum=1)
+    init_scale = check_positive("init_scale", init_scale)
+    net, _ = _clipping_net(depth, width, init_scale, int(seed))
+    net.forward(clipping_data(seed=int(seed))[0])
+    return np.array([float(np.std(d.cache)) for d in dense_layers(net)[1:]])
+
+
 @functools.lru_cache(maxsize=64)
 def _clipping_run(threshold, steps, depth, width, init_scale, lr, seed) -> ClipRun:
     X, y = clipping_data(seed=seed)
@@ -358,5 +373,5 @@ def clipping_thresholds(
 
 
 def first_layer_vs_depth(depths: Sequence[int], **kw: Any) -> np.ndarray:
-    """‖∂L/∂W₁‖ of `layer_health(depth, **kw)` for every depth. Shapes: returns (len(depths),)."""
+    """‖∂ℒ/∂W₁‖ of `layer_health(depth, **kw)` for every depth. Shapes: returns (len(depths),)."""
     return np.array([layer_health(d, **kw).first_layer_grad for d in depths])
