@@ -31,8 +31,8 @@ class WelcomeFigure(LiveFigure):
     """Data + line + residuals (left), MSE landscape over (w, b) with your position (right)."""
 
     # Static edition: 13 slopes (every 0.25, so 0.75 next to the best 0.733) × 5 intercepts
-    # × errors on/off = 130 frames, about 3.4 MB. The planner gives the intercept 5 values for
-    # any budget below ~1000 frames (the first slider takes the growth), hence this range.
+    # × errors on/off = 130 frames, about 3.4 MB. The planner grows the first slider (slope, 61
+    # values) before the intercept, so the intercept keeps 5 values below 732 = 61·2·6 frames.
     frame_budget = 130
 
     def __init__(self, slope: float, intercept: float, residuals: bool) -> None:
