@@ -119,6 +119,13 @@ def test_C38_floor_falls_about_90x_for_10x_smaller_rate(problem, batches):
     ]
     assert 23 <= np.exp(np.mean(np.log(ratios))) < 24.5
     assert round(min(ratios)) == 15 and round(max(ratios)) == 39
+    # the notebook prints the same ratios with E.batch_gradients(..., replace=True)
+    for s, ratio in zip(range(1, 6), ratios, strict=True):
+        A_r, c_r = E.batch_gradients(
+            problem, 8, E.STEPS, rng=np.random.default_rng(s), replace=True
+        )
+        r = E.run_schedules(problem, A_r, c_r, {a: np.full(E.STEPS, a) for a in (0.1, 0.01)})
+        assert r[0.1].final_loss() / r[0.01].final_loss() == pytest.approx(ratio, rel=1e-9)
 
 
 def test_C38_reshuffled_floor_scales_like_alpha_squared(problem, batches):
@@ -237,6 +244,16 @@ def test_C38_divergence_labels_at_high_rates(problem, batches):
     assert run(10**-0.5, "cosine")["constant"].diverged  # 0.32: labelled
     assert not run(10**-0.4, "exponential")["exponential"].diverged  # 0.398
     assert run(10**-0.35, "exponential")["exponential"].diverged  # 0.447
+    # a run counts as diverged once its excess loss passes 10⁶
+    assert E.DIVERGENCE_LIMIT == 1e6
+    # prose: at α ≈ 0.4 the exponential run climbs to about 6·10⁵ before its rate falls below
+    # the limit 2/λ_max, then settles
+    exp = run(10**-0.4, "exponential")["exponential"]
+    peak = int(np.argmax(exp.excess))
+    assert 5.5e5 < exp.excess[peak] < 6.5e5
+    below = int(np.argmax(exp.lrs < 2 / np.linalg.eigvalsh(2 * problem.M).max()))
+    assert abs(peak - below) <= 2  # the climb ends when the rate drops below the limit
+    assert exp.final_loss() < 1e-3
 
 
 def test_C39_at_rate_1_warmup_and_one_cycle_diverge_later(problem, batches):
@@ -392,6 +409,13 @@ def test_C39_plateau_becomes_a_step_decay(problem, batches):
     assert cuts.tolist() == [8, 13, 16, 19, 22, 25, 28]
     improved = [i for i in range(1, len(vals)) if vals[i] < vals[:i].min() * (1 - 1e-4)]
     assert improved[-1] == 9 and round(vals[9], 3) == 0.797
+    # prose: from then on the validation losses no longer matter: any later values above 0.797
+    # give the same cuts (a fixed step decay, ×0.5 every 3 epochs)
+    other = np.r_[vals[:10], np.random.default_rng(0).uniform(0.8, 5.0, len(vals) - 10)]
+    for fed in (vals, other):
+        plateau = schedules.ReduceLROnPlateau(0.1, patience=2, factor=0.5)
+        rates = np.array([0.1] + [plateau.step(v) for v in fed[:-1]])
+        np.testing.assert_allclose(rates, run.lrs[::10], rtol=1e-12)
 
 
 def test_excess_loss_is_the_training_mse_above_its_minimum(problem):

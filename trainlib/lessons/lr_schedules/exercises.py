@@ -161,6 +161,12 @@ my_step_decay_exercise = Exercise(
             example=lambda lr, f, T, s, t: lr * ((f / lr) ** (1.0 / (T // s))) ** (t // s),
         ),
         Mistake(
+            "one cut too few: total_steps // step_size − 1 undercounts when step_size does not "
+            "divide total_steps (61 steps, cuts every 15: the last step, 60, is in period 4). "
+            "The number of cuts is the last step's period, ⌊(total_steps − 1)/step_size⌋.",
+            example=lambda lr, f, T, s, t: lr * ((f / lr) ** (1.0 / (T // s - 1))) ** (t // s),
+        ),
+        Mistake(
             "you used γ = final_lr/lr, the whole decay, at every cut: n cuts multiply the rate "
             "by γⁿ, so γ is the n-th root (final_lr/lr)^(1/n).",
             example=lambda lr, f, T, s, t: lr * (f / lr) ** (t // s),

@@ -108,19 +108,31 @@ def make_problem(
 
 
 def batch_gradients(
-    problem: Problem, batch_size: int, steps: int, *, rng: np.random.Generator
+    problem: Problem,
+    batch_size: int,
+    steps: int,
+    *,
+    rng: np.random.Generator,
+    replace: bool = False,
 ) -> tuple[Array, Array]:
     """The mini-batch gradient of every step as a linear map: ∇L_Bₖ(θ) = A[k]·θ − c[k].
 
     Shapes: returns A (steps, p, p), c (steps, p) with p = d + 1. Batches come epoch by epoch,
     each epoch a fresh `rng.permutation(n)` cut into batches of `batch_size` (the last one
-    smaller if batch_size does not divide n), as in `trainlib.data.minibatches`.
+    smaller if batch_size does not divide n), as in `trainlib.data.minibatches`. With
+    replace=True every step instead draws its own `rng.integers(0, n, batch_size)` (batches
+    drawn with replacement: independent kicks, no epochs).
     """
     batch_size = check_int("batch_size", batch_size, minimum=1)
     if batch_size > problem.n:
         raise ValueError(f"batch_size: expected an integer <= n = {problem.n}, got {batch_size}")
     steps = check_int("steps", steps, minimum=1)
     Xt, y = _design(problem.X), problem.y
+    if replace:
+        idx = rng.integers(0, problem.n, (steps, batch_size))
+        Xb, yb = Xt[idx], y[idx]
+        scale = 2.0 / batch_size
+        return scale * np.einsum("kbp,kbq->kpq", Xb, Xb), scale * np.einsum("kbp,kb->kp", Xb, yb)
     A, c = [], []
     while len(A) < steps:
         order = rng.permutation(problem.n)

@@ -51,7 +51,7 @@ class SettleFigure(LiveFigure):
                     (f"{b}" if b < 80 else "80 = full batch (no noise)", b) for b in BATCH_SIZES
                 ],
                 value=batch_size,
-                description="batch size B",
+                description="batch size",
             ),
             "decay": widgets.Dropdown(
                 options=[(d, d) for d in ("cosine", "step decay", "exponential")],
