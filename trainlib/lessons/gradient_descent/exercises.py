@@ -19,6 +19,14 @@ def _parabola_after(w0: float, lr: float, t: int, a: float, c: float) -> float:
     return float(c + (w0 - c) * (1.0 - lr * a) ** t)
 
 
+def _one_step_off(got: Any, expected: Any, args: tuple) -> bool:
+    """True if `got` is w_t with the power t + 1 or t − 1 (the hint for either off-by-one)."""
+    w0, lr, t, a, c = args
+    factor = 1.0 - lr * a
+    powers = (t + 1, t - 1) if factor != 0.0 else (t + 1,)  # 0⁻¹ would raise
+    return any(np.allclose(got, c + (w0 - c) * factor**p, rtol=1e-6, atol=1e-9) for p in powers)
+
+
 my_parabola_step_exercise = Exercise(
     "my_parabola_step",
     reference=_parabola_after,
@@ -50,8 +58,14 @@ my_parabola_step_exercise = Exercise(
             example=lambda w0, lr, t, a, c: float(w0 * (1.0 - lr * a) ** t),
         ),
         Mistake(
-            "you are one step off: after t = 0 steps the weight is still w₀, so the power is t.",
+            "you are one step off: after t = 0 steps the weight is still w₀, and each step "
+            "multiplies w − c by 1 − α·a once, so the power is t (not t + 1 or t − 1).",
             example=lambda w0, lr, t, a, c: float(c + (w0 - c) * (1.0 - lr * a) ** (t + 1)),
+            detect=_one_step_off,
+        ),
+        Mistake(
+            "the step goes *against* the gradient: w − c is multiplied by 1 − α·a, not 1 + α·a.",
+            example=lambda w0, lr, t, a, c: float(c + (w0 - c) * (1.0 + lr * a) ** t),
         ),
         Mistake(
             "you returned the distance to the minimum, w_t − c; return the weight w_t itself.",
@@ -110,6 +124,11 @@ my_batch_bounds_exercise = Exercise(
             "not start + B.",
             example=_overrun,
         ),
+        Mistake(
+            "stop is exclusive, as in Python slicing order[start:stop]: the first batch of 4 is "
+            "[0, 4], not [0, 3].",
+            example=lambda n, B: np.array([[s, min(s + B, n) - 1] for s in range(0, n, B)]),
+        ),
     ],
     success="Correct! ⌈n/B⌉ batches, every example exactly once, the last batch possibly smaller.",
 )
@@ -166,6 +185,11 @@ my_slope_gradient_exercise = Exercise(
             "you dropped the inner derivative ∂ŷ/∂w = x: multiply each error by its xᵢ "
             "(without it you get the derivative with respect to the intercept b).",
             example=lambda w, b, x, y: float(2.0 * np.mean(w * x + b - y)),
+        ),
+        Mistake(
+            "divide by the batch's own size, len(x) (or use np.mean), not by a fixed 20: the "
+            "checker's batches have 2–5 examples.",
+            example=lambda w, b, x, y: float(2.0 * np.sum((w * x + b - y) * x) / 20),
         ),
     ],
     success="Fixed! (2/B)·Σ (ŷᵢ − yᵢ)·xᵢ is the slope entry of the ∇L that `least_squares` "
