@@ -254,6 +254,24 @@ def test_C15_trained_to_convergence_weights_raise_recall_and_focal_loss_does_not
     angle = np.degrees(np.arctan2(theta[:, 1], theta[:, 0]))
     assert angle[0] - angle[1] == pytest.approx(1.8, abs=0.05)
     assert abs(theta[1, 2]) / norm[1] - abs(theta[0, 2]) / norm[0] == pytest.approx(0.03, abs=5e-3)
+    # a class weight does move it: w = 20 turns the boundary by 12° and moves it 0.76 closer
+    # to the common class's centre (the origin)
+    dist = np.abs(theta[:, 2]) / norm
+    assert angle[0] - angle[3] == pytest.approx(12, abs=0.5)
+    assert dist[0] - dist[3] == pytest.approx(0.76, abs=5e-3)
+    # every model, the focal one included, is at its own minimum: max |∂L/∂θ| of its own loss
+    A = np.column_stack([X, np.ones(len(y))])
+    _, dz = R.binary_terms(theta @ A.T, y, gamma=gamma[:, None], pos_weight=weight[:, None])
+    max_grad = np.max(np.abs(dz @ A / len(y)), axis=1)
+    assert max_grad[1] < 1e-6 and np.all(max_grad < 2e-5)
+    # the Bayes boundary of the training prior: 45°, distance s/2 + log((1 − π)/π)/s = 2.86;
+    # BCE and focal models lie within 3.5° and 0.15 of it; it finds 61 of the 80 test cases
+    s, prior = 3.5, 20 / 1000
+    bayes_dist = s / 2 + np.log((1 - prior) / prior) / s
+    assert bayes_dist == pytest.approx(2.86, abs=5e-3)
+    assert np.all(np.abs(angle[:2] - 45) < 3.5) and np.all(np.abs(dist[:2] - bayes_dist) < 0.15)
+    bayes = np.r_[s / np.sqrt(2), s / np.sqrt(2), -bayes_dist * s]
+    assert round(R.recall_precision(bayes[None], Xt, yt)[0][0] * 80) == 61
     # at the minimum the bias gradient mean(σ(z) − y) vanishes, so the rare class carries
     # exactly half the pull Σ|σ(z) − y| (the 300-step model: 38 %, bias gradient 0.0049)
     exact = _newton_weighted_bce(X, y, 1.0)
@@ -573,3 +591,29 @@ def test_exercise_sigmoid_is_the_library_sigmoid():
 
     z = np.concatenate([np.linspace(-800.0, 800.0, 1601), [0.0, -0.0, 1e-300, -1e-300]])
     np.testing.assert_array_equal(_sigmoid(z), L.sigmoid(z))
+
+
+def _focal_best_prediction(eta, gamma):
+    """argmin over q of η·FL(q | y = 1) + (1 − η)·FL(q | y = 0): a root of the derivative."""
+    from scipy.optimize import brentq
+
+    def d_expected(q):  # derivative of the expected focal loss with respect to q
+        d1 = gamma * (1 - q) ** (gamma - 1) * np.log(q) - (1 - q) ** gamma / q
+        d0 = -gamma * q ** (gamma - 1) * np.log(1 - q) + q**gamma / (1 - q)
+        return eta * d1 + (1 - eta) * d0
+
+    return brentq(d_expected, 1e-9, 1 - 1e-9)
+
+
+def test_C15_focal_loss_keeps_the_half_crossing_and_a_class_weight_moves_it():
+    """Focal loss (γ = 2) pulls the best prediction towards ½ but keeps it on η's side of ½
+    (0.69 at η = 0.9); a class weight w moves the ½ crossing to η = 1/(1 + w)."""
+    assert _focal_best_prediction(0.9, 2.0) == pytest.approx(0.69, abs=5e-3)
+    assert _focal_best_prediction(0.7, 2.0) == pytest.approx(0.578, abs=1e-3)
+    assert _focal_best_prediction(0.5, 2.0) == pytest.approx(0.5, abs=1e-9)
+    for eta in (0.05, 0.2, 0.45, 0.55, 0.8, 0.95):
+        assert (_focal_best_prediction(eta, 2.0) > 0.5) == (eta > 0.5)
+        assert abs(_focal_best_prediction(eta, 2.0) - 0.5) < abs(eta - 0.5)
+    w = 20.0
+    eta = 1 / (1 + w)
+    assert w * eta / (w * eta + 1 - eta) == pytest.approx(0.5, abs=1e-12)

@@ -163,11 +163,14 @@ def _quietly(fn):
     return run
 
 
+# Square batches (N = C) on purpose: there a per-row maximum without keepdims, shape (N,),
+# still broadcasts against Z (as a row, i.e. per column), so that mistake gets its own hint
+# instead of a broadcasting error.
 _LSE_CASES = [
-    (np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]),),
-    (np.array([[1000.0, 999.0, -5.0], [-1000.0, -1001.0, -1002.0]]),),
-    (np.array([[800.0, 0.0, 1.0], [2.0, 3.0, 4.0]]),),
-    (np.array([[-1000.0, -999.0]]),),
+    (np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [-1.0, 4.0, 2.0]]),),
+    (np.array([[1000.0, 999.0, -5.0], [-1000.0, -1001.0, -1002.0], [0.0, 1.0, 2.0]]),),
+    (np.array([[800.0, 0.0, 1.0], [2.0, 3.0, 4.0], [5.0, 5.0, 5.0]]),),
+    (np.array([[-1000.0, -999.0], [3.0, 1.0]]),),
 ]
 
 my_logsumexp_exercise = Exercise(
@@ -191,6 +194,24 @@ my_logsumexp_exercise = Exercise(
             "you removed the shift altogether: e^z overflows to inf above z ≈ 709.8 and "
             "underflows to 0 below −745. Keep a shift, but per row.",
             example=_quietly(lambda Z: np.log(np.sum(np.exp(Z), axis=1))),
+        ),
+        Mistake(
+            "np.max(Z, axis=1) has shape (N,), and Z − m subtracts it from every *row* "
+            "(broadcasting lines it up with the columns): keep the axis, "
+            "np.max(Z, axis=1, keepdims=True), or write m[:, None].",
+            example=_quietly(
+                lambda Z: np.max(Z, axis=1) + np.log(np.sum(np.exp(Z - np.max(Z, axis=1)), axis=1))
+            ),
+        ),
+        Mistake(
+            "m has shape (N, 1), so m + (a result of shape (N,)) broadcasts to (N, N): add back "
+            "m[:, 0] (or sum with keepdims=True and ravel).",
+            example=_quietly(
+                lambda Z: (
+                    np.max(Z, axis=1, keepdims=True)
+                    + np.log(np.sum(np.exp(Z - np.max(Z, axis=1, keepdims=True)), axis=1))
+                )
+            ),
         ),
     ],
     success="Fixed! Each row shifted by its own maximum: every row has an exponent e⁰ = 1, so "
@@ -281,6 +302,13 @@ my_huber_grad_exercise = Exercise(
             "inside δ Huber's pull is e itself, not sign(e) — that is MAE.",
             example=lambda w, b, x, y, d: _grad_from(np.sign(w * x + b - y), x),
             detect=lambda got, expected, args: _is_sign_pull(got, *args),
+        ),
+        Mistake(
+            "beyond δ the pull is δ·sign(e), not sign(e): the linear branch δ(|e| − ½δ) has "
+            "slope δ.",
+            example=lambda w, b, x, y, d: _grad_from(
+                np.where(np.abs(w * x + b - y) <= d, w * x + b - y, np.sign(w * x + b - y)), x
+            ),
         ),
     ],
     success="Correct! The outlier pulls on the slope with at most δ·x, however far away it is.",
