@@ -91,6 +91,9 @@ def gd_worked_example(lr: float = 0.1, step: int = 2):
 class WorkedExample(LiveFigure):
     """Left: the parabola, the steps w₀ … w_k and the tangent at w_k. Right: w per step."""
 
+    # Static edition: every step k (41) × 5 learning rates, among them the prompt's α = 0.6.
+    frame_budget = 205
+
     def __init__(self, lr: float, step: int) -> None:
         self.paths = _PathCache()
         controls = {

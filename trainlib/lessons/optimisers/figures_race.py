@@ -67,6 +67,8 @@ class RaceFigure(LiveFigure):
     """
 
     _image_of: str | None = None  # the surface the background image shows
+    # Static edition: 26 steps of the race (every 8th) × 5 rates of the slider the prompt names.
+    frame_budget = 130
 
     @property
     def board_text(self) -> str:
