@@ -1,4 +1,5 @@
-"""Notebook 00 (welcome): the warm-up exercise's kind and the landscape's colour bar."""
+"""Notebook 00 (welcome): its exercises (predict, implement, tune), the landscape's colour bar,
+the best line and the numbers the prose states."""
 
 import matplotlib
 
@@ -10,12 +11,73 @@ import numpy as np
 from trainlib.lessons.welcome.experiments import line_data, line_mse
 
 
-def test_the_warm_up_is_the_single_exercise_and_an_implement():
+def test_three_exercises_of_three_kinds_in_the_order_of_the_notebook():
     from trainlib.exercises import Exercise
     from trainlib.lessons.welcome import exercises
 
     ours = [e for e in vars(exercises).values() if isinstance(e, Exercise)]
-    assert [(e.name, e.kind) for e in ours] == [("my_mse", "implement")]
+    assert [(e.name, e.kind) for e in ours] == [
+        ("predict_lowest_mse", "predict"),
+        ("my_mse", "implement"),
+        ("tune_line", "tune"),
+    ]
+
+
+def test_predict_window_is_below_the_true_line_and_holds_the_experiment():
+    # Prose: the line the points were drawn from scores 0.124 (printed above the prediction);
+    # right answers lie below it but not far below (0.09–0.123), and the experiment's 0.113
+    # (least squares, computed here by the normal equations, not polyfit) is among them.
+    from trainlib.lessons.welcome.exercises import PREDICT_WINDOW, predict_lowest_mse_exercise
+
+    x, y = line_data()
+    xm, ym = x.mean(), y.mean()
+    w = np.sum((x - xm) * (y - ym)) / np.sum((x - xm) ** 2)
+    best = float(np.mean((w * x + ym - w * xm - y) ** 2))
+    true = float(np.mean((0.8 * x + 1.0 - y) ** 2))
+    assert np.isclose(predict_lowest_mse_exercise.reference(), best)
+    lo, hi = PREDICT_WINDOW
+    assert lo <= 0.8 * best and best <= hi < round(true, 3) == 0.124
+    # The checker's window: 0.124 itself (the true line is best) is the typical mistake.
+    assert not predict_lowest_mse_exercise._close(0.124, best)
+    assert predict_lowest_mse_exercise._close(0.12, best)
+    assert "0.113" in predict_lowest_mse_exercise.explain(0.12, best)
+    assert "0.124" in predict_lowest_mse_exercise.explain(0.12, best)
+
+
+def test_tune_goal_is_reachable_with_the_sliders_and_hints_name_the_problem():
+    # Prose: goal MSE ≤ 0.12, below the true line's 0.124; the sliders (step 0.05) reach it,
+    # e.g. at (0.75, 1.15) with 0.114, within 0.001 of the lowest 0.113 (the success line).
+    from trainlib.lessons.welcome.exercises import TUNE_GOAL, tune_line_exercise
+    from trainlib.lessons.welcome.figures import welcome_figure
+
+    x, y = line_data()
+    live = welcome_figure()
+    try:
+        slope, intercept = live.controls["slope"], live.controls["intercept"]
+        assert slope.step == intercept.step == 0.05
+        ws = np.arange(slope.min, slope.max + 1e-9, slope.step)
+        bs = np.arange(intercept.min, intercept.max + 1e-9, intercept.step)
+        grid = line_mse(ws[None, :], bs[:, None], x, y)
+        assert grid.min() <= TUNE_GOAL and grid.min() - live.best_mse < 0.001
+    finally:
+        live.close()
+        plt.close("all")
+    assert abs(float(line_mse(0.75, 1.15, x, y)) - 0.114) < 5e-4
+    assert float(line_mse(0.8, 1.0, x, y)) > TUNE_GOAL == 0.12
+
+    goal = tune_line_exercise.goal
+    assert goal((0.75, 1.15)) is None and goal((0.7, 1.25)) is None
+    # The true slope with its best intercept (b = ȳ − 0.8·x̄) still misses: too steep.
+    steep = goal((0.8, y.mean() - 0.8 * x.mean()))
+    assert "too steep" in steep and "raise b by 2.5 times" in steep
+    assert "too flat" in goal((0.6, y.mean() - 0.6 * x.mean()))
+    high = goal((0.733, 1.5))
+    assert "slope is about right" in high and "too high" in high and "lower b" in high
+    low = goal((0.733, 0.9))
+    assert "slope is about right" in low and "too low" in low and "raise b" in low
+    both = goal((1.0, 1.0))
+    assert "too steep" in both and "too high" in both
+    assert "two finite numbers" in goal((1.0, 2.0, 3.0))
 
 
 def test_landscape_has_a_labelled_colour_bar_spanning_the_drawn_values():
@@ -76,6 +138,8 @@ def test_static_edition_frames_put_a_slope_next_to_the_best_fit():
         x, y = line_data()
         best = min(float(line_mse(s["slope"], s["intercept"], x, y)) for _, s in plan.settings())
         assert best < 0.14  # the best frame comes within 0.03 of the lowest MSE, 0.113
+        # Prose (tune exercise): the pre-drawn settings are too coarse for its goal, MSE ≤ 0.12.
+        assert best > 0.12
     finally:
         live.close()
         plt.close("all")

@@ -155,9 +155,9 @@ def test_numbers_in_messages_are_written_as_a_student_would(toy):
     assert "expected 0.6, got 0.60003" in message, message
 
 
-@pytest.mark.parametrize("lesson", [name for name in LESSONS if name != "welcome"])
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_every_lesson_asks_for_thinking_not_transcription(lesson):
-    """Each of notebooks 01–09: 3–5 exercises of ≥ 3 kinds, with a checked prediction and a
+    """Each of notebooks 00–09: 3–5 exercises of ≥ 3 kinds, with a checked prediction and a
     tune or debug task (the notebook standard). Counts every exercise module of the lesson."""
     import importlib
     import pkgutil
