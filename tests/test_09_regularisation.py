@@ -150,11 +150,19 @@ def test_C42_without_bn_the_spread_drifts_with_depth():
     np.testing.assert_allclose(small, 0.5**layers * np.array(unit), rtol=1e-9)
     # ... while at 1 × He this network's per-feature std falls "from 2.46 ... to 1.01".
     assert round(unit[0], 2) == 2.46 and round(unit[-1], 2) == 1.01
-    # "(He keeps the mean square ... its RMS drifts from 2.75 to 1.77 ... the mean correlation
-    # between two examples' pre-activations rises from 0.15 at layer 1 to 0.75 at layer 6)"
+    # "(He keeps the mean square ... its RMS drifts from 2.75 to 1.77 ... the feature means ...
+    # 17 % of the mean square at layer 1 and 64 % at layer 6, and the mean correlation between
+    # two examples' pre-activations rises from 0.15 to 0.75.)"
     raw = R.preactivations(False, 1.0)
     rms = [float(np.sqrt(np.mean(z**2))) for z in raw]
     assert round(rms[0], 2) == 2.75 and round(rms[-1], 2) == 1.77
+    share = [float(np.mean(z.mean(axis=0) ** 2) / np.mean(z**2)) for z in raw]
+    assert round(share[0], 2) == 0.17 and round(share[-1], 2) == 0.64
+    # mean square = mean per-feature variance + mean squared feature mean, exactly
+    for z in raw:
+        np.testing.assert_allclose(
+            np.mean(z**2), (z.std(axis=0) ** 2).mean() + np.mean(z.mean(axis=0) ** 2)
+        )
 
     def mean_corr(z: np.ndarray) -> float:
         c = np.corrcoef(z)  # rows = examples: 64 × 64
@@ -702,18 +710,40 @@ def test_weight_decay_bound_not_alpha_lambda_t_carries_over():
     assert R.LR * 1.0 * R.EPOCHS == pytest.approx(2)
     assert (round(one.weight_norm, 2), round(one.val_loss[-1], 3)) == (10.34, 0.296)
     # λ = 0.2 for 500 epochs (shown in the notebook): "the largest weight is 5.55", ‖W‖ 20.66,
-    # training loss 0.014, validation loss 0.661, "barely below no decay's 0.675".
+    # training loss 0.014, validation loss 0.661: "far below the 2.852 of no decay over the
+    # same 500 epochs (‖W‖ 27.42), but more than twice λ = 1's 0.296".
     fifth = R.overfit_run(0.2, epochs=5 * R.EPOCHS)
     assert R.LR * 0.2 * 5 * R.EPOCHS == pytest.approx(2)
     assert round(max(fifth.max_weight), 2) == 5.55 and round(fifth.weight_norm, 2) == 20.66
     assert round(fifth.train_loss[-1], 3) == 0.014 and round(fifth.val_loss[-1], 3) == 0.661
-    assert fifth.val_loss[-1] < R.overfit_run(0.0).val_loss[-1] < fifth.val_loss[-1] + 0.02
+    none5 = R.overfit_run(0.0, epochs=5 * R.EPOCHS)  # the baseline of equal length (test only)
+    assert (round(none5.weight_norm, 2), round(none5.val_loss[-1], 3)) == (27.42, 2.852)
+    assert 2 < fifth.val_loss[-1] / one.val_loss[-1] < 2.5
     # λ = 0.1 for 1000 epochs (checked here, not run in the notebook): ‖W‖ = 24.91,
-    # validation loss 1.336, "worse than no decay at all".
+    # validation loss 1.336 "(no decay over the same 1000 epochs: 3.794), four and a half
+    # times λ = 1's 0.296".
     tenth = R.overfit_run(0.1, epochs=10 * R.EPOCHS)
     assert R.LR * 0.1 * 10 * R.EPOCHS == pytest.approx(2)
     assert (round(tenth.weight_norm, 2), round(tenth.val_loss[-1], 3)) == (24.91, 1.336)
-    assert tenth.val_loss[-1] > R.overfit_run(0.0).val_loss[-1]
+    none10 = R.overfit_run(0.0, epochs=10 * R.EPOCHS)
+    assert round(none10.val_loss[-1], 3) == 3.794
+    assert round(tenth.val_loss[-1] / one.val_loss[-1], 1) == 4.5
+    # "At either length the decay helps a lot" (and no decay overfits more the longer it runs).
+    assert (
+        none5.val_loss[-1] > 4 * fifth.val_loss[-1]
+        and none10.val_loss[-1] > 2.5 * tenth.val_loss[-1]
+    )
+    assert R.overfit_run(0.0).val_loss[-1] < none5.val_loss[-1] < none10.val_loss[-1]
+    # Cell 6: even λ = 0.1, far from its bound, ends with "a smaller ‖W‖ (16.05 against 17.51)
+    # and a lower validation loss (0.583 against 0.675)" after 100 epochs.
+    zero, tiny = runs[0], runs[1]
+    assert (zero.weight_decay, tiny.weight_decay) == (0.0, 0.1)
+    assert (round(tiny.weight_norm, 2), round(zero.weight_norm, 2)) == (16.05, 17.51)
+    assert (round(tiny.val_loss[-1], 3), round(zero.val_loss[-1], 3)) == (0.583, 0.675)
+    # "of order 1/λ, but not capped at exactly 1/λ ... at λ = 1 the column reads 1.77 after
+    # 300 epochs and 2.34 after 600".
+    longer = [R.overfit_run(1.0, epochs=e) for e in (3 * R.EPOCHS, 6 * R.EPOCHS)]
+    assert [round(max(r.max_weight), 2) for r in longer] == [1.77, 2.34]
 
 
 def test_early_stop_checker_refuses_the_library_function():
