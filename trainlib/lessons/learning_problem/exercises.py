@@ -33,8 +33,9 @@ def _explain_floor(got, expected) -> str:
         f"every label is off by its noise, and the squared error averages σ² = "
         f"{SINE_NOISE}² = {SINE_NOISE**2:.2f}. No model beats σ² on new data on average. On "
         "a handful of points the floor itself scatters, so judge a training loss against what "
-        "the true function scores on the same points: below that, the network is fitting "
-        "their noise."
+        "the true function scores on the same points: below that is a sign the network "
+        "follows their noise; whether it costs on new data shows in the distance to the "
+        "truth (see below)."
     )
 
 

@@ -75,7 +75,7 @@ class ClosedFormFigure(LiveFigure):
         (self.err,) = ax_err.plot([], [], color=COLORS["SGD"], lw=2, label="GD: max|θₜ − θ*|")
         tol = ax_err.axhline(GD_TOL, color=COLORS["reference"], ls="--", label="tolerance 10⁻⁶")
         self.keep_static(tol)
-        self.readout = readout(ax_err, x=0.03, y=0.45)
+        self.readout = readout(ax_err, x=0.3, y=0.6)  # right of GD's first steps
         ax_err.set_yscale("log")  # linear t, log error: linear convergence is a straight line
         ax_err.set_xlim(0, MAX_GD_STEPS)
         ax_err.set_ylim(1e-8, 1e2)
@@ -116,11 +116,11 @@ class ClosedFormFigure(LiveFigure):
         k = divergence_step(np.r_[run.losses, np.inf]) if run.diverged else None
         self.show_diverged(self.status, k)
         if run.diverged:
-            text = f"α > 2/λ_max: the error grows\nevery step (κ = {kappa:.3g})"
+            text = f"α > 2/λ_max:\nthe error grows every\nstep (κ = {kappa:.3g})"
         elif c.steps is not None:
-            text = (f"κ = {kappa:.3g}: {c.steps} GD steps to reach 10⁻⁶\n"
-                    "closed form: one linear solve")  # fmt: skip
+            text = (f"κ = {kappa:.3g}: GD needs\n{c.steps} steps to reach 10⁻⁶;\n"
+                    "closed form: one solve")  # fmt: skip
         else:
-            text = (f"κ = {kappa:.3g}: not within {MAX_GD_STEPS} steps\n"
-                    "closed form: one linear solve")  # fmt: skip
+            text = (f"κ = {kappa:.3g}: GD not\nwithin {MAX_GD_STEPS} steps;\n"
+                    "closed form: one solve")  # fmt: skip
         self.readout.set_text(text)

@@ -18,13 +18,16 @@ def readout(ax, x=0.03, y=0.96, **kw):
     )
 
 
-def colour_bar(ax, image, label: str):
+def colour_bar(ax, image, label: str, *, label_left: bool = False):
     """A labelled colour bar beside `ax` for `image`; its ends are marked "high" and "low".
 
     Every axes of a figure has a title and axis labels (tests/test_live.py), the bar's too.
+    label_left puts the label between the map and the bar, away from a panel to its right.
     """
     bar = ax.figure.colorbar(image, ax=ax, pad=0.03)
     bar.set_label(label)
+    if label_left:
+        bar.ax.yaxis.set_label_position("left")
     bar.ax.set_title("high", fontsize="medium")
     bar.ax.set_xlabel("low", fontsize="medium")
     return bar

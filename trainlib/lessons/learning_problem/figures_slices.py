@@ -154,7 +154,7 @@ class ReluKinkFigure(LiveFigure):
         surf = ls.relu_neuron_loss(ws[None, :], bs[:, None], self.x, self.y)
         image = ax_map.imshow(np.log10(surf), origin="lower", extent=(*W_SPAN, *B_SPAN),
                               aspect="auto", cmap="viridis", interpolation="bilinear")  # fmt: skip
-        colour_bar(ax_map, image, "log₁₀ L(w, b)")
+        colour_bar(ax_map, image, "log₁₀ L(w, b)", label_left=True)
         self.crease_lines = []
         for i, xi in enumerate(self.x):
             (line,) = ax_map.plot(ws, -ws * xi, color="white", lw=0.8, ls="--", alpha=0.8,
