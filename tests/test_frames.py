@@ -18,11 +18,13 @@ from PIL import Image  # noqa: E402
 from trainlib.lessons import all_figures  # noqa: E402
 from trainlib.live.frames import (  # noqa: E402
     MIN_SLIDER_VALUES,
+    PLAY_MIN_FRAMES,
     draw_rgba,
     encode,
     figure_budget,
     plan_frames,
     prompted_controls,
+    prompted_values,
     render_frames,
     use_agg,
 )
@@ -84,8 +86,10 @@ def test_plan_takes_every_option_and_fills_the_budget_with_sliders():
     kind = plan.axes[0]
     assert kind.labels == ("sine", "cosine") and kind.values == ("sin", "cos") and kind.start == 1
     rate = plan.axes[1]
-    assert rate.values[0] == 0.0 and rate.values[-1] == 1.0 and 0.3 in rate.values
+    assert rate.values[rate.start] == 0.3  # the current value is a frame
     assert rate.labels[rate.start] == "0.30"  # real values, written at the slider's step
+    gaps = np.diff(rate.values)  # evenly spaced, on the slider's own step (0.01)
+    assert np.allclose(gaps, gaps[0]) and np.isclose(gaps[0] * 100, round(gaps[0] * 100))
     for name in plan.fixed:
         assert _controls()[name].description in plan.note()
 
@@ -98,6 +102,17 @@ def test_play_goes_first_frame_by_frame_and_a_small_budget_fixes_the_rest():
     plan = plan_frames(controls, budget=21)
     assert [a.name for a in plan.axes] == ["step"] and plan.shape == (21,)
     assert "lr = 0.1" in plan.note()
+    # with room, the Play control keeps PLAY_MIN_FRAMES evenly spaced steps and the others
+    # move too: a long animation no longer takes the whole budget
+    long = {
+        "rate": widgets.FloatLogSlider(0.1, min=-4, max=0, step=0.25, description="lr"),
+        "step": widgets.Play(value=200, min=0, max=200, step=2, description="step"),
+    }
+    plan = plan_frames(long, budget=130, prefer=("rate",))
+    step, rate = plan.axes[1], plan.axes[0]
+    assert PLAY_MIN_FRAMES <= len(step.values) < 101 and step.values[-1] == 200
+    assert len(set(np.diff(step.values))) == 1  # evenly over its range
+    assert len(rate.values) >= MIN_SLIDER_VALUES and plan.n_frames <= 130
     with pytest.raises(ValueError, match="budget"):
         plan_frames(controls, budget=0)
 
@@ -129,7 +144,9 @@ def test_the_prompt_decides_which_controls_move_first():
     prompt = "**Predict, then move:** pick `one-cycle` in the dropdown and set `div_factor` to 1."
     prefer = prompted_controls(controls, prompt)
     assert prefer == ("kind", "div_factor")  # in the order the prompt names them
-    plan = plan_frames(controls, budget=24, prefer=prefer)
+    keep = prompted_values(controls, prompt, prefer)
+    assert keep == {"div_factor": (1.0,)}
+    plan = plan_frames(controls, budget=24, prefer=prefer, keep=keep)
     assert [a.name for a in plan.axes] == ["kind", "div_factor"] and plan.n_frames <= 24
     assert 1.0 in plan.axes[1].values  # the value the prompt asks for is a frame
     assert "peak rate α = 0.1" in plan.note()  # what is fixed is said under the figure
@@ -142,3 +159,45 @@ def test_the_prompt_decides_which_controls_move_first():
     assert prompted_controls(controls, "nothing here") == ()
     with pytest.raises(ValueError, match="prefer"):
         plan_frames(controls, prefer=("nope",))
+
+
+def test_sliders_grow_in_balance_evenly_spaced_around_their_value():
+    """Two sliders share the budget: neither takes it all, each keeps its current value, and
+    each one's values are evenly spaced on its own step (the welcome figure's case)."""
+    controls = {
+        "slope": widgets.FloatSlider(0.0, min=-0.5, max=2.5, step=0.05, description="slope w"),
+        "intercept": widgets.FloatSlider(2.0, min=-2.0, max=4.0, step=0.05, description="b"),
+        "residuals": widgets.Checkbox(True, description="show the errors"),
+    }
+    plan = plan_frames(controls, budget=130)
+    assert plan.n_frames <= 130
+    slope, intercept = plan.axes[0], plan.axes[1]
+    shares = [len(slope.values) / 61, len(intercept.values) / 121]
+    assert max(shares) / min(shares) < 1.5, shares  # before: 13 slopes × 5 intercepts
+    for axis, value in ((slope, 0.0), (intercept, 2.0)):
+        assert axis.values[axis.start] == value
+        gaps = np.diff(axis.values)
+        assert np.allclose(gaps, gaps[0]) and np.isclose(gaps[0] / 0.05, round(gaps[0] / 0.05))
+
+
+def test_the_prompt_names_controls_by_symbol_or_name_and_its_values_are_frames():
+    lr = widgets.FloatSlider(0.1, min=0.01, max=1.2, step=0.01, description="learning rate α")
+    controls = {"lr": lr, "step": widgets.Play(value=2, min=0, max=40, description="step k")}
+    prompt = "press ▶ until $k = 9$ and check the box. Before setting α = 0.6, decide."
+    assert prompted_controls(controls, prompt) == ("step", "lr")
+    keep = prompted_values(controls, prompt, ("step", "lr"))
+    assert 9 in keep["step"] and 0.6 in keep["lr"]
+    plan = plan_frames(controls, budget=205, prefer=("step", "lr"), keep=keep)
+    assert plan.shape == (5, 41)  # every step, and 5 rates among them the prompt's 0.6
+    assert 0.6 in plan.axes[0].values and 0.1 in plan.axes[0].values
+    rates = {
+        n: widgets.FloatLogSlider(0.0178, min=-4, max=0, step=0.25, description=f"{n} rate α")
+        for n in ("SGD", "Nesterov", "Adam")
+    }
+    text = "Nesterov arrives first. Predict one notch more on its slider (0.018 to 0.032)."
+    assert prompted_controls(rates, text) == ("Nesterov",)  # "Adam" (4 letters) is too short
+    assert prompted_values(rates, text, ("Nesterov",))["Nesterov"] == pytest.approx(
+        (0.01778, 0.03162), rel=3e-3
+    )
+    # a symbol several controls share names none of them
+    assert prompted_controls(rates, "set α = 0.1") == ()

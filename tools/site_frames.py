@@ -50,7 +50,8 @@ def figure_frames(
 ) -> tuple[dict, bool]:
     """`call`'s frames under `out`, rendered unless stored: (manifest, rendered now).
 
-    The controls `prompt` (the notebook's text before the figure) names move first.
+    The controls `prompt` (the notebook's text before the figure) names move first, and the
+    values it writes for them are among their frames.
 
     Raises whatever building or updating the figure raises (the caller falls back to the
     stored picture).
@@ -60,6 +61,7 @@ def figure_frames(
         frame_name,
         plan_frames,
         prompted_controls,
+        prompted_values,
         render_frames,
         use_agg,
     )
@@ -76,7 +78,8 @@ def figure_frames(
     try:
         use_agg(live)
         prefer = prompted_controls(live.controls, prompt)
-        plan = plan_frames(live.controls, figure_budget(live), prefer)
+        keep = prompted_values(live.controls, prompt, prefer)
+        plan = plan_frames(live.controls, figure_budget(live), prefer, keep)
         partial = folder.with_name(folder.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)

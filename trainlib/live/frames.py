@@ -9,17 +9,20 @@ edition (``make html``) and ``fig.frames()`` in JupyterLab or Voilà.
 
 Everything is derived from the controls, so a figure added tomorrow has frames too:
 
-- a dropdown, toggle buttons or a selection slider: every option;
-- a checkbox: off and on;
-- a slider (int, float, log): its own step, or at most ``budget`` values evenly spread;
-- a Play control: frame by frame, first of all (it is the animation);
-- two or more controls: the Play control, then the controls the text around the figure asks
-  the student to move (`prompted_controls`: the "Predict, then move" prompt names them), then
-  the others in the order the figure declares them, while the product stays within
-  ``budget`` frames (a slider, a selection slider too, counts with at least
-  ``MIN_SLIDER_VALUES`` values); the sliders kept then grow to fill the budget. The controls
-  left fixed are named under the figure. A figure may set a class attribute
-  ``frame_budget`` to change its budget.
+- a dropdown or toggle buttons: every option; a checkbox: off and on;
+- a slider (int, float, log, selection): every k-th value of its own grid, counted from its
+  current value, so the values are evenly spaced and the current one is a frame;
+- a Play control: at least ``PLAY_MIN_FRAMES`` frames evenly over its range, then frame by
+  frame as far as the budget allows (it is the animation);
+- two or more controls: each gets its least (Play ``PLAY_MIN_FRAMES``, a slider
+  ``MIN_SLIDER_VALUES``, options all) while the product stays within ``budget``: the Play
+  control, then the controls the text around the figure asks the student to move
+  (`prompted_controls`: the "Predict, then move" prompt names them), then the others in
+  the order the figure declares them. Then Play grows, then the sliders kept grow in
+  balance (the sparsest, as a share of its own grid, as dense as the budget allows). The
+  numbers the prompt writes for a control it names ("α = 0.6") are among its frames
+  (`prompted_values`). The controls left fixed are named under the figure. A figure may
+  set a class attribute ``frame_budget`` to change its budget.
 
 Each figure's current value of every control is one of its frames, so the first picture is
 the figure as the notebook shows it. Figures that show a one-off wall-clock measurement
@@ -48,6 +51,8 @@ from trainlib.live.inspection import option_values
 DEFAULT_BUDGET = 48
 #: A slider that moves shows at least this many values (else it is left fixed).
 MIN_SLIDER_VALUES = 5
+#: A Play control keeps at least this many frames, evenly over its range (or all it has).
+PLAY_MIN_FRAMES = 24
 #: Colours per frame: 256-colour PNGs read like the full-colour ones, at a third of the size.
 PALETTE_COLOURS = 256
 
@@ -114,18 +119,6 @@ def _label(value: Any, step: float | None = None) -> str:
             return f"{value:.{decimals}f}"
         return f"{value:.3g}"
     return str(value)
-
-
-def _spread(values: Sequence[Any], n: int, keep: int) -> list[int]:
-    """Indices of n of `values`, evenly spread, both ends and index `keep` among them."""
-    if len(values) <= n:
-        return list(range(len(values)))
-    picked = sorted({int(round(i)) for i in np.linspace(0, len(values) - 1, n)})
-    if keep not in picked:  # the nearest inner point gives way to the current value
-        inner = picked[1:-1] or picked
-        picked.remove(min(inner, key=lambda i: abs(i - keep)))
-        picked = sorted({*picked, keep})
-    return picked
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -196,14 +189,31 @@ def _slider_grid(control: widgets.Widget) -> tuple[list[Any], list[str]]:
     return values, labels
 
 
-def _subset(axis: Axis, n: int) -> Axis:
-    keep = _spread(axis.values, n, axis.start)
+def _subset(axis: Axis, keep: Sequence[int]) -> Axis:
+    """`axis` with only the values at indices `keep` (which hold its start)."""
     values = tuple(axis.values[i] for i in keep)
     labels = tuple(axis.labels[i] for i in keep)
     return Axis(
-        axis.name, axis.description, axis.kind, values, labels, keep.index(axis.start),
+        axis.name, axis.description, axis.kind, values, labels, list(keep).index(axis.start),
         axis.interval, axis.whole,
     )  # fmt: skip
+
+
+def _samplings(axis: Axis, extra: Sequence[int] = ()) -> list[tuple[int, ...]]:
+    """The ways to sample `axis`, fewest values first.
+
+    Every k-th value of the control's own grid, counted from its current value (so that is a
+    frame and the values are evenly spaced), plus the indices `extra` (values the text
+    names). An option axis has one way: all of it.
+    """
+    n, start = len(axis.values), axis.start
+    if axis.whole:
+        return [tuple(range(n))]
+    ways: dict[int, tuple[int, ...]] = {}
+    for k in range(max(n, 1), 0, -1):
+        picked = tuple(sorted({*range(start % k, n, k), start, *extra}))
+        ways.setdefault(len(picked), picked)
+    return [ways[c] for c in sorted(ways)]
 
 
 def _words(text: str) -> str:
@@ -212,22 +222,72 @@ def _words(text: str) -> str:
     return " ".join(re.sub(marks, "", text).lower().split())
 
 
+#: TeX names of the Greek letters controls are labelled with.
+_GREEK = dict(
+    zip(
+        "alpha beta gamma delta epsilon varepsilon eta theta kappa lambda mu rho sigma".split(),
+        "αβγδεεηθκλμρσ",
+        strict=True,
+    )
+)
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _plain_maths(text: str) -> str:
+    r"""Inline TeX as a label writes it: ``$\beta_1 = 0.99$`` → ``β₁ = 0.99``."""
+    text = re.sub(r"\\([a-z]+)", lambda m: _GREEK.get(m.group(1), m.group(0)), text)
+    text = re.sub(r"_\{?(\d)\}?", lambda m: m.group(1).translate(_SUBSCRIPT), text)
+    return text.replace("$", "")
+
+
+def _symbol(description: str) -> str:
+    """The symbol a label ends with before any parenthesis: "momentum μ" → "μ",
+    "β₁ (average of g)" → "β₁", "step k" → "k"; '' if it ends with a word."""
+    tokens = description.split(" (", 1)[0].split()
+    last = tokens[-1] if tokens else ""
+    return last if re.fullmatch(r"[^\W\d_][₀-₉]*", last) else ""
+
+
+def _names(control: widgets.Widget, others: Sequence[widgets.Widget]) -> list[str]:
+    """Patterns (over the text, TeX made plain) that name `control` and no other control:
+    a capitalised word of its label ("Nesterov" of "Nesterov learning rate α") or its
+    label's symbol followed by "=" ("α = 0.6")."""
+    description = (control.description or "").split(" (", 1)[0]
+    rest = [(o.description or "").split(" (", 1)[0].split() for o in others]
+    found = []
+    for word in description.split():
+        distinct = not any(word in r for r in rest)
+        if len(word) >= 5 and word[0].isupper() and word.isalpha() and distinct:
+            found.append(rf"(?<![\w+]){re.escape(word)}(?![\w+])")
+    symbol = _symbol(control.description or "")
+    if symbol and not any(_symbol(o.description or "") == symbol for o in others):
+        found.append(rf"(?<!\w){re.escape(symbol)}\s*=")
+    return found
+
+
 def prompted_controls(controls: Mapping[str, widgets.Widget], text: str) -> tuple[str, ...]:
-    """The controls `text` names, in the order it first names them.
+    r"""The controls `text` names, in the order it first names them.
 
     A control is named by its key in backticks (`div_factor`), by its label up to its first
     parenthesis ("init scale × (multiplies σ)" is named by "init scale ×", if at least 5
-    characters are left; emphasis marks are ignored), or, for a dropdown or toggle, by one of
-    its options ("pick `one-cycle` in the dropdown", "switch to ReLU"; at least 4 characters
-    unless in backticks).
+    characters are left; emphasis marks are ignored), by a capitalised word of its label that
+    no other control's label has ("Nesterov"), by its label's symbol followed by "=" if no
+    other control's label ends with it ("α = 0.6", ``$\mu = 0$``), or, for a dropdown or
+    toggle, by one of its options ("pick `one-cycle` in the dropdown", "switch to ReLU"; at
+    least 4 characters unless in backticks).
     """
     words = _words(text)
-    where: dict[str, int] = {}
+    plain = _plain_maths(text)
+    where: dict[str, float] = {}
     for name, control in controls.items():
         found = [words.find(f"`{name.lower()}`")]
         label = _words((control.description or "").split(" (", 1)[0])
         if len(label) >= 5:
             found.append(words.find(label))
+        others = [c for n, c in controls.items() if n != name]
+        for pattern in _names(control, others):
+            hit = re.search(pattern, plain)  # `plain` keeps more characters: a close order
+            found.append(int(hit.start() * len(words) / max(len(plain), 1)) if hit else -1)
         if option_values(control) is not None and not isinstance(control, widgets.SelectionSlider):
             for option in map(_words, _option_labels(control)):
                 found.append(words.find(f"`{option}`"))
@@ -240,44 +300,141 @@ def prompted_controls(controls: Mapping[str, widgets.Widget], text: str) -> tupl
     return tuple(sorted(where, key=where.__getitem__))
 
 
+def prompted_values(
+    controls: Mapping[str, widgets.Widget], text: str, names: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """Per slider in `names`, the values of its grid that `text` writes as numbers.
+
+    A number written with d decimals names the grid value nearest to it if that lies within
+    half a unit of its last digit ("0.032" names 0.0316, "0.6" names 0.60, "9" names 9).
+    """
+    numbers = re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?!\w|\.\d)", _plain_maths(text))
+    wanted: dict[str, tuple[Any, ...]] = {}
+    for name in names:
+        axis = full_axis(name, controls[name])
+        grid = [v for v in axis.values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if axis.whole or not grid:
+            continue
+        hits: list[Any] = []
+        for written in numbers:
+            x = float(written)
+            tol = 0.5 * 10.0 ** -(len(written.split(".")[1]) if "." in written else 0)
+            nearest = min(grid, key=lambda v: abs(v - x))
+            if abs(nearest - x) <= tol + 1e-12 and nearest not in hits:
+                hits.append(nearest)
+        if hits:
+            wanted[name] = tuple(hits)
+    return wanted
+
+
 def plan_frames(
     controls: Mapping[str, widgets.Widget],
     budget: int = DEFAULT_BUDGET,
     prefer: Sequence[str] = (),
+    keep: Mapping[str, Sequence[Any]] | None = None,
 ) -> FramePlan:
     """Choose the frames of a figure with these controls: at most `budget` of them.
 
-    The Play control first (frame by frame), then the controls in `prefer` (those the text
-    asks the student to move) in that order, then the others in their order, while the product fits
-    (options whole, a slider with at least MIN_SLIDER_VALUES values); then the sliders kept
-    grow, in the same order, to fill the budget.
+    1. Each control in turn gets its least number of values while the product fits: the
+       Play control first (at least ``PLAY_MIN_FRAMES``, evenly over its range), then the
+       controls in `prefer` (those the text asks the student to move) in that order, then
+       the others in the figure's order. Options count whole, a slider with at least
+       ``MIN_SLIDER_VALUES`` values.
+    2. The Play control grows towards frame by frame (it is the animation).
+    3. The sliders grow in balance: of the samplings whose product fits, the one whose
+       sparsest slider shows the largest share of its own grid (then the most frames).
+
+    A slider's values are every k-th value of its own grid counted from its current value,
+    which is always a frame; so are the values `keep` names for a control.
     """
     if not isinstance(budget, int) or budget < 1:
         raise ValueError(f"budget: expected a positive int, got {budget!r}")
-    unknown = [n for n in prefer if n not in controls]
+    keep = keep or {}
+    unknown = [n for n in [*prefer, *keep] if n not in controls]
     if unknown:
-        raise ValueError(f"prefer: expected names of controls {list(controls)}, got {unknown}")
+        raise ValueError(
+            f"prefer, keep: expected names of controls {list(controls)}, got {unknown}"
+        )
     full = {name: full_axis(name, c) for name, c in controls.items()}
+    ways = {
+        name: _samplings(
+            axis,
+            [i for i, v in enumerate(axis.values) if any(_same(v, w) for w in keep.get(name, ()))],
+        )
+        for name, axis in full.items()
+    }
     # stable: Play first, then the preferred controls, each group in the figure's order
     rank = {n: i for i, n in enumerate(prefer)}
     order = sorted(full, key=lambda n: (full[n].kind != "play", rank.get(n, len(rank))))
-    chosen: dict[str, int] = {}
+    level: dict[str, int] = {}  # moving control → which of its `ways` it shows
+
+    def size(levels: Mapping[str, int]) -> int:
+        return math.prod(len(ways[n][i]) for n, i in levels.items())
+
+    def grows(name: str) -> bool:
+        more = level[name] + 1 < len(ways[name])
+        return more and size({**level, name: level[name] + 1}) <= budget
+
     for name in order:
         axis = full[name]
-        least = len(axis.values) if axis.whole else MIN_SLIDER_VALUES
-        least = min(least, len(axis.values), budget)
-        if axis.kind == "play":
-            least = min(len(axis.values), budget)
-        if math.prod(chosen.values()) * least <= budget and len(axis.values) > 1:
-            chosen[name] = least
-    for name in order:
-        if name in chosen and not full[name].whole:
-            others = math.prod(chosen.values()) // chosen[name]
-            chosen[name] = max(chosen[name], min(len(full[name].values), budget // others))
-    axes = tuple(_subset(full[n], chosen[n]) for n in controls if n in chosen)
-    fixed = {n: c.value for n, c in controls.items() if n not in chosen}
+        least = min(PLAY_MIN_FRAMES if axis.kind == "play" else MIN_SLIDER_VALUES, budget)
+        i = next((i for i, w in enumerate(ways[name]) if len(w) >= least), len(ways[name]) - 1)
+        if len(axis.values) > 1 and size({**level, name: i}) <= budget:
+            level[name] = i
+    for name in [n for n in level if full[n].kind == "play"]:
+        while grows(name):
+            level[name] += 1
+    growing = [n for n in level if not full[n].whole and full[n].kind != "play"]
+    lengths = {n: len(full[n].values) for n in full}
+    room = budget // size({n: i for n, i in level.items() if n not in growing})
+    level.update(_balanced(growing, level, ways, lengths, room))
+    axes = tuple(_subset(full[n], ways[n][level[n]]) for n in controls if n in level)
+    fixed = {n: c.value for n, c in controls.items() if n not in level}
     fixed_labels = {full[n].description: full[n].labels[full[n].start] for n in fixed}
     return FramePlan(axes, fixed, fixed_labels)
+
+
+def _balanced(
+    names: Sequence[str],
+    level: Mapping[str, int],
+    ways: Mapping[str, list[tuple[int, ...]]],
+    len_full: Mapping[str, int],
+    room: int,
+) -> dict[str, int]:
+    """The samplings of the sliders `names` (at least those in `level`) whose product fits in
+    `room` and whose smallest share of its own grid is largest (then: most frames).
+
+    Searched exhaustively while that is cheap (the sliders of a figure are few); else one
+    step at a time, the slider with the smallest share first.
+    """
+    if not names:
+        return {}
+    counts = {n: [len(w) for w in ways[n]] for n in names}
+    best: tuple[float, int] = (-1.0, 0)
+    choice = {n: level[n] for n in names}
+    if math.prod(len(counts[n]) - level[n] for n in names) <= 200_000:
+        ranges = [range(level[n], len(counts[n])) for n in names]
+        for pick in itertools.product(*ranges):
+            frames = math.prod(counts[n][i] for n, i in zip(names, pick, strict=True))
+            if frames > room:
+                continue
+            score = (
+                min(counts[n][i] / len_full[n] for n, i in zip(names, pick, strict=True)),
+                frames,
+            )
+            if score > best:
+                best, choice = score, dict(zip(names, pick, strict=True))
+        return choice
+    growing = list(names)
+    while growing:
+        name = min(growing, key=lambda n: counts[n][choice[n]] / len_full[n])
+        frames = math.prod(counts[n][choice[n]] for n in names) // counts[name][choice[name]]
+        nxt = choice[name] + 1
+        if nxt < len(counts[name]) and frames * counts[name][nxt] <= room:
+            choice[name] = nxt
+        else:
+            growing.remove(name)
+    return choice
 
 
 def figure_budget(live: Any) -> int:
@@ -333,12 +490,15 @@ def frame_name(index: Sequence[int]) -> str:
     return "-".join(f"{i:03d}" for i in index) + ".png" if index else "0.png"
 
 
-def frames_widget(live: Any, budget: int | None = None, prefer: Sequence[str] = ()) -> widgets.VBox:
+def frames_widget(
+    live: Any, budget: int | None = None, prefer: Sequence[str] = (), text: str = ""
+) -> widgets.VBox:
     """The figure in frames mode, for JupyterLab or Voilà: controls over an image Stack.
 
     The frames are drawn by a copy of the figure (same factory, same values), so the live
     figure is untouched; moving a control then only swaps a picture in the browser. The
-    controls named in `prefer` move before the others (see `plan_frames`).
+    controls named in `prefer` move before the others (see `plan_frames`), and the values
+    `text` (their prompt) writes for them are frames.
     """
     from trainlib.live.figure import REGISTRY
 
@@ -347,7 +507,8 @@ def frames_widget(live: Any, budget: int | None = None, prefer: Sequence[str] = 
     copy = REGISTRY[live.call_name](**live.values)
     try:
         use_agg(copy)
-        plan = plan_frames(copy.controls, budget or figure_budget(copy), prefer)
+        keep = prompted_values(copy.controls, text, prefer) if text else {}
+        plan = plan_frames(copy.controls, budget or figure_budget(copy), prefer, keep)
         images = {
             index: widgets.Image(value=png, format="png", layout=widgets.Layout(max_width="100%"))
             for index, png in render_frames(copy, plan)
