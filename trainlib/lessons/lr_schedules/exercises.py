@@ -119,6 +119,12 @@ my_warmup_exercise = Exercise(
             "t = warmup_steps (divide by warmup_steps).",
             example=lambda lr, K, s, t: lr * (s + (1 - s) * np.minimum(t, K - 1) / (K - 1)),
         ),
+        Mistake(
+            "your rate climbs by lr/warmup_steps per step and reaches lr before t = "
+            "warmup_steps: the climb from start_factor·lr to lr is (1 − start_factor)·lr, "
+            "spread over warmup_steps steps.",
+            example=lambda lr, K, s, t: lr * np.minimum(s + t / K, 1),
+        ),
     ],
     success="Correct! This is torch's LinearLR(start_factor, total_iters=warmup_steps).",
 )
@@ -283,8 +289,10 @@ def _warmup_goal(warmup_steps: int) -> str | None:
         what = (f"no seed blows up (at most {top:.1f}× the first batch loss), but seed {seed} "
                 f"ends at validation accuracy {run.val_acc:.3f}")  # fmt: skip
     if MLP_STEPS - warmup_steps < MIN_AFTER:
-        why = (f"the warm-up is long: only {MLP_STEPS - warmup_steps} steps remain at a useful "
-               "rate before the cosine takes it to 0 at step 100")  # fmt: skip
+        left = MLP_STEPS - warmup_steps
+        why = (f"the warm-up is long: only {left} step{'s' if left != 1 else ''} remain"
+               f"{'s' if left == 1 else ''} at a useful rate before the cosine takes it to 0 "
+               "at step 100")  # fmt: skip
     elif warmup_steps < 20:
         why = "the climb is short; a longer, gentler one may protect the start"
     else:
