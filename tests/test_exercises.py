@@ -172,3 +172,98 @@ def test_every_lesson_asks_for_thinking_not_transcription(lesson):
     kinds = {e.kind for e in mine}
     assert 3 <= len(mine) <= 5 and len(kinds) >= 3, (lesson, [e.name for e in mine])
     assert "predict" in kinds and kinds & {"tune", "debug"}, (lesson, sorted(kinds))
+
+
+# --- answers that are no single number: a window, a word; and library calls that are forbidden
+
+
+def test_a_window_accepts_both_edges_and_nothing_outside(toy):
+    ex = toy(
+        name="toy_window", reference=lambda: 0.2, cases=[()], kind="predict", window=(0.19, 0.2)
+    )
+    for right in (0.19, 0.195, 0.2, np.float64(0.2), np.array(0.19)):  # the edges count
+        assert ex.check(lambda a=right: a, quiet=True).status == X.CORRECT, right
+    for wrong in (np.nextafter(0.19, 0), np.nextafter(0.2, 1), 0.21, True, [0.2], "0.2", np.nan):
+        assert ex.check(lambda a=wrong: a, quiet=True).status == X.INCORRECT, wrong
+    with pytest.raises(ValueError, match=r"window: expected \(lo, hi\) with lo ≤ hi"):
+        toy(name="toy_bad_window", reference=lambda: 1.0, cases=[()], window=(2.0, 1.0))
+
+
+def test_a_window_does_not_widen_a_mistakes_example(toy):
+    hint = "0.4 is 2/5, not 2/10."
+    mistake = X.Mistake(hint, example=lambda: 0.4)
+    ex = toy(
+        name="toy_window_hint",
+        reference=lambda: 0.2,
+        cases=[()],
+        window=(0.19, 0.2),
+        mistakes=[mistake],
+    )
+    assert hint in ex.check(lambda: 0.4, quiet=True).message
+    assert hint not in ex.check(lambda: 0.395, quiet=True).message  # near it, not it
+
+
+def test_a_word_answer_ignores_case_and_surrounding_spaces(toy):
+    def label(h):
+        return "saddle" if h < 0 else "minimum"
+
+    def swapped(h):
+        return "minimum" if h < 0 else "saddle"
+
+    hint = "minimum and saddle are swapped."
+    ex = toy(
+        name="toy_word",
+        reference=label,
+        cases=[(-1.0,), (1.0,)],
+        mistakes=[X.Mistake(hint, example=swapped)],
+    )
+    assert ex.check(lambda h: " Saddle\n" if h < 0 else "MINIMUM", quiet=True)
+    assert hint in ex.check(lambda h: "Minimum " if h < 0 else "saddle", quiet=True).message
+    assert not ex.check(lambda h: "sadle" if h < 0 else "minimum", quiet=True)
+    assert not ex.check(lambda h: 0.0 if h < 0 else "minimum", quiet=True)  # not a str
+
+
+def test_a_forbidden_name_is_found_by_name_or_alias(toy):
+    ex = toy(
+        name="toy_forbidden",
+        reference=lambda a: float(np.sqrt(a)),
+        cases=[(4.0,)],
+        forbidden=("linalg", "early_stopping_point"),
+        forbidden_hint="take the root by hand.",
+    )
+
+    def early_stopping_point(a):
+        return a**0.5
+
+    alias = early_stopping_point  # a closure name bound to a forbidden function
+    la = np.linalg  # and one bound to a forbidden module
+    notebook = {"np": np, "esp": early_stopping_point}  # a global alias, as in a notebook
+    exec("def by_global_alias(a):\n    return esp(a)", notebook)
+
+    def by_attribute(a):
+        return float(np.linalg.norm([a**0.5]))
+
+    def by_import(a):
+        from numpy.linalg import norm
+
+        return float(norm([a**0.5]))
+
+    def in_a_nested_function(a):
+        return (lambda: float(np.linalg.norm([a**0.5])))()
+
+    answers = {
+        "linalg": [by_attribute, by_import, in_a_nested_function, lambda a: la.norm([a**0.5])],
+        "early_stopping_point": [lambda a: alias(a), notebook["by_global_alias"]],
+    }
+    for found, functions in answers.items():
+        for answer in functions:
+            message = ex.check(answer, quiet=True).message
+            assert (
+                message
+                == f"toy_forbidden: not yet — your code uses `{found}`; take the root by hand."
+            )
+    # a comment or a string naming it does not count; the answer is then checked as usual
+    assert ex.check(lambda a: a**0.5, quiet=True)  # np.linalg is not used here
+    assert ex.check(lambda a: float("linalg" and a**0.5), quiet=True)
+    with pytest.raises(ValueError, match="forbidden_hint: expected a hint"):
+        toy(name="toy_no_hint", reference=lambda: 1.0, cases=[()], forbidden=("linalg",))

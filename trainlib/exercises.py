@@ -20,6 +20,7 @@ imports its lesson before its first `check`).
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,7 +80,18 @@ class Exercise:
     """One exercise: the reference solution, the inputs to try, the typical mistakes.
 
     `cases` are argument tuples; answers are compared with ``np.allclose(rtol, atol)`` and
-    must have the reference's shape. `kind` is one of `KINDS`.
+    must have the reference's shape. `kind` is one of `KINDS`. Three other kinds of answer:
+
+    - a `window` ``(lo, hi)``: a scalar real answer is right when lo ≤ answer ≤ hi, whatever
+      the reference gives (a prediction such as "at most the stability edge, a little below
+      counts");
+    - a word: when the reference returns a str, the answer is right if it is that word, case
+      and surrounding spaces aside ("Saddle " for "saddle"); an answer that is no str is wrong;
+    - `forbidden` names: the student's function may not use them (a library call that would
+      skip the exercise's point). The names its code uses (nested functions included) and what
+      its global and closure names are bound to count — an alias of a forbidden function too,
+      and ``np.linalg.solve`` uses the name "linalg". The verdict names what it found and gives
+      `forbidden_hint`.
 
     A `tune` exercise has a `goal`: ``goal(answer, *args)`` runs the experiment with the
     student's settings and returns None when the goal is reached, else a sentence saying what
@@ -98,21 +110,58 @@ class Exercise:
     kind: str = "implement"
     goal: Callable[..., str | None] | None = None
     explain: Callable[[Any, Any], str] | None = None
+    window: tuple[float, float] | None = None
+    forbidden: tuple[str, ...] = ()
+    forbidden_hint: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind: expected one of {KINDS}, got {self.kind!r}")
         if (self.goal is not None) != (self.kind == "tune"):
             raise ValueError(f"goal: expected a goal exactly for a tune exercise, got {self.kind}")
+        if self.window is not None and not self.window[0] <= self.window[1]:
+            raise ValueError(f"window: expected (lo, hi) with lo ≤ hi, got {self.window}")
+        if self.forbidden and not self.forbidden_hint:
+            raise ValueError("forbidden_hint: expected a hint for the forbidden names, got ''")
         if self.name in EXERCISES:
             raise ValueError(f"name: expected a new exercise name, got {self.name!r} twice")
         EXERCISES[self.name] = self
 
     def _close(self, got: Any, expected: Any) -> bool:
+        """Is `got` right where the reference gives `expected`? In the window, if there is one."""
+        if self.window is None or isinstance(expected, str):
+            return self._same(got, expected)
+        if np.ndim(got) or np.asarray(got).dtype.kind not in "iuf":  # a scalar real number
+            return False
+        lo, hi = self.window
+        return bool(lo <= float(got) <= hi)
+
+    def _same(self, got: Any, expected: Any) -> bool:
+        """The same answer: the same word, or numbers of the same shape, equal within tolerance."""
+        if isinstance(expected, str):
+            return isinstance(got, str) and got.strip().lower() == expected
         got_arr, exp_arr = np.asarray(got), np.asarray(expected)
         if got_arr.shape != exp_arr.shape or got_arr.dtype.kind not in "biuf":
             return False
         return bool(np.allclose(got_arr, exp_arr, rtol=self.rtol, atol=self.atol))
+
+    def _forbidden_use(self, student: Callable[..., Any]) -> str | None:
+        """The first of the `forbidden` names that `student` uses, by name or by alias."""
+        code = getattr(student, "__code__", None)
+        if not self.forbidden or code is None:
+            return None
+        names = _names_used(code)
+        scope = getattr(student, "__globals__", {})
+        bound = [scope[name] for name in names if name in scope]
+        for cell in getattr(student, "__closure__", None) or ():
+            try:
+                bound.append(cell.cell_contents)
+            except ValueError:  # a closure cell not filled yet: nothing bound there
+                continue
+        used = {part for name in names for part in name.split(".")}  # "numpy.linalg" imported
+        for value in bound:  # an alias: what the name is bound to is a forbidden function/module
+            used.update(str(getattr(value, "__name__", "")).split("."))
+        return next((name for name in self.forbidden if name in used), None)
 
     def check(self, student: Callable[..., Any], *, quiet: bool = False) -> Result:
         """Run `student` on every case; print and return the verdict."""
@@ -122,6 +171,11 @@ class Exercise:
         return result
 
     def _verdict(self, student: Callable[..., Any]) -> Result:
+        found = self._forbidden_use(student)
+        if found is not None:
+            return Result(
+                INCORRECT, f"{self.name}: not yet — your code uses `{found}`; {self.forbidden_hint}"
+            )
         answers = []
         for args in self.cases:
             expected = self.reference(*_copy(args))
@@ -196,7 +250,7 @@ class Exercise:
                 return bool(mistake.detect(got, expected, args))
             except (ValueError, TypeError):
                 return False
-        return self._close(got, mistake.example(*_copy(args)))
+        return self._same(got, mistake.example(*_copy(args)))
 
 
 def check(student: Callable[..., Any]) -> Result:
@@ -208,6 +262,15 @@ def check(student: Callable[..., Any]) -> Result:
             f"got {name!r} — keep the name from the stub cell"
         )
     return EXERCISES[name].check(student)
+
+
+def _names_used(code: types.CodeType) -> set[str]:
+    """Every global, attribute or imported name a code object (and any function in it) uses."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names_used(const)
+    return names
 
 
 def _copy(args: tuple) -> tuple:

@@ -1,6 +1,5 @@
 """Exercises of 03_gradient_descent: w_t on (a/2)(w − c)², batch bounds, debug, predict, tune."""
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -214,24 +213,7 @@ def _largest_stable_lr() -> float:
     return lo
 
 
-@dataclass
-class _UpToExercise(Exercise):
-    """A predict exercise whose answer is an edge: right only in [reference − below, reference].
-
-    Just past a stability edge gradient descent diverges, so an answer a little above the edge
-    is wrong however close it is; a little below it is a safe, right answer.
-    """
-
-    below: float = 0.01
-
-    def _close(self, got: Any, expected: Any) -> bool:
-        if np.ndim(got) or not isinstance(got, int | float | np.number) or isinstance(got, bool):
-            return False
-        edge = float(expected)
-        return edge - self.below - 1e-9 <= float(got) <= edge + 1e-9
-
-
-predict_largest_stable_lr_exercise = _UpToExercise(
+predict_largest_stable_lr_exercise = Exercise(
     "predict_largest_stable_lr",
     reference=_largest_stable_lr,
     cases=[()],
@@ -258,7 +240,7 @@ predict_largest_stable_lr_exercise = _UpToExercise(
         ),
     ],
     success="Right.",
-    below=0.01,  # a prediction: 0.19–0.2 counts; above 0.2 diverges
+    window=(0.19, 0.2),  # the edge 2/L'' = 0.2 and a little below count; above 0.2 diverges
     kind="predict",
     explain=lambda got, want: (
         f"The experiment (bisection over α, 200 steps each) finds {want:.4g}: each step "

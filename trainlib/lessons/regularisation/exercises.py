@@ -2,15 +2,11 @@
 torch's weight_decay for a penalty on the summed loss, early stopping,
 predict a forgotten eval(), tune the patience."""
 
-import inspect
-import types
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from trainlib.exercises import INCORRECT, Exercise, Mistake, Result
-from trainlib.lessons.regularisation.experiments import early_stopping_point
+from trainlib.exercises import Exercise, Mistake
 
 # ---------------------------------------------------------------------------------------------
 # 1 · (debug) a colleague's dropout: no 1/(1 − p), and still dropping in eval mode
@@ -187,45 +183,7 @@ def _no_restore(v: np.ndarray, patience: int) -> np.ndarray:
     return np.array([s, s])
 
 
-def _names_used(code: types.CodeType) -> set[str]:
-    """Every global or attribute name a function's code (and any function nested in it) uses."""
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _names_used(const)
-    return names
-
-
-class _OwnRuleExercise(Exercise):
-    """An exercise whose answer must not call the library's `early_stopping_point`.
-
-    The library function is in the notebook's namespace (the patience table uses it before
-    the exercise), so the check looks at the names the student's code uses, and at what
-    those names are bound to (an alias of the function counts too).
-    """
-
-    def _verdict(self, student: Callable[..., Any]) -> Result:
-        code = getattr(student, "__code__", None)
-        if code is not None:
-            names = _names_used(code)
-            scope = getattr(student, "__globals__", {})
-            bound = [scope.get(name) for name in names]
-            try:  # names bound in an enclosing function (a closure) count too
-                bound += list(inspect.getclosurevars(student).nonlocals.values())
-            except (TypeError, ValueError):  # an unfilled closure cell: nothing bound there
-                pass
-            if "early_stopping_point" in names or any(f is early_stopping_point for f in bound):
-                return Result(
-                    INCORRECT,
-                    f"{self.name}: not yet — write the rule yourself; `early_stopping_point` is "
-                    "the library's version of it. Walk through the losses once, remember the "
-                    "best epoch, and stop when `patience` epochs have passed without a "
-                    "strictly lower loss.",
-                )
-        return super()._verdict(student)
-
-
-early_stop_exercise = _OwnRuleExercise(
+early_stop_exercise = Exercise(
     "early_stop",
     reference=_early_stop,
     cases=_ES_CASES,
@@ -252,6 +210,11 @@ early_stop_exercise = _OwnRuleExercise(
         ),
     ],
     success="Correct! This is the rule trainlib.fit.fit applies after every epoch.",
+    # the library function is in the notebook's namespace (the patience table uses it first)
+    forbidden=("early_stopping_point",),
+    forbidden_hint="that is the library's version of the rule — write the rule yourself. Walk "
+    "through the losses once, remember the best epoch, and stop when `patience` epochs have "
+    "passed without a strictly lower loss.",
 )
 
 # ---------------------------------------------------------------------------------------------

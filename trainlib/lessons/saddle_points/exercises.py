@@ -10,16 +10,6 @@ import numpy as np
 
 from trainlib.exercises import Exercise, Mistake
 
-
-class _LabelExercise(Exercise):
-    """An exercise whose answer is a word ('minimum', 'maximum', 'saddle'), compared exactly."""
-
-    def _close(self, got: Any, expected: Any) -> bool:
-        if isinstance(expected, str):
-            return isinstance(got, str) and got.strip().lower() == expected
-        return super()._close(got, expected)
-
-
 # ---------------------------------------------------------------------------------------------
 # 1 — debug: classify a critical point from its Hessian (the given code uses the 2 × 2 test)
 # ---------------------------------------------------------------------------------------------
@@ -84,7 +74,7 @@ _CLASSIFY_CASES = [
     (np.array([[-2.0]]),),
 ]
 
-classify_critical_point_exercise = _LabelExercise(
+classify_critical_point_exercise = Exercise(
     "classify_critical_point",
     reference=_classify,
     cases=_CLASSIFY_CASES,

@@ -1,7 +1,6 @@
 """Exercises of 00_welcome: predict the lowest MSE a line reaches on the twelve points, the
 warm-up (the mean squared error of a line from its parameters), and tune a line by hand."""
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,21 +40,7 @@ def _explain_lowest(got: Any, want: float) -> str:
     )
 
 
-@dataclass
-class _WindowExercise(Exercise):
-    """A predict exercise whose right answers are a window [lo, hi] around the experiment's
-    value, not a tolerance: here everything below the true line's 0.124 but not far below."""
-
-    window: tuple[float, float] = PREDICT_WINDOW
-
-    def _close(self, got: Any, expected: Any) -> bool:
-        if np.ndim(got) or not isinstance(got, int | float | np.number) or isinstance(got, bool):
-            return False
-        lo, hi = self.window
-        return lo <= float(got) <= hi
-
-
-predict_lowest_mse_exercise = _WindowExercise(
+predict_lowest_mse_exercise = Exercise(
     "predict_lowest_mse",
     reference=_lowest_mse,
     cases=[()],
@@ -96,6 +81,7 @@ predict_lowest_mse_exercise = _WindowExercise(
     ],
     success="Right.",
     kind="predict",
+    window=PREDICT_WINDOW,
     explain=_explain_lowest,
 )
 
