@@ -1,13 +1,15 @@
 """Keydown → changed picture in the static edition: the table in benchmarks/README.md.
 
 tests/browser/test_static_site.py opens every page of the static edition from file:// in
-headless Chromium, presses ArrowRight 7 times on the first slider of each figure and times
-each move in the page, from the keydown event to the first animation frame that shows the
-new, decoded frame (no kernel, no network). It writes artifacts/static_latency.json; this
-script puts it into the README between ``<!-- static:start -->`` and ``<!-- static:end -->``
-beside the kernel path's medians (the ``browser`` table) and the site's size. Each row names
-the notebook and the registered figure (``04 · saddle_escape_figure``; a figure a notebook
-shows twice with different initial values gets ``(1)``, ``(2)``).
+headless Chromium, moves every control of each figure by keyboard (a slider's ArrowRight, a
+dropdown's next option, the next toggle button: 7 moves of the first control, one of each
+other) and times each move in the page, from the keydown event to the first animation frame
+that shows the new, decoded frame (no kernel, no network). It writes
+artifacts/static_latency.json; this script puts it into the README between
+``<!-- static:start -->`` and ``<!-- static:end -->`` beside the kernel path's medians (the
+``browser`` table) and the site's size. Each row names the notebook and the registered figure
+(``04 · saddle_escape_figure``; a figure a notebook shows twice with different initial values
+gets ``(1)``, ``(2)``) and the kinds of control moved.
 Target: one frame, median ≤ 17 ms.
 
     python -m pytest tests/browser/test_static_site.py   # measure (writes the JSON)
@@ -83,15 +85,17 @@ def section(data: dict) -> str:
         f"{page_all:.1f} MB with its frames (the widget renderer, 4 MB, and MathJax, 2 MB, "
         "are shared by every page and cached).",
         "",
-        "| figure | moves | median (ms) | p95 (ms) | target |",
-        "|---|---:|---:|---:|---|",
+        "| figure | controls moved | moves | median (ms) | p95 (ms) | target |",
+        "|---|---|---:|---:|---:|---|",
     ]
     order = sorted(figures, key=lambda n: (figures[n].get("page", n), figures[n].get("index", 0)))
     for name in order:
         f = figures[name]
         verdict = "pass" if f["median_ms"] <= TARGET_MS else "FAIL"
+        kinds = ", ".join(f.get("controls", ["slider"]))
         lines.append(
-            f"| {name} | {f['moves']} | {f['median_ms']:.1f} | {f['p95_ms']:.1f} | {verdict} |"
+            f"| {name} | {kinds} | {f['moves']} | {f['median_ms']:.1f} | {f['p95_ms']:.1f} "
+            f"| {verdict} |"
         )
     return "\n".join([*lines, END])
 

@@ -2,12 +2,13 @@
 
 The site is built once per session into ``artifacts/static-site/`` (frames kept between runs:
 only figures whose code changed are drawn again). Each page is opened from file:// in
-headless Chromium; every slider of every frames figure gets an ArrowRight (ArrowLeft at the
-end of its range) and its picture must change; no request may leave the site's folder.
+headless Chromium; every control of every frames figure is moved by keyboard (a slider
+ArrowRight, or ArrowLeft at the end of its range; a dropdown its next option; toggle buttons
+the next button) and its picture must change; no request may leave the site's folder.
 Each figure is named by the class the site builder gives it (``trainlib-figure-<name>``).
 Keydown → changed picture is timed in the page (keydown event to the first animation frame
-showing the new, decoded image) 7 times per figure and written to
-``artifacts/static_latency.json`` for ``benchmarks/static_latency.py``.
+showing the new, decoded image): 7 moves of a figure's first control and one of each other
+control, written to ``artifacts/static_latency.json`` for ``benchmarks/static_latency.py``.
 """
 
 from __future__ import annotations
@@ -72,11 +73,43 @@ def timings() -> Any:
     LATENCY.write_text(json.dumps(data, indent=1))
 
 
-def _move(page: Any, fig: Any, handle: Any, key: str) -> dict:
+#: Every control a frames figure can show, in page order: a slider's handle (selection and
+#: Play sliders too), a dropdown's <select>, a row of toggle buttons.
+CONTROLS = ".noUi-handle, select, .widget-toggle-buttons"
+
+
+def _kind(control: Any) -> str:
+    return control.evaluate(
+        "c => c.tagName === 'SELECT' ? 'dropdown' : "
+        "c.classList.contains('widget-toggle-buttons') ? 'toggle' : 'slider'"
+    )
+
+
+def _press(page: Any, fig: Any, target: Any, key: str) -> dict:
     fig.evaluate(START_MOVE)
-    handle.focus()
+    target.focus()
     page.keyboard.press(key)
     return page.evaluate("window.__move")
+
+
+def _move(page: Any, fig: Any, control: Any, kind: str, forward: bool) -> tuple[dict, bool]:
+    """Move `control` one step by keyboard, as a student would: a slider's handle
+    ArrowRight/ArrowLeft, a dropdown the next option (ArrowDown/ArrowUp on the focused
+    <select>), toggle buttons the next button (focus it, Enter). Returns the timed move and
+    the direction to use next (a slider or dropdown at the end of its range turns back)."""
+    if kind == "toggle":
+        buttons = control.query_selector_all("button")
+        active = control.evaluate(
+            "g => [...g.querySelectorAll('button')]"
+            ".findIndex(b => b.classList.contains('mod-active'))"
+        )
+        return _press(page, fig, buttons[(active + 1) % len(buttons)], "Enter"), forward
+    keys = ("ArrowRight", "ArrowLeft") if kind == "slider" else ("ArrowDown", "ArrowUp")
+    moved = _press(page, fig, control, keys[0] if forward else keys[1])
+    if moved["ms"] is None:  # at the end of its range: the other way from now on
+        forward = not forward
+        moved = _press(page, fig, control, keys[0] if forward else keys[1])
+    return moved, forward
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -113,18 +146,21 @@ def test_every_figure_moves_offline_from_file(name, site, browser, timings):
             said = note.inner_text()
             missing = [f"{d} = {v}" for d, v in fixed.items() if f"{d} = {v}" not in said]
             assert not missing, f"{names[k]}: the line under it does not say {missing}"
-        handles = fig.query_selector_all(".noUi-handle")
-        times = []
-        for j, handle in enumerate(handles):
-            key = "ArrowRight"
+        controls = fig.query_selector_all(CONTROLS)
+        kinds = [_kind(c) for c in controls]
+        expected_kinds = sorted(
+            "slider" if a["kind"] in ("slider", "play") else a["kind"]
+            for a in manifest["plan"]["axes"]
+        )
+        assert sorted(kinds) == expected_kinds, f"{names[k]}: controls {kinds} on the page"
+        times, moved_kinds = [], []
+        for j, (control, kind) in enumerate(zip(controls, kinds, strict=True)):
+            forward = True
             for _ in range(MOVES if j == 0 else 1):
-                moved = _move(page, fig, handle, key)
-                if moved["ms"] is None:  # at the end of its range: the other way from now on
-                    key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
-                    moved = _move(page, fig, handle, key)
-                assert moved["ms"] is not None, f"{name} figure {k}: slider {j} moved no picture"
-                if j == 0:
-                    times.append(moved["ms"])
+                moved, forward = _move(page, fig, control, kind, forward)
+                assert moved["ms"] is not None, f"{name} figure {k}: {kind} {j} moved no picture"
+                times.append(moved["ms"])
+                moved_kinds.append(kind)
         if times:
             figure = names[k][len(NAME_CLASS) :]
             label = f"{name[:2]} · {figure}"
@@ -134,7 +170,7 @@ def test_every_figure_moves_offline_from_file(name, site, browser, timings):
                 "page": name, "figure": figure, "index": k,
                 "moves": len(times), "median_ms": statistics.median(times),
                 "p95_ms": sorted(times)[max(0, round(0.95 * len(times)) - 1)],
-                "all_ms": times,
+                "all_ms": times, "controls": sorted(set(moved_kinds)),
             }  # fmt: skip
     outside = [u for u in requests if not u.startswith(site.as_uri())]
     assert not outside, f"{name} requested outside the site: {outside[:3]}"
