@@ -37,6 +37,24 @@ def _two_by_two_test(H: np.ndarray) -> str:  # the bug the student is given
     return "saddle"
 
 
+def _minimum_branch_only(H: np.ndarray) -> str:  # fixed the minimum test, kept the maximum one
+    n, det = len(H), np.linalg.det(H)
+    if np.all(np.linalg.eigvalsh(H) > 0):
+        return "minimum"
+    if H[0, 0] < 0 and (-1) ** n * det > 0:
+        return "maximum"
+    return "saddle"
+
+
+def _whole_diagonal_and_det(H: np.ndarray) -> str:  # H₀₀ > 0 widened to the whole diagonal
+    n, det, d = len(H), np.linalg.det(H), np.diag(H)
+    if np.all(d > 0) and det > 0:
+        return "minimum"
+    if np.all(d < 0) and (-1) ** n * det > 0:
+        return "maximum"
+    return "saddle"
+
+
 def _by_diagonal(H: np.ndarray) -> str:
     d = np.diag(H)
     return "minimum" if np.all(d > 0) else "maximum" if np.all(d < 0) else "saddle"
@@ -72,6 +90,8 @@ _CLASSIFY_CASES = [
     (np.diag([-1.0, -1.0, 3.0]),),  # det > 0 and trace > 0, yet a saddle
     (np.diag([1.0, -1.0, -1.0]),),  # H₀₀ > 0 and det > 0 (the 2 × 2 test's signs), yet a saddle
     (np.array([[-2.0]]),),
+    (np.diag([-1.0, 1.0, 1.0]),),  # H₀₀ < 0 and (−1)³·det H = 1 > 0, yet a saddle
+    (np.array([[1.0, 2.0, 2.0], [2.0, 1.0, 2.0], [2.0, 2.0, 1.0]]),),  # diag > 0, det 5: saddle
 ]
 
 classify_critical_point_exercise = Exercise(
@@ -86,6 +106,18 @@ classify_critical_point_exercise = Exercise(
             "ones cancel: diag(1, −1, −1) has H₀₀ = 1 and det H = 1, yet is a saddle. Check the "
             "sign of every eigenvalue (np.linalg.eigvalsh).",
             example=_two_by_two_test,
+        ),
+        Mistake(
+            "the minimum branch is fixed, but the maximum branch still uses the 2 × 2 test: "
+            "diag(−1, 1, 1) has H₀₀ < 0 and (−1)ⁿ det H = 1 > 0, yet is a saddle. A maximum "
+            "needs every eigenvalue < 0.",
+            example=_minimum_branch_only,
+        ),
+        Mistake(
+            "a positive diagonal and det H > 0 do not make a minimum: [[1, 2, 2], [2, 1, 2], "
+            "[2, 2, 1]] has both, yet its eigenvalues are 5, −1, −1 — a saddle. Check the sign "
+            "of every eigenvalue (np.linalg.eigvalsh).",
+            example=_whole_diagonal_and_det,
         ),
         Mistake(
             "you read the diagonal of H, the curvature along each coordinate "
