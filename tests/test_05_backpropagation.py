@@ -698,3 +698,62 @@ def test_relative_error_is_floored_and_at_most_1():
     assert rel_error(np.ones(1), -np.full(1, 0.3)) == 1.0 == rel_error(np.zeros(1), np.ones(1))
     rng = np.random.default_rng(0)
     assert rel_error(rng.standard_normal(100), rng.standard_normal(100)) <= 1.0
+
+
+def test_my_dW1_checker_names_a_slip_made_at_the_mean_scale():
+    """Exercise 2: a slip made while also keeping the mean's 1/N gets that slip's hint plus
+    "N times too small" (σ′ twice, the ReLU mask), not the generic message."""
+    from trainlib.exercises import EXERCISES
+
+    def my_dW1(x, y, a1, yhat, W2):
+        return x.T @ ((yhat - y) / len(x) * yhat * (1 - yhat) @ W2.T * (1 - a1**2))
+
+    message = EXERCISES["my_dW1"].check(my_dW1, quiet=True).message
+    assert "σ′ = ŷ(1 − ŷ) again" in message and "two slips" in message
+
+    def my_dW1(x, y, a1, yhat, W2):  # noqa: F811
+        return x.T @ ((yhat - y) / len(x) @ W2.T * (a1 > 0))
+
+    message = EXERCISES["my_dW1"].check(my_dW1, quiet=True).message
+    assert "ReLU's mask" in message and "two slips" in message
+
+
+def test_my_branch_grads_checker_names_any_lost_path():
+    """Cell 56: reordering the lines so that `dy = b` comes last loses y's path through p; the
+    checker names that path (as it names the colleague's lost ones)."""
+    from trainlib.exercises import EXERCISES
+
+    def my_branch_grads(x, y):
+        p = x * y
+        b = p + x
+        db = y
+        dp = db
+        dx = db + y * dp
+        dy = x * dp
+        dy = b  # overwrites the path through p
+        return np.array([dx, dy])
+
+    message = EXERCISES["my_branch_grads"].check(my_branch_grads, quiet=True).message
+    assert "∂f/∂y lost y's path through p = x·y" in message and "∂f/∂x lost" not in message
+
+
+def test_gradient_figure_draws_the_dead_units_entries_at_the_floor():
+    """Cell 15: at h = 1e-5 the figure's 17 entries are the dead unit's four with error exactly
+    0 (drawn at 1e-17) and 13 between 1e-12 and 1e-9."""
+    from trainlib.lessons.backpropagation.figures import ERROR_FLOOR, gradient_error_figure
+
+    live = gradient_error_figure()
+    h, errors = live._snap(1e-5)
+    assert errors.size == 17 and np.sum(errors == 0) == 4 and ERROR_FLOOR == 1e-17
+    assert np.all((errors[errors > 0] > 1e-12) & (errors[errors > 0] < 1e-9))
+    live.close()
+
+
+def test_C4_bill_is_proportional_to_batch_only():
+    """Cell 41: twice the batch, twice the bytes; twice the depth or width, less than twice —
+    a line offset by the input's 8·N·d_in."""
+    base = memory.forward_bytes(4, 32, 64)
+    assert memory.forward_bytes(4, 64, 64) == 2 * base
+    assert (
+        memory.forward_bytes(8, 32, 64) < 2 * base and memory.forward_bytes(4, 32, 128) < 2 * base
+    )

@@ -129,66 +129,93 @@ def _with_local(local):
     return lambda x, y, a1, yhat, W2: x.T @ ((yhat - y) @ W2.T * local(a1))
 
 
+_DW1_MISTAKES = [
+    Mistake(
+        "your result has shape (H, D), W1's shape reversed. A gradient always has the shape "
+        "of its parameter: with rows as examples, ∂L/∂W1 = xᵀ · ∂L/∂z1, shape (D, N)·(N, H) "
+        "= (D, H) — the text's ∂L/∂z1 · xᵀ is the column-vector version.",
+        example=lambda x, y, a1, yhat, W2: _dW1(x, y, a1, yhat, W2).T,
+        detect=_transposed,
+    ),
+    Mistake(
+        "you multiplied by σ′ = ŷ(1 − ŷ) again: ∂L/∂z2 = ŷ − y already contains it — "
+        "σ's derivative cancels the denominator of BCE's ∂L/∂ŷ (section \"The backward "
+        'pass, right to left"), so the chain starts from ŷ − y.',
+        example=lambda x, y, a1, yhat, W2: (
+            x.T @ ((yhat - y) * yhat * (1 - yhat) @ W2.T * (1 - a1**2))
+        ),
+    ),
+    Mistake(
+        "you used ReLU's mask 1[a1 > 0], but this network's hidden layer is tanh: its local "
+        "gradient is tanh′(z1) = 1 − tanh²(z1) = 1 − a1² (exercise 1), from the cached a1.",
+        example=_with_local(lambda a1: a1 > 0),
+    ),
+    Mistake(
+        "you left out the hidden layer's local gradient: ∂L/∂z1 = ∂L/∂a1 ⊙ (1 − a1²), "
+        "not ∂L/∂a1 — every operation on the path multiplies in its own local gradient.",
+        example=_with_local(lambda a1: 1.0),
+    ),
+    Mistake(
+        "you squared (1 − a1); tanh′ = 1 − a1², i.e. `1 - a1**2` (** binds before −).",
+        example=_with_local(lambda a1: (1 - a1) ** 2),
+    ),
+    Mistake(
+        "you left out ∂z2/∂a1 = W2: ∂L/∂a1 = ∂L/∂z2 · W2ᵀ, shape (N, 1)·(1, H) = (N, H). "
+        "(Without it the (N, 1) error signal broadcasts over the H columns and runs anyway.)",
+        example=lambda x, y, a1, yhat, W2: x.T @ ((yhat - y) * (1 - a1**2)),
+    ),
+    Mistake(
+        "you applied tanh again: 1 − tanh²(a1). The cache already holds a1 = tanh(z1), so "
+        "tanh′(z1) = 1 − a1².",
+        example=_with_local(lambda a1: 1 - np.tanh(a1) ** 2),
+    ),
+    Mistake(
+        "your gradient has the wrong sign: the error signal is ŷ − y (prediction minus "
+        "label), not y − ŷ.",
+        example=lambda x, y, a1, yhat, W2: -_dW1(x, y, a1, yhat, W2),
+    ),
+    # the scale slips: these stand alone (below, the others get a mean-scale twin)
+]
+_DW1_SCALE_MISTAKES = [
+    Mistake(
+        "your gradient is N times too small: that is the gradient of the MEAN loss. This "
+        "loss is the sum Σₙ ℓₙ = N × the mean, so each example's error signal ŷₙ − yₙ "
+        "enters once, undivided: ∂L/∂z2 = ŷ − y, not (ŷ − y)/N.",
+        example=lambda x, y, a1, yhat, W2: _dW1(x, y, a1, yhat, W2) / len(x),
+    ),
+    Mistake(
+        "your gradient is N times too large: you multiplied by N. The sum has no 1/N to "
+        "undo — ∂L/∂z2 = ŷ − y, and xᵀ · ∂L/∂z1 adds the N examples' contributions itself.",
+        example=lambda x, y, a1, yhat, W2: len(x) * _dW1(x, y, a1, yhat, W2),
+    ),
+]
+MEAN_SLIP = (
+    "two slips. Your gradient is N times too small: you kept the mean's 1/N, but this loss is "
+    "the sum, so ∂L/∂z2 = ŷ − y. And "
+)
+
+
+def _mean_twin(mistake: Mistake) -> Mistake:
+    """The same slip made at the mean's scale (the 1/N kept too): MEAN_SLIP, then its hint
+    with "also" (reworded, so that the single slip's hint does not match this message too)."""
+    hint = mistake.hint.replace("you ", "you also ", 1).replace("gradient has", "gradient also has")
+    if hint == mistake.hint:
+        raise ValueError(f"mistake: expected a hint starting 'you …', got {mistake.hint!r}")
+
+    def example(x, y, a1, yhat, W2):
+        return mistake.example(x, y, a1, yhat, W2) / len(x)
+
+    return Mistake(MEAN_SLIP + hint, example=example)
+
+
 my_dW1_exercise = Exercise(
     "my_dW1",
     reference=_dW1,
     cases=_DW1_CASES,
     mistakes=[
-        Mistake(
-            "your result has shape (H, D), W1's shape reversed. A gradient always has the shape "
-            "of its parameter: with rows as examples, ∂L/∂W1 = xᵀ · ∂L/∂z1, shape (D, N)·(N, H) "
-            "= (D, H) — the text's ∂L/∂z1 · xᵀ is the column-vector version.",
-            example=lambda x, y, a1, yhat, W2: _dW1(x, y, a1, yhat, W2).T,
-            detect=_transposed,
-        ),
-        Mistake(
-            "you multiplied by σ′ = ŷ(1 − ŷ) again: ∂L/∂z2 = ŷ − y already contains it — "
-            "σ's derivative cancels the denominator of BCE's ∂L/∂ŷ (section \"The backward "
-            'pass, right to left"), so the chain starts from ŷ − y.',
-            example=lambda x, y, a1, yhat, W2: (
-                x.T @ ((yhat - y) * yhat * (1 - yhat) @ W2.T * (1 - a1**2))
-            ),
-        ),
-        Mistake(
-            "you used ReLU's mask 1[a1 > 0], but this network's hidden layer is tanh: its local "
-            "gradient is tanh′(z1) = 1 − tanh²(z1) = 1 − a1² (exercise 1), from the cached a1.",
-            example=_with_local(lambda a1: a1 > 0),
-        ),
-        Mistake(
-            "you left out the hidden layer's local gradient: ∂L/∂z1 = ∂L/∂a1 ⊙ (1 − a1²), "
-            "not ∂L/∂a1 — every operation on the path multiplies in its own local gradient.",
-            example=_with_local(lambda a1: 1.0),
-        ),
-        Mistake(
-            "you squared (1 − a1); tanh′ = 1 − a1², i.e. `1 - a1**2` (** binds before −).",
-            example=_with_local(lambda a1: (1 - a1) ** 2),
-        ),
-        Mistake(
-            "you left out ∂z2/∂a1 = W2: ∂L/∂a1 = ∂L/∂z2 · W2ᵀ, shape (N, 1)·(1, H) = (N, H). "
-            "(Without it the (N, 1) error signal broadcasts over the H columns and runs anyway.)",
-            example=lambda x, y, a1, yhat, W2: x.T @ ((yhat - y) * (1 - a1**2)),
-        ),
-        Mistake(
-            "you applied tanh again: 1 − tanh²(a1). The cache already holds a1 = tanh(z1), so "
-            "tanh′(z1) = 1 − a1².",
-            example=_with_local(lambda a1: 1 - np.tanh(a1) ** 2),
-        ),
-        Mistake(
-            "your gradient is N times too small: that is the gradient of the MEAN loss. This "
-            "loss is the sum Σₙ ℓₙ = N × the mean, so each example's error signal ŷₙ − yₙ "
-            "enters once, undivided: ∂L/∂z2 = ŷ − y, not (ŷ − y)/N.",
-            example=lambda x, y, a1, yhat, W2: _dW1(x, y, a1, yhat, W2) / len(x),
-        ),
-        Mistake(
-            "your gradient is N times too large: you multiplied by N. The sum has no 1/N to "
-            "undo — ∂L/∂z2 = ŷ − y, and xᵀ · ∂L/∂z1 adds the N examples' contributions itself.",
-            example=lambda x, y, a1, yhat, W2: len(x) * _dW1(x, y, a1, yhat, W2),
-        ),
-        Mistake(
-            "your gradient has the wrong sign: the error signal is ŷ − y (prediction minus "
-            "label), not y − ŷ.",
-            example=lambda x, y, a1, yhat, W2: -_dW1(x, y, a1, yhat, W2),
-        ),
+        *_DW1_MISTAKES,
+        *_DW1_SCALE_MISTAKES,
+        *(_mean_twin(m) for m in _DW1_MISTAKES if m.detect is None),
     ],
     success="Correct! That is backprop through tanh and a dense layer, written by hand: the "
     "same chain as for ReLU, with tanh's local gradient in place of the mask and no 1/N — "
@@ -251,12 +278,40 @@ def _branch_grads(x: float, y: float) -> np.ndarray:
     return np.array([dx, dy])
 
 
-def _branch_lost(x: float, y: float, *, lose_x: bool, lose_y: bool) -> np.ndarray:
-    """The gradients with x's direct path into b and/or y's path through f = b·y dropped."""
-    dx = y * y + (0.0 if lose_x else y)
-    dy = x * y + (0.0 if lose_y else x * y + x)
-    return np.array([dx, dy])
+# The four one-path terms: x reaches f directly through b = p + x (local 1, times ∂f/∂b = y) and
+# through p = x·y (y·∂f/∂p = y²); y reaches f through f = b·y (b = xy + x) and through p (x·y).
+_X_PATHS = {
+    "direct": (lambda x, y: y, "x's direct path into b = p + x (local 1, times ∂f/∂b = y)"),
+    "p": (lambda x, y: y * y, "x's path through p = x·y (local y, times ∂f/∂p = y)"),
+}
+_Y_PATHS = {
+    "f": (lambda x, y: x * y + x, "y's path through f = b·y (local ∂f/∂y = b)"),
+    "p": (lambda x, y: x * y, "y's path through p = x·y (local x, times ∂f/∂p = y)"),
+}
 
+
+def _branch_lost(x: float, y: float, *, lose_x: str | None, lose_y: str | None) -> np.ndarray:
+    """The gradients with x's path `lose_x` and/or y's path `lose_y` dropped (None: kept)."""
+    dx = sum(term(x, y) for name, (term, _) in _X_PATHS.items() if name != lose_x)
+    dy = sum(term(x, y) for name, (term, _) in _Y_PATHS.items() if name != lose_y)
+    return np.array([dx, dy], dtype=float)
+
+
+def _lost_path(lose_x: str | None, lose_y: str | None) -> Mistake:
+    """The hint for any other combination of lost paths: it names each one."""
+    lost = [f"∂f/∂x lost {_X_PATHS[lose_x][1]}"] if lose_x else []
+    lost += [f"∂f/∂y lost {_Y_PATHS[lose_y][1]}"] if lose_y else []
+    count = "one path is" if len(lost) == 1 else "two paths are"
+    hint = (
+        f"{count} still lost: "
+        + " and ".join(lost)
+        + ". A line with `=` overwrote what an earlier use stored (check the "
+        "order of your lines too): each gradient is the SUM over its uses — accumulate with `+=`."
+    )
+    return Mistake(hint, example=lambda x, y: _branch_lost(x, y, lose_x=lose_x, lose_y=lose_y))
+
+
+_COLLEAGUE_LOSSES = {("direct", "f"), (None, "f"), ("direct", None)}  # hinted one by one below
 
 branch_grads_exercise = Exercise(
     "my_branch_grads",
@@ -267,17 +322,23 @@ branch_grads_exercise = Exercise(
             "both gradients still lose a path: `=` overwrites what an earlier use stored. "
             "x is used twice (in p = x·y and in b = p + x) and y twice (in p and in f = b·y); "
             "each gradient is the SUM over its uses: accumulate with `+=`.",
-            example=lambda x, y: _branch_lost(x, y, lose_x=True, lose_y=True),
+            example=lambda x, y: _branch_lost(x, y, lose_x="direct", lose_y="f"),
         ),
         Mistake(
             "∂f/∂x is right now, but ∂f/∂y still lost the path through f = b·y (local ∂f/∂y = b): "
             "the line `dy = x * dp` overwrote it. Add it: `dy += ...`.",
-            example=lambda x, y: _branch_lost(x, y, lose_x=False, lose_y=True),
+            example=lambda x, y: _branch_lost(x, y, lose_x=None, lose_y="f"),
         ),
         Mistake(
             "∂f/∂y is right now, but ∂f/∂x still lost x's direct path into b = p + x (local 1, "
             "times ∂f/∂b = y): the line `dx = y * dp` overwrote it. Add it: `dx += ...`.",
-            example=lambda x, y: _branch_lost(x, y, lose_x=True, lose_y=False),
+            example=lambda x, y: _branch_lost(x, y, lose_x="direct", lose_y=None),
+        ),
+        *(
+            _lost_path(lx, ly)
+            for lx in (None, "direct", "p")
+            for ly in (None, "f", "p")
+            if (lx or ly) and (lx, ly) not in _COLLEAGUE_LOSSES
         ),
         Mistake(
             "you counted a path twice: ∂f/∂x = y² + y (one term per use of x), ∂f/∂y = 2xy + x.",

@@ -14,7 +14,6 @@ gradient checkpointing, C5) live in `figures_memory.py` and are re-exported here
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
@@ -34,7 +33,7 @@ from trainlib.lessons.backpropagation.figures_memory import (  # noqa: F401  (re
     forward_memory_figure,
 )
 from trainlib.live import LiveFigure, register
-from trainlib.live.artists import PictureLabel
+from trainlib.live.artists import PictureLabel, text_picture
 from trainlib.plot import COLORS, OKABE_ITO, style_axes
 
 # ---------------------------------------------------------------------------------------------
@@ -48,6 +47,7 @@ X_RANGE = (-3.0, 3.0)
 TOP, MID, BOTTOM = 0.80, 0.50, 0.20  # rows of the graph: values, edge texts, gradients
 LOCAL_COLOR = OKABE_ITO["blue"]
 UPSTREAM_COLOR = OKABE_ITO["vermillion"]
+SUM_BASELINE = 0.02  # axes fraction: the baseline of the bottom line's two sums
 
 
 def _box(ax, static: list, cx: float, cy: float, name: str, face: str, edge: str) -> None:
@@ -89,6 +89,7 @@ class ChainRuleFigure(LiveFigure):
         super().__init__(
             controls, ncols=2, figsize=(11.6, 4.4), gridspec_kw={"width_ratios": [2.9, 1.0]}
         )
+        self._align_sums()
 
     def _build(self, ax_graph, ax_curve) -> None:
         # Only numbers are live; names, boxes and arrows sit in the cached static layer.
@@ -138,18 +139,36 @@ class ChainRuleFigure(LiveFigure):
                 break
             self.grad_nums.append(PictureLabel(self, ax, cx, BOTTOM - 0.04, fontsize=11))
             static += self._build_edge(ax, i)
-        static += [
-            ax.text(0.0, 0.0, "∂L/∂x = product of the 5 local gradients:",
-                    transform=ax.transAxes, ha="left", va="bottom"),
-            ax.text(0.56, 0.0, "closed form (ŷ−y)·w₂·1[z₁>0]·w₁:",
-                    transform=ax.transAxes, ha="left", va="bottom"),
+        # The two sums: a static label, then its live number on the same baseline, in the
+        # same (monospace) font; `_align_sums` moves each number right after its label.
+        size = 9.0
+        self.sum_labels = [
+            ax.text(x0, SUM_BASELINE, label, transform=ax.transAxes, ha="left", va="baseline",
+                    family="monospace", fontsize=size)
+            for x0, label in ((0.0, "∂L/∂x = product of the 5 local gradients:"),
+                              (0.53, "closed form (ŷ−y)·w₂·1[z₁>0]·w₁:"))
         ]  # fmt: skip
-        size = matplotlib.rcParams["font.size"]
         self.product_num, self.closed_num = (
-            PictureLabel(self, ax, x, 0.0, coords="axes", ha="left", va="bottom", fontsize=size)
+            PictureLabel(self, ax, x, SUM_BASELINE, coords="axes", ha="left", va="bottom",
+                         fontsize=size)
             for x in (0.405, 0.87)
-        )
-        return static
+        )  # fmt: skip
+        return static + self.sum_labels
+
+    def _align_sums(self) -> None:
+        """Put each sum's number one space after its label, its digits on the label's baseline.
+
+        Needs the final layout (axes fractions ↔ pixels), so it runs after `__init__` froze it.
+        """
+        ax = self.sum_labels[0].axes
+        box = ax.get_window_extent()
+        picture = text_picture("0", self.fig.dpi, self.product_num.fontsize)[..., 3]
+        ink_rows = np.flatnonzero(picture.max(axis=1) > 0.5)
+        below_baseline = picture.shape[0] - 1 - ink_rows[-1]  # pixels under the digits
+        space = picture.shape[1]  # one monospace cell
+        for label, num in zip(self.sum_labels, (self.product_num, self.closed_num), strict=True):
+            right = label.get_window_extent().x1 + space
+            num.xy = ((right - box.x0) / box.width, SUM_BASELINE - below_baseline / box.height)
 
     def _build_edge(self, ax, i: int) -> list:
         """Edge NODES[i] → NODES[i + 1]: arrows, the op, local × upstream; returns the static."""
