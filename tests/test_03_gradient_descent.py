@@ -98,6 +98,10 @@ def test_C17_slow_at_0_05():
     path = gs.parabola_descent(0.05, 40)
     assert np.all(np.diff(path.xs) > 0) and np.all(path.xs < 3.0)  # never overshoots
     assert abs(path.final - 3.0) > 0.04  # 3·0.9⁴⁰ ≈ 0.044: still far after 40 steps
+    # The notebook: "w₄₀ = 2.956 … on the right its loss is still 2·10⁻³, far above the others".
+    assert round(path.final, 3) == 2.956 and round(path.losses[-1], 3) == 0.002
+    for lr in (0.5, 0.9):
+        assert gs.parabola_descent(lr, 40).losses[-1] < 1e-2 * path.losses[-1]
 
 
 @pytest.mark.parametrize(
@@ -140,6 +144,15 @@ def test_C17_the_figure_reports_divergence_as_text():
 def test_C17_divergence_at_1_2_takes_11_steps():
     # The notebook: "At α = 1.2 it takes 11 steps" — L = 9·1.96ᵗ passes 10⁴ at t = 11.
     assert gs.parabola_descent(1.2, 40).diverged_at == 11
+    # "The smallest rate on the slider that diverges within 40 steps is α = 1.05 (at step 37);
+    # at 1.04 the loss has reached only 4·10³ by step 40." The slider's step is 0.01.
+    assert (
+        gs.parabola_descent(1.05, 40).diverged_at == 37
+        and not gs.parabola_descent(1.04, 40).diverged
+    )
+    assert round(gs.parabola_descent(1.04, 40).losses[-1], -3) == 4000
+    on_slider = np.round(np.arange(0.01, 1.05, 0.01), 2)
+    assert not any(gs.parabola_descent(lr, 40).diverged for lr in on_slider)
 
 
 # =========================================================================================
@@ -327,6 +340,19 @@ def test_C20_loss_noise_std_deviates_from_one_over_B_by_fpc_and_heavy_tails(stud
     assert round(study.noise[5], 5) == 0.00764 and round(study.noise[30], 6) == 0.000827
     per_doubling = (study.noise[5] / study.noise[30]) ** (1 / np.log2(30 / 5))
     assert round(per_doubling, 1) == 2.4
+    # "…because of the fpc (1.15×), the heavy tails (about 1.14×) and the runs' wandering (the
+    # remaining ≈ 1.2×)": 9.24 = 6 · fpc · tails · wandering. A separate rng and 120,000 draws
+    # per size (at B = 5 one batch of 20,000 draws varies by ~1.5 %; 600,000 draws give 1.141).
+    fpc = {B: (n - B) / (n - 1) for B in (5, 30)}
+    tails = {}
+    rng = np.random.default_rng(11)
+    for B in (5, 30):
+        draws = [gs.first_step_loss_changes(study.X, study.y, B, lr, 20_000, rng) for _ in range(6)]
+        tails[B] = B * np.concatenate(draws).std() / fpc[B]
+    assert round(fpc[5] / fpc[30], 2) == 1.15
+    assert tails[5] / tails[30] == pytest.approx(1.14, abs=0.015)
+    wandering = study.noise[5] / study.noise[30] / 6 / (fpc[5] / fpc[30]) / (tails[5] / tails[30])
+    assert round(wandering, 1) == 1.2
     assert spread[100] == pytest.approx(gaussian, rel=0.05)
     # The population value at B = 1 is exact: std over all n single examples.
     one = [least_squares(study.best_theta - lr * g, study.X, study.y)[0] for g in G]
@@ -556,6 +582,29 @@ def test_exercise_references_match_trainlib():
     assert buggy(0.5, 0.0, X[:20, 0], Y[:20]) == pytest.approx(-20 * true, rel=1e-12)
 
 
+def test_parabola_step_checker_names_the_likely_mistakes():
+    """Mistakes that `test_exercises` does not feed: the power t − 1 (also on the case
+    α·a = 1, t = 1, where 0⁰ = 1), and the two hints' formulas written as a student would."""
+    from trainlib.lessons.gradient_descent.exercises import my_parabola_step_exercise as ex
+
+    def minus_one(w0, lr, t, a, c):
+        return c + (w0 - c) * (1 - lr * a) ** (t - 1)
+
+    def sign_lost(w0, lr, t, a, c):
+        return c + (w0 - c) * abs(1 - lr * a) ** t
+
+    def not_compounded(w0, lr, t, a, c):
+        return c + (w0 - c) * (1 - t * lr * a)
+
+    for student, hint in [
+        (minus_one, "one step off"),
+        (sign_lost, "keep the sign"),
+        (not_compounded, "compounds"),
+    ]:
+        result = ex.check(student, quiet=True)
+        assert not result and hint in result.message, (student.__name__, result.message)
+
+
 def test_predict_and_tune_exercises_state_true_numbers():
     from trainlib.exercises import EXERCISES
 
@@ -628,7 +677,7 @@ def test_C20_table_noise_exceeds_the_first_step_spread_by_a_factor_that_depends_
     changes = np.diff(at_best.losses, axis=1)
     assert np.corrcoef(changes[:, 0], changes[:, 1])[0, 1] < -0.99  # the second step undoes it
     # Sampling noise of the table itself (128 runs per size): four shuffle seeds.
-    sizes = (1, 2, 5, 10, 100)
+    sizes = (1, 2, 3, 5, 10, 100)
     seeds = [gs.batch_size_study(study.X, study.y, sizes, epochs=1, seed=s) for s in range(4)]
     for B in sizes:
         values = np.array([st.noise[B] for st in seeds])

@@ -22,7 +22,7 @@ def _one_step_off(got: Any, expected: Any, args: tuple) -> bool:
     """True if `got` is w_t with the power t + 1 or t − 1 (the hint for either off-by-one)."""
     w0, lr, t, a, c = args
     factor = 1.0 - lr * a
-    powers = (t + 1, t - 1) if factor != 0.0 else (t + 1,)  # 0⁻¹ would raise
+    powers = (t + 1, t - 1) if (factor != 0.0 or t >= 1) else (t + 1,)  # 0⁻¹ would raise
     return any(np.allclose(got, c + (w0 - c) * factor**p, rtol=1e-6, atol=1e-9) for p in powers)
 
 
@@ -61,6 +61,16 @@ my_parabola_step_exercise = Exercise(
             "multiplies w − c by 1 − α·a once, so the power is t (not t + 1 or t − 1).",
             example=lambda w0, lr, t, a, c: float(c + (w0 - c) * (1.0 - lr * a) ** (t + 1)),
             detect=_one_step_off,
+        ),
+        Mistake(
+            "keep the sign of the factor: for α·a > 1 it is negative and w alternates sides "
+            "of c; the power is (1 − α·a)ᵗ, not |1 − α·a|ᵗ.",
+            example=lambda w0, lr, t, a, c: float(c + (w0 - c) * abs(1.0 - lr * a) ** t),
+        ),
+        Mistake(
+            "the steps shrink with the gradient, so the factor compounds: each step multiplies "
+            "w − c by 1 − α·a again, giving (1 − α·a)ᵗ, not 1 − t·α·a.",
+            example=lambda w0, lr, t, a, c: float(c + (w0 - c) * (1.0 - t * lr * a)),
         ),
         Mistake(
             "the step goes *against* the gradient: w − c is multiplied by 1 − α·a, not 1 + α·a.",
