@@ -716,7 +716,7 @@ def test_weight_decay_bound_not_alpha_lambda_t_carries_over():
     assert R.LR * 0.2 * 5 * R.EPOCHS == pytest.approx(2)
     assert round(max(fifth.max_weight), 2) == 5.55 and round(fifth.weight_norm, 2) == 20.66
     assert round(fifth.train_loss[-1], 3) == 0.014 and round(fifth.val_loss[-1], 3) == 0.661
-    none5 = R.overfit_run(0.0, epochs=5 * R.EPOCHS)  # the baseline of equal length (test only)
+    none5 = R.overfit_run(0.0, epochs=5 * R.EPOCHS)  # the baseline of equal length (shown)
     assert (round(none5.weight_norm, 2), round(none5.val_loss[-1], 3)) == (27.42, 2.852)
     assert 2 < fifth.val_loss[-1] / one.val_loss[-1] < 2.5
     # λ = 0.1 for 1000 epochs (checked here, not run in the notebook): ‖W‖ = 24.91,
@@ -740,10 +740,44 @@ def test_weight_decay_bound_not_alpha_lambda_t_carries_over():
     assert (zero.weight_decay, tiny.weight_decay) == (0.0, 0.1)
     assert (round(tiny.weight_norm, 2), round(zero.weight_norm, 2)) == (16.05, 17.51)
     assert (round(tiny.val_loss[-1], 3), round(zero.val_loss[-1], 3)) == (0.583, 0.675)
-    # "of order 1/λ, but not capped at exactly 1/λ ... at λ = 1 the column reads 1.77 after
-    # 300 epochs and 2.34 after 600".
-    longer = [R.overfit_run(1.0, epochs=e) for e in (3 * R.EPOCHS, 6 * R.EPOCHS)]
-    assert [round(max(r.max_weight), 2) for r in longer] == [1.77, 2.34]
+    # "Run longer at λ = 1 and the column keeps moving, between about 1 and 2.7: 1.03 at its
+    # lowest (epoch 70), 1.19 after the 100 epochs above, 1.77 after 300, 2.71 at its peak
+    # (epoch 456), then back down to 1.47 after 2000" (after the first 50 epochs, which start
+    # from the initial weights). λ·max|w| after every epoch of one 2000-epoch run:
+    reach_1 = _lambda_1_reach_per_epoch(2000)
+    assert reach_1[R.EPOCHS - 1] == max(runs[3].max_weight)  # the same run as the table's
+    late = reach_1[49:]
+    assert (round(late.min(), 2), int(late.argmin()) + 50) == (1.03, 70)
+    assert (round(late.max(), 2), int(late.argmax()) + 50) == (2.71, 456)
+    assert [round(reach_1[e - 1], 2) for e in (100, 300, 2000)] == [1.19, 1.77, 1.47]
+    assert round(max(R.overfit_run(1.0, epochs=3 * R.EPOCHS).max_weight), 2) == 1.77
+
+
+def _lambda_1_reach_per_epoch(epochs: int) -> np.ndarray:
+    """λ·max|w| after every epoch of `overfit_run(1.0, epochs=epochs)`'s training (λ = 1)."""
+    from trainlib import optim
+    from trainlib.fit import fit
+    from trainlib.lessons.regularisation.experiments_overfit import moons_problem, overfit_model
+
+    X, y, Xv, yv = moons_problem(0)
+    model, trace = overfit_model(0), []
+
+    def on_epoch(epoch: int, net) -> None:
+        trace.append(max(float(np.abs(v).max()) for k, v in net.params.items() if k.endswith("W")))
+
+    fit(
+        model,
+        losses.bce_with_logits,
+        optim.adamw(R.LR, weight_decay=1.0),
+        X,
+        y,
+        epochs=epochs,
+        batch_size=len(X),
+        rng=np.random.default_rng(2),
+        val=(Xv, yv),
+        on_epoch=on_epoch,
+    )
+    return np.array(trace)
 
 
 def test_early_stop_checker_refuses_the_library_function():

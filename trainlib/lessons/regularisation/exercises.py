@@ -1,6 +1,5 @@
-"""Exercises of 09_regularisation: debug a dropout, the L2 penalty's gradient,
-torch's weight_decay for a penalty on the summed loss, early stopping,
-predict a forgotten eval(), tune the patience."""
+"""Exercises of 09_regularisation: debug a dropout, torch's weight_decay for a penalty on the
+summed loss, early stopping, predict a forgotten eval(), tune the patience."""
 
 from typing import Any
 
@@ -87,45 +86,59 @@ my_dropout_exercise = Exercise(
 # ---------------------------------------------------------------------------------------------
 
 
-def _torch_weight_decay(lam: float, n: int) -> float:
-    """torch's SGD `weight_decay` on a *mean* loss with the minimiser of sum + λ·‖w‖².
+def _torch_weight_decay(lam: float, n: int, batch_size: int) -> float:
+    """torch's SGD `weight_decay` on the *mean* batch loss, for a paper that minimises, at
+    every step, the *sum* of the losses over a mini-batch of `batch_size` examples (drawn
+    from its n training examples) plus λ‖w‖².
 
-    Σᵢ ℓᵢ + λ‖w‖² = n·(mean + (λ/n)·‖w‖²): same minimiser as mean + (λ/n)‖w‖². torch adds
-    weight_decay·w to the gradient, the gradient of (weight_decay/2)·‖w‖², so weight_decay/2 =
-    λ/n, i.e. weight_decay = 2λ/n.
+    The penalty is added once per step, to a sum of B = batch_size losses. Averaged over the
+    batches that step objective is B·mean + λ‖w‖² = B·(mean + (λ/B)‖w‖²), whatever n: same
+    minimiser as mean + (λ/B)‖w‖². torch adds weight_decay·w to the gradient, the gradient of
+    (weight_decay/2)·‖w‖², so weight_decay/2 = λ/B, i.e. weight_decay = 2λ/B.
     """
-    return 2.0 * lam / n
+    return 2.0 * lam / batch_size
 
 
 torch_weight_decay_exercise = Exercise(
     "torch_weight_decay",
     reference=_torch_weight_decay,
-    cases=[(1.0, 40), (0.5, 100), (3.0, 10), (0.02, 1000)],
+    cases=[(1.0, 1000, 50), (0.5, 60000, 128), (3.0, 200, 10), (0.02, 5000, 500)],
     kind="derive",
     mistakes=[
         Mistake(
+            "you divided by the data set's n: the paper adds λ‖w‖² once per step, to the sum "
+            "of one mini-batch's B losses, so the mean that matters is over B examples.",
+            example=lambda lam, n, batch_size: 2.0 * lam / n,
+        ),
+        Mistake(
             "you forgot the factor 2: torch adds weight_decay·w to the gradient, the gradient "
-            "of (weight_decay/2)·‖w‖², while the gradient of (λ/n)·‖w‖² is 2(λ/n)·w.",
-            example=lambda lam, n: lam / n,
+            "of (weight_decay/2)·‖w‖², while the gradient of (λ/B)·‖w‖² is 2(λ/B)·w.",
+            example=lambda lam, n, batch_size: lam / batch_size,
         ),
         Mistake(
-            "you kept the factor 2 but forgot the mean: dividing sum + λ‖w‖² by n (which "
-            "does not move the minimiser) turns the penalty into (λ/n)·‖w‖².",
-            example=lambda lam, n: 2.0 * lam,
+            "two slips: you divided by the data set's n instead of the batch size B (the "
+            "penalty comes once per step, next to B losses), and forgot torch's ½ (a factor 2).",
+            example=lambda lam, n, batch_size: lam / n,
         ),
         Mistake(
-            "you multiplied by n: going from the sum to the mean divides the loss by n, "
-            "so the penalty's weight is divided by n too.",
-            example=lambda lam, n: 2.0 * lam * n,
+            "you kept the factor 2 but forgot the mean: dividing sum + λ‖w‖² by B (which "
+            "does not move the minimiser) turns the penalty into (λ/B)·‖w‖².",
+            example=lambda lam, n, batch_size: 2.0 * lam,
         ),
         Mistake(
-            "λ is the strength of λ‖w‖² on the *sum*: two conversions are missing (the mean, "
-            "and torch's ½).",
-            example=lambda lam, n: lam,
+            "you multiplied by B: going from the sum to the mean divides the loss by B, "
+            "so the penalty's weight is divided by B too.",
+            example=lambda lam, n, batch_size: 2.0 * lam * batch_size,
+        ),
+        Mistake(
+            "λ is the strength of λ‖w‖² on a *sum*: two conversions are missing (the mean "
+            "over the batch, and torch's ½).",
+            example=lambda lam, n, batch_size: lam,
         ),
     ],
     success=(
-        "Correct: weight_decay = 2λ/n. With λ = 1 on 40 points that is 0.05, a small-looking "
+        "Correct: weight_decay = 2λ/B, whatever the data set's size: the penalty is paid once "
+        "per step, next to B losses. With λ = 1 and batches of 50 that is 0.04, a small-looking "
         "number for the same pull."
     ),
 )
