@@ -213,6 +213,16 @@ my_logsumexp_exercise = Exercise(
                 )
             ),
         ),
+        Mistake(
+            "axis=0 takes each column's maximum; the log-sum-exp runs along a row, so take the "
+            "row's maximum: axis=1.",
+            example=_quietly(
+                lambda Z: (
+                    np.max(Z, axis=0)
+                    + np.log(np.sum(np.exp(Z - np.max(Z, axis=0, keepdims=True)), axis=1))
+                )
+            ),
+        ),
     ],
     success="Fixed! Each row shifted by its own maximum: every row has an exponent e⁰ = 1, so "
     "no sum can underflow to 0 and no exponent can overflow.",
