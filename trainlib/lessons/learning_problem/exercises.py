@@ -81,6 +81,12 @@ def _through_origin(X, y):
     return np.array([y.mean() - slope * x.mean(), slope])
 
 
+def _cov_over_var(X, y):
+    x = X[:, 0]
+    slope = np.cov(x, y)[0, 1] / np.var(x)  # np.cov divides by N − 1, np.var by N
+    return np.array([y.mean() - slope * x.mean(), slope])
+
+
 def _lin_case(seed: int, n: int, d: int):
     rng = np.random.default_rng(seed)
     X = rng.uniform(-2.0, 2.0, (n, d)) + 1.0  # x̄ ≠ 0: an uncentred slope is visibly wrong
@@ -97,6 +103,11 @@ normal_equation_exercise = Exercise(
             "your slope is Σxy/Σx², the slope of a line forced through the origin: eliminate "
             "θ₀ first (the first normal equation says θ₀ = ȳ − θ₁·x̄), which centres x and y.",
             example=_through_origin,
+        ),
+        Mistake(
+            "np.cov divides by N − 1 but np.var by N: your slope is off by a factor N/(N − 1). "
+            "Use the same divisor in both, or plain sums: θ₁ = Σ(x − x̄)(y − ȳ) / Σ(x − x̄)².",
+            example=_cov_over_var,
         ),
         Mistake(
             "your θ comes out as [slope, intercept]; the series' layout is θ = [θ₀, θ₁] — "

@@ -62,7 +62,7 @@ class ClosedFormFigure(LiveFigure):
             np.zeros((90, 90)), origin="lower", extent=(t1lo, t1hi, t2lo, t2hi), aspect="auto",
             cmap="viridis", interpolation="nearest", vmin=-3, vmax=1.5,
         ))  # fmt: skip
-        colour_bar(ax_map, self.image, "log₁₀(L − L*)")
+        colour_bar(ax_map, self.image, "log₁₀(L − L*)", label_left=True)
         # no legend here: the live image is painted over the cached layer that holds legends
         (self.path,) = ax_map.plot([], [], ".-", color="white", lw=1, ms=3)
         (self.star,) = ax_map.plot([], [], "*", color=COLORS["highlight"], mec="white", ms=16)

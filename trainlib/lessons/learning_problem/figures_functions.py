@@ -139,7 +139,7 @@ class TrainValFigure(LiveFigure):
         ax_fit.set_xlim(self.XS[0], self.XS[-1])
         ax_fit.set_ylim(-2.2, 2.2)
         ax_fit.legend(loc="lower right", fontsize="small", ncols=2)
-        style_axes(ax_fit, "The network after training", "input x", "target y")
+        style_axes(ax_fit, "The network's function f(x)", "input x", "target y")
 
         ep = np.arange(1, len(r.train_loss) + 1)
         curves = [

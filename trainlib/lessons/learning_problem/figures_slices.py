@@ -169,7 +169,7 @@ class ReluKinkFigure(LiveFigure):
 
         (self.curve,) = ax_cut.plot([], [], color=COLORS["model"], lw=2, label="L(w) at this b")
         (self.kinks,) = ax_cut.plot([], [], "|", color=COLORS["data"], ms=14, mew=2,
-                                    label="kinks w = −b/xᵢ")  # fmt: skip
+                                    label="kinks (slope jumps)")  # fmt: skip
         (self.left,) = ax_cut.plot([], [], color=COLORS["validation"], lw=2, ls="--",
                                    label="tangent from the left")  # fmt: skip
         (self.right,) = ax_cut.plot([], [], color=COLORS["Huber"], lw=2, ls="--",
