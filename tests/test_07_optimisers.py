@@ -350,14 +350,20 @@ def test_C36_sweep_caveats_grid_edge_budget_seed_noise_and_dead_units():
 
 
 def test_adagrad_think_question_rare_parameter_has_four_times_the_rate():
-    from trainlib.lessons.optimisers.exercises import _adagrad_rate
+    """Exercise 3's closed form is AdaGrad's rate on the explicit sequence; one in 16 gives 4."""
+    from trainlib.lessons.optimisers.exercises import _adagrad_rate, _rare_rate
 
+    for T, every, lr in ((1, 16, 0.1), (17, 16, 0.1), (1600, 16, 0.01), (100, 7, 1.0)):
+        grads = np.zeros((T, 1))
+        grads[::every, 0] = np.where(np.arange(len(grads[::every])) % 2, 1.0, -1.0)
+        np.testing.assert_allclose(_rare_rate(T, every, lr), _adagrad_rate(grads, lr, 1e-10)[-1, 0])
     T = 1600
     grads = np.zeros((T, 2))
     grads[:, 0] = np.where(np.arange(T) % 2, 1.0, -1.0)
     grads[::16, 1] = 1.0
     rate = _adagrad_rate(grads, 0.1, 1e-10)[-1]
     np.testing.assert_allclose(rate[1] / rate[0], 4.0, rtol=1e-6)
+    np.testing.assert_allclose(_rare_rate(T, 16, 0.1) / _rare_rate(T, 1, 0.1), 4.0)
 
 
 # --- C37: the race is reproducible; the leaderboard --------------------------------------
@@ -642,7 +648,8 @@ def test_fourth_review_adamw_rest_point_window_hints_sweep_answer_and_bias_promp
     assert np.all(np.abs(ends - 2.0) < 0.001)
     # the predict checker: 1.639 + 0.03 (what the "1.639" hint catches) is the window's edge
     assert ADAMW_WINDOW == (1.669, 2.0)
-    for x, verdict in ((1.65, "1.639 is where"), (1.669, "direction right"),
+    for x, verdict in ((1.64, "1.639 is where"), (1.65, "direction right"),
+                       (1.66, "direction right"), (1.669, "direction right"),
                        (1.68, "Right"), (1.70, "Right"), (2.1, "Past 2")):  # fmt: skip
         assert verdict in predict_adamw_after_3000_exercise.check(lambda x=x: x, quiet=True).message
     # the tune goal's messages: grammar, the stability edge, no box of passing settings
@@ -674,3 +681,53 @@ def test_fourth_review_adamw_rest_point_window_hints_sweep_answer_and_bias_promp
     outside = E.first_adam_step(g, lr=1.0, eps=1e-8)[0]
     assert round(inside, 3) == 0.707 and round(outside, 3) == 1.0
     assert round(1 - inside / outside, 1) == 0.3
+
+
+def test_fifth_review_tune_hints_success_factor_adamw_noise_and_sweep_bands():
+    from trainlib.lessons.optimisers.exercises_momentum import (
+        _valley_goal,
+        tune_valley_momentum_exercise,
+    )
+    from trainlib.lessons.optimisers.experiments_adamw import STRETCHED_BOWL
+    from trainlib.lessons.optimisers.experiments_sweep import lr_sweep_seeds
+
+    def verdict(s):
+        return tune_valley_momentum_exercise.check(lambda: s, quiet=True).message
+
+    # the critical-damping hint fires only at the printed point, and names no passing setting
+    assert "about 40 steps" in verdict((0.566, 0.0614)) and E.valley_steps(0.566, 0.0614)[1] == 40
+    assert "0.059" not in verdict((0.566, 0.0614)) and "0.05)" not in verdict((0.566, 0.0614))
+    for s, stays in (((0.566, 0.0596), "from step 31"), ((0.58, 0.0625), "from step 87"),
+                     ((0.566, 0.0631), "never stays")):  # fmt: skip
+        assert stays in verdict(s) and "about 40 steps" not in verdict(s)
+    assert 0.0631 * 50 > 2 * (1 + 0.566)  # past the stability edge
+    # the direction hint names the slower extreme direction
+    assert "steep direction is the slow one (factor 0.958" in _valley_goal((0.5, 0.0596))
+    assert "flat direction is the slow one (factor 0.885" in _valley_goal((0.5, 0.05))
+    # success: passing settings shrink by about 0.8 per step; critical damping 0.752 fails
+    for (mu, lr), factor in (((0.55, 0.0567), 0.833), ((0.6, 0.0501), 0.798),
+                             ((0.566, 0.059), 0.795), ((0.566, 0.0531), 0.835)):  # fmt: skip
+        assert round(E.momentum_rate(mu, lr), 3) == factor and round(factor, 1) == 0.8
+        assert "Goal reached" in verdict((mu, lr))
+    assert round(E.momentum_rate(0.566, 0.0614), 3) == 0.752
+    # AdamW with gradient noise σ: 500-step means between steps 3000 and 20,000, seeds 0 and 1
+    means = {}
+    for sigma in (0.0, 1.0, 3.0):
+        xs = []
+        for seed in (0, 1):
+            opt = optim.adamw(0.05, weight_decay=0.3)
+            rng = np.random.default_rng(seed)
+            path = descend(STRETCHED_BOWL, STRETCHED_BOWL.start, opt, 20000, noise=sigma, rng=rng)
+            xs += [float(np.mean(path.xs[n - 500 : n, 0])) for n in (3000, 10000, 20000)]
+        means[sigma] = (round(min(xs), 2), round(max(xs), 2))
+    assert means[1.0] == (1.43, 1.59) and means[3.0] == (0.91, 1.21)
+    assert means[0.0][1] == 2.0
+    # the sweep figure's band question: RMSProp's and Adam's bands left of SGD's, no overlap
+    sweep = lr_sweep_seeds()
+    bands = {}
+    for name in ("SGD", "RMSProp", "Adam"):
+        good = sweep.lrs[sweep.train_loss[sweep.names.index(name)] <= 0.5]
+        bands[name] = (float(good.min()), float(good.max()))
+    np.testing.assert_allclose(bands["RMSProp"], (10**-2.5, 10**-1.5))
+    np.testing.assert_allclose(bands["Adam"], (10**-2, 10**-1))
+    np.testing.assert_allclose(bands["SGD"], (10**-0.5, 1.0))

@@ -199,3 +199,15 @@ def test_rmsprop_late_jump_on_the_valley_is_a_grown_rate():
     hess = rot @ np.diag([1.0, 50.0]) @ rot.T
     top = np.max(np.abs(np.linalg.eigvals(np.diag(r[160][0]) @ hess)))
     assert abs(top - r[160][1]) < 1e-3
+
+
+def test_race_prompt_one_notch_less_for_nesterov():
+    """The race prompt: Nesterov at 0.01 (one notch below its preset) still arrives first, at
+    step 24, and stays within the tolerance from step 82, before SGD+momentum's 136."""
+    lrs = dict(R.DEFAULT_LRS["Valley"], Nesterov=0.01)
+    assert np.isclose(np.log10(R.DEFAULT_LRS["Valley"]["Nesterov"]), -1.75)
+    paths = R.run_race("Valley", lrs)
+    board = R.race_leaderboard(paths, "Valley")
+    assert (board[0].name, board[0].steps_to_tol) == ("Nesterov", 24)
+    stays = R.stays_from(paths, "Valley")
+    assert (stays["Nesterov"], stays["SGD+momentum"]) == (82, 136)

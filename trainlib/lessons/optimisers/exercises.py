@@ -1,5 +1,5 @@
 """Exercises of 07_optimisers ("Your turn"): debug an Adam step, momentum with Nesterov's
-option, AdaGrad's rate over time."""
+option, AdaGrad's rate of a parameter that sees a gradient now and then."""
 
 import numpy as np
 
@@ -181,6 +181,11 @@ def _nesterov_ignored(p, g, buf, lr, momentum, nesterov):
     return p - lr * new, new
 
 
+def _nesterov_theta_for_phi(p, g, buf, lr, momentum, nesterov):
+    new = momentum * buf + g
+    return p - lr * ((1 + momentum) * new if nesterov else new), new
+
+
 my_momentum_step_exercise = Exercise(
     "my_momentum_step",
     reference=_momentum_step,
@@ -208,10 +213,14 @@ my_momentum_step_exercise = Exercise(
             ),
         ),
         Mistake(
-            "with nesterov=True you moved along plain momentum's b = μ·b_old + g — the same as "
-            "a look-ahead with the *old* buffer, g + μ·b_old. Nesterov looks one push ahead "
-            "with the *updated* buffer: p ← p − α·(g + μ·b_new).",
+            "with nesterov=True your update uses b_old (plain momentum's b = μ·b_old + g is "
+            "g + μ·b_old); in the substitution use μ·b_{t−1} = b_t − g_t.",
             example=_nesterov_ignored,
+        ),
+        Mistake(
+            "you wrote θ_{t−1} for φ_{t−1}: φ_{t−1} = θ_{t−1} − αμ·b_{t−1}, so the step of φ "
+            "is α·(g + μ·b_new), not α·(1 + μ)·b_new.",
+            example=_nesterov_theta_for_phi,
         ),
     ],
     success="Correct! This is torch.optim.SGD(momentum=μ, nesterov=…) with dampening = 0: "
@@ -220,71 +229,58 @@ my_momentum_step_exercise = Exercise(
 )
 
 # ---------------------------------------------------------------------------------------------
-# 3. (implement) AdaGrad's effective rate after every step of a sequence of gradients
+# 3. (derive) AdaGrad's effective rate of a parameter that sees a gradient now and then
 # ---------------------------------------------------------------------------------------------
 
 
 def _adagrad_rate(grads, lr, eps):
-    """α/(√Gₜ + ε) after each step t, Gₜ = g₁² + … + gₜ² per coordinate.
+    """α/(√Gₜ + ε) after each step t, Gₜ = g₁² + … + gₜ² per coordinate (a run, for the tests).
 
     Shapes: grads (T, n) → (T, n).
     """
     return lr / (np.sqrt(np.cumsum(grads * grads, axis=0)) + eps)
 
 
-_ADAGRAD_CASES = [
-    (np.array([[1.0, 0.0], [2.0, 0.5], [-1.0, 0.0]]), 0.1, 1e-10),
-    (np.array([[0.3, -4.0, 0.0], [0.1, 2.0, 1e-3]]), 0.5, 1e-10),
-    (np.array([[2.0], [2.0], [2.0], [2.0]]), 1.0, 1e-3),
-]
+def _rare_rate(T, every, lr):
+    """AdaGrad's rate after T steps of a gradient ±1 at steps 1, 1 + every, … and 0 otherwise.
+
+    G counts only the steps with a gradient, ⌈T/every⌉ of them (ε negligible).
+    """
+    seen = (T - 1) // every + 1
+    return lr / np.sqrt(seen)
+
+
+_RARE_CASES = [(1, 16, 0.1), (16, 16, 0.1), (17, 16, 0.1), (1600, 16, 0.01), (1000, 1, 0.5),
+               (100, 7, 1.0), (50, 3, 0.2)]  # fmt: skip
 
 my_adagrad_rate_exercise = Exercise(
     "my_adagrad_rate",
-    reference=_adagrad_rate,
-    cases=_ADAGRAD_CASES,
+    reference=_rare_rate,
+    cases=_RARE_CASES,
     mistakes=[
         Mistake(
-            "you returned only the rate after the last step; return one row per step t: "
-            "shape (T, n), the rate after g₁, after g₁ and g₂, …",
-            example=lambda grads, lr, eps: lr / (np.sqrt(np.sum(grads * grads, axis=0)) + eps),
+            "you divided by T: a zero gradient adds nothing to G, so G counts only the steps "
+            "on which the parameter saw a gradient (step 1, 1 + every, 1 + 2·every, …).",
+            example=lambda T, every, lr: lr / np.sqrt(T),
         ),
         Mistake(
-            "you forgot the square root: AdaGrad divides by √G (the root of the summed g²), "
-            "not by G itself.",
-            example=lambda grads, lr, eps: lr / (np.cumsum(grads * grads, axis=0) + eps),
+            "you forgot the square root: AdaGrad divides by √G, not by G.",
+            example=lambda T, every, lr: lr / ((T - 1) // every + 1),
         ),
         Mistake(
-            "you used only the current gradient; AdaGrad accumulates every past g²: "
-            "Gₜ = g₁² + g₂² + … + gₜ².",
-            example=lambda grads, lr, eps: lr / (np.abs(grads) + eps),
+            "off by one step: the first gradient comes at step 1, so after T steps the "
+            "parameter has seen ⌈T/every⌉ gradients, not ⌊T/every⌋ (after 17 steps of one in "
+            "16: two, at steps 1 and 17).",
+            example=lambda T, every, lr: lr / np.sqrt(max(T // every, 1)),
         ),
         Mistake(
-            "you averaged the squared gradients; AdaGrad sums them (that is why its rate "
-            "keeps falling — an average would settle, like RMSProp).",
-            example=lambda grads, lr, eps: (
-                lr
-                / (
-                    np.sqrt(
-                        np.cumsum(grads * grads, axis=0) / np.arange(1, len(grads) + 1)[:, None]
-                    )
-                    + eps
-                )
-            ),
-        ),
-        Mistake(
-            "ε sits outside the root in torch's AdaGrad: α/(√G + ε). Inside, √(G + ε), a "
-            "parameter with G = 0 gets α/√ε (10⁴ in the first case) instead of α/ε (10⁹) — "
-            "the mistake the Adam section warns about.",
-            example=lambda grads, lr, eps: lr / np.sqrt(np.cumsum(grads * grads, axis=0) + eps),
-        ),
-        Mistake(
-            "you summed the gradients before squaring, (Σg)²; square each gradient first, "
-            "then sum: G = Σ g².",
-            example=lambda grads, lr, eps: lr / (np.abs(np.cumsum(grads, axis=0)) + eps),
+            "T/every is right only when every divides T: count the steps with a gradient, "
+            "⌈T/every⌉ (after 17 steps of one in 16: two, at steps 1 and 17).",
+            example=lambda T, every, lr: lr / np.sqrt(T / every),
         ),
     ],
-    success="Correct! Each row is the α/(√G + ε) that trainlib.optim.effective_lr reports "
-    "for AdaGrad after that step. The think question: after T steps G = T for the "
-    "every-step parameter and T/16 for the rare one, so the rare one's rate is √16 = 4 "
-    "times larger.",
+    success="Correct! G counts only the steps with a gradient, so after T steps (T a multiple "
+    "of every) the rare parameter's rate is √every times the every-step one's: √16 = 4 for "
+    "one step in 16.",
+    kind="derive",
 )

@@ -216,7 +216,8 @@ class AdamWFigure(LiveFigure):
         style_axes(ax_xy, "x (solid) and y (dashed)", "step t", "coordinate value")
         ax_decay.set_ylim(1e-5, 0.3)
         ax_decay.legend(loc="lower right", fontsize="x-small", ncol=2)
-        style_axes(ax_decay, "Decay per step", "step t", "αλ|θᵢ| ÷ (√v̂ᵢ+ε) or not (log)")
+        decay = "decay removed per step (log)\nAdam + L2: αλ|θᵢ|/(√v̂ᵢ+ε), AdamW: αλ|θᵢ|"
+        style_axes(ax_decay, "Decay per step", "step t", decay)
 
     def _draw(self, weight_decay: float) -> None:
         run = self.runs[weight_decay]
