@@ -101,6 +101,8 @@ def test_C21_most_critical_points_are_saddles():
     assert np.argmax(index[12]) == 6
     # At n = 5, 4000 matrices expect 4000·1.4e-4 ≈ 0.56 minima; the figure's sample has 0.
     assert index[5][0] == 0 and round(4000 * 1.4e-4, 2) == 0.56
+    # "… and as many maxima, by symmetry (this sample happens to hold 0 minima and 2 maxima)".
+    assert index[5][5] == 2
 
 
 def test_C21_independent_signs_would_be_only_exponential(fractions):
@@ -413,7 +415,7 @@ def test_classify_critical_point_rejects_the_plausible_half_fixes():
     from trainlib.exercises import EXERCISES
 
     ex = EXERCISES["classify_critical_point"]
-    assert len(ex.cases) == 12  # "tries it on twelve Hessians" (notebook prose)
+    assert len(ex.cases) == 13  # "tries it on thirteen Hessians" (notebook prose)
 
     def minimum_branch_only(H):
         n, det = len(H), np.linalg.det(H)
@@ -431,16 +433,56 @@ def test_classify_critical_point_rejects_the_plausible_half_fixes():
             return "maximum"
         return "saddle"
 
+    def negative_diagonal_and_det(H):  # the mirror image: the maximum branch half-fixed
+        n, det = len(H), np.linalg.det(H)
+        if np.all(np.linalg.eigvalsh(H) > 0):
+            return "minimum"
+        if np.all(np.diag(H) < 0) and (-1) ** n * det > 0:
+            return "maximum"
+        return "saddle"
+
+    def first_entry_trace_and_det(H):
+        n, det = len(H), np.linalg.det(H)
+        if np.all(np.linalg.eigvalsh(H) > 0):
+            return "minimum"
+        if H[0, 0] < 0 and np.trace(H) < 0 and (-1) ** n * det > 0:
+            return "maximum"
+        return "saddle"
+
     for wrong, words in [(minimum_branch_only, "maximum branch"),
-                         (positive_diagonal_and_det, "positive diagonal")]:  # fmt: skip
+                         (positive_diagonal_and_det, "positive diagonal"),
+                         (negative_diagonal_and_det, "negative diagonal")]:  # fmt: skip
         result = ex.check(wrong, quiet=True)
         assert not result and words in result.message, result.message
+    assert not ex.check(first_entry_trace_and_det, quiet=True)
     # The hints' numbers: diag(−1, 1, 1) has (−1)³·det = 1; the all-2 off-diagonal matrix
     # has det 5 and eigenvalues −1, −1, 5.
     assert (-1) ** 3 * np.linalg.det(np.diag([-1.0, 1.0, 1.0])) == pytest.approx(1.0)
     M = np.array([[1.0, 2.0, 2.0], [2.0, 1.0, 2.0], [2.0, 2.0, 1.0]])
     assert np.linalg.det(M) == pytest.approx(5.0)
     assert np.allclose(np.linalg.eigvalsh(M), [-1.0, -1.0, 5.0])
+    # Its negative: diagonal −1, det −5, so (−1)³·det = 5 > 0, and eigenvalues −5, 1, 1.
+    assert (-1) ** 3 * np.linalg.det(-M) == pytest.approx(5.0)
+    assert np.allclose(np.linalg.eigvalsh(-M), [-5.0, 1.0, 1.0])
+
+
+def test_saddle_hessian_rejects_a_finite_difference_hessian():
+    from trainlib.exercises import EXERCISES
+    from trainlib.lessons.saddle_points.exercises import _HESSIAN_CASES, _saddle_hessian
+    from trainlib.surfaces import saddle
+
+    ex = EXERCISES["saddle_hessian"]
+    fd = lambda x, y: hs.hessian_fd(saddle.grad, np.array([x, y]))  # noqa: E731
+    result = ex.check(fd, quiet=True)
+    assert not result and "finite-difference" in result.message, result.message
+    # "agrees only to ~1e-10": the largest error over the five cases is of that order.
+    worst = max(np.abs(fd(*c) - _saddle_hessian(*c)).max() for c in _HESSIAN_CASES)
+    assert 1e-12 < worst < 1e-9
+    # Formulas written by hand, in any order of operations, are still accepted.
+    for hand in (lambda x, y: np.array([[2.0, 0.0], [0.0, 3 * y**2 - 2]]),
+                 lambda x, y: np.diag([2.0, 3.0 * np.power(y, 2) - 2.0]),
+                 lambda x, y: np.array([[2.0, 0 * x], [0.0, -2 + 3 * y * y]])):  # fmt: skip
+        assert ex.check(hand, quiet=True)
 
 
 def test_every_exercise_of_04_has_a_kind_and_three_kinds_are_used():

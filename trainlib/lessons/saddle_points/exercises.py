@@ -55,6 +55,15 @@ def _whole_diagonal_and_det(H: np.ndarray) -> str:  # H₀₀ > 0 widened to the
     return "saddle"
 
 
+def _negative_diagonal_and_det(H: np.ndarray) -> str:  # the mirror image, maximum branch
+    n, det = len(H), np.linalg.det(H)
+    if np.all(np.linalg.eigvalsh(H) > 0):
+        return "minimum"
+    if np.all(np.diag(H) < 0) and (-1) ** n * det > 0:
+        return "maximum"
+    return "saddle"
+
+
 def _by_diagonal(H: np.ndarray) -> str:
     d = np.diag(H)
     return "minimum" if np.all(d > 0) else "maximum" if np.all(d < 0) else "saddle"
@@ -92,6 +101,7 @@ _CLASSIFY_CASES = [
     (np.array([[-2.0]]),),
     (np.diag([-1.0, 1.0, 1.0]),),  # H₀₀ < 0 and (−1)³·det H = 1 > 0, yet a saddle
     (np.array([[1.0, 2.0, 2.0], [2.0, 1.0, 2.0], [2.0, 2.0, 1.0]]),),  # diag > 0, det 5: saddle
+    (-np.array([[1.0, 2.0, 2.0], [2.0, 1.0, 2.0], [2.0, 2.0, 1.0]]),),  # diag < 0, −det 5: saddle
 ]
 
 classify_critical_point_exercise = Exercise(
@@ -118,6 +128,12 @@ classify_critical_point_exercise = Exercise(
             "[2, 2, 1]] has both, yet its eigenvalues are 5, −1, −1 — a saddle. Check the sign "
             "of every eigenvalue (np.linalg.eigvalsh).",
             example=_whole_diagonal_and_det,
+        ),
+        Mistake(
+            "a negative diagonal and (−1)ⁿ det H > 0 do not make a maximum: −[[1, 2, 2], "
+            "[2, 1, 2], [2, 2, 1]] has both, yet its eigenvalues are −5, 1, 1 — a saddle. A "
+            "maximum needs every eigenvalue < 0.",
+            example=_negative_diagonal_and_det,
         ),
         Mistake(
             "you read the diagonal of H, the curvature along each coordinate "
@@ -165,6 +181,14 @@ def _saddle_hessian(x: float, y: float) -> np.ndarray:
 
 _HESSIAN_CASES = [(0.0, 0.5), (0.5, 1.0), (-1.0, np.sqrt(2.0)), (2.0, -0.5), (0.3, 2.0)]
 
+
+def _finite_difference_hessian(x: float, y: float) -> np.ndarray:  # the shortcut, not a formula
+    from trainlib.lessons.saddle_points.experiments import hessian_fd
+    from trainlib.surfaces import saddle
+
+    return hessian_fd(saddle.grad, np.array([x, y]))
+
+
 saddle_hessian_exercise = Exercise(
     "saddle_hessian",
     reference=_saddle_hessian,
@@ -190,7 +214,15 @@ saddle_hessian_exercise = Exercise(
             "3y² − 2 is negative there, while ∂²L/∂x² = +2.",
             example=lambda x, y: -_saddle_hessian(x, y),
         ),
+        Mistake(
+            "this agrees with the exact Hessian only to ~1e-10: that is a finite-difference "
+            "Hessian, not a formula. Differentiate ∇L = (2x, y³ − 2y) by hand.",
+            example=_finite_difference_hessian,
+            detect=lambda got, exp, args: np.abs(np.asarray(got) - exp).max() < 1e-6,
+        ),
     ],
+    rtol=1e-12,  # a formula is exact to rounding (~1e-16); a finite difference is off by ~1e-10
+    atol=1e-12,
     kind="derive",
     success="Correct! At (0, 0) it is diag(2, −2): one direction up, one down — a saddle.",
 )
