@@ -143,6 +143,21 @@ def test_C25_autodiff_equals_manual_finite_differences_only_approximate():
     assert EXACT_TOL <= fd_err < FD_TOL, fd_err  # visible, but small
 
 
+def test_C25_at_h_1e_5_rounding_not_truncation_dominates():
+    """Cell 21: truncation ∝ h² is about 4e-12 at h = 1e-5 (extrapolated from h = 0.1 and 0.01,
+    where the worst entry follows h² exactly), the total error up to 7e-10 (the figure's curve)."""
+    from trainlib.lessons.backpropagation.figures import gradient_error_figure
+
+    live = gradient_error_figure()
+    worst = live.curve.max(axis=1)
+    at = {h: worst[int(np.argmin(np.abs(np.log10(live.hs / h))))] for h in (1e-1, 1e-2, 1e-5)}
+    assert at[1e-1] / at[1e-2] == pytest.approx(100, rel=0.01)  # the h² law
+    trunc = at[1e-1] / 0.1**2 * 1e-5**2
+    assert round(trunc, 12) == 4e-12
+    assert round(at[1e-5], 10) == 7e-10
+    assert at[1e-5] > 100 * trunc  # rounding (∝ ε/h) dominates
+
+
 def test_C25_autodiff_builds_the_chain_graph_and_matches_the_manual_chain():
     ex = twolayer.chain_example()
     t = bv.autodiff_chain()
@@ -167,6 +182,10 @@ def test_C25_finite_difference_error_is_V_shaped_in_h():
     assert 0 < k < len(worst) - 1, "minimum at an end of the h range: no V"
     assert worst[0] > 1e3 * worst[k]  # rounding side (h = 1e-12): ≈ 1e-2 vs ≈ 4e-10
     assert worst[-1] > 1e3 * worst[k]  # truncation side (h = 0.1): ≈ 1e-3
+    # cell 25: "too small fails too, and worse": about 1e-2 at h = 1e-12, about 4e-4 at h = 0.1
+    assert live.hs[0] == pytest.approx(1e-12) and live.hs[-1] == pytest.approx(0.1)
+    assert 10**-2.5 < worst[0] < 10**-1.5 and round(worst[-1], 4) == 4e-4
+    assert worst[0] > 10 * worst[-1]
     # the optimum sits above ε^(1/3): h* = (3ε|L|/|L‴|)^(1/3), ≈ 3e-5 here
     assert 1e-7 < live.hs[k] < 1e-3
     assert worst[k] < FD_TOL <= max(worst[0], worst[-1])
@@ -312,6 +331,18 @@ def test_C5_the_printed_sweep_flat_bottom_and_optimum():
     assert np.all(ratio[:3] > 0.6) and ratio[19] > 0.6
 
 
+def test_C5_the_four_hidden_layer_answer():
+    """The answer after the checkpoint figure: with 4 hidden layers (m = 9) the lowest peak is at
+    k = 5, not √9 = 3: 0.53 of the plain peak (0.76 at k = 3), for 14 layer forwards against 9."""
+    s = memory.checkpoint_sweep(4)
+    assert s.n_layers == 9 and s.plain_evals == 9
+    ratio = s.peak_bytes / s.plain_peak
+    best = int(np.argmin(s.peak_bytes))
+    assert int(s.ks[best]) == 5 and np.sum(s.peak_bytes == s.peak_bytes[best]) == 1
+    assert round(ratio[best], 2) == 0.53 and round(ratio[2], 2) == 0.76
+    assert s.forward_evals[best] == 14
+
+
 def test_memory_bad_input_raises_value_error():
     with pytest.raises(ValueError, match="depth"):
         memory.forward_bytes(0, 1, 1)
@@ -406,7 +437,43 @@ def test_forward_mode_equals_reverse_mode_and_costs_one_pass_per_parameter():
     big = bv.example_problem(rng=np.random.default_rng(0), N=64, D=20, H=50)
     assert sum(v.size for v in big[0].values()) == 1101
     t_fwd, t_rev = cost.time_modes(*big)
-    assert 10 * t_rev < t_fwd < 564 * t_rev, (t_fwd, t_rev)  # "more than 10×, less than 564×"
+    # "more than 10×"; no upper bound: the factor depends on fixed costs, machine and load
+    assert 10 * t_rev < t_fwd, (t_fwd, t_rev)
+
+
+def test_reverse_mode_time_is_largely_input_checks():
+    """Cell 38: a good part of loss_and_grads's time is its input checks — the same forward +
+    backward in bare numpy takes well under its CPU time (medians; ≈ 0.2–0.35 measured, so the
+    0.6 bar leaves room for a loaded machine)."""
+    import time
+
+    params, x, y = bv.example_problem(rng=np.random.default_rng(0), N=64, D=20, H=50)
+    W1, b1, W2, b2 = (np.asarray(params[k], dtype=float) for k in twolayer.PARAM_KEYS)
+    X, Y = np.asarray(x, dtype=float), np.asarray(y, dtype=float).reshape(-1, 1)
+
+    def bare():
+        z1 = X @ W1 + b1
+        a1 = np.maximum(z1, 0)
+        yhat = 1 / (1 + np.exp(-(a1 @ W2 + b2)))
+        dz2 = (yhat - Y) / len(X)
+        dz1 = dz2 @ W2.T * (z1 > 0)
+        return a1.T @ dz2, dz2.sum(0), X.T @ dz1, dz1.sum(0)
+
+    _, g = twolayer.loss_and_grads(params, x, y)
+    dW2, db2, dW1, db1 = bare()
+    assert np.allclose(dW1, g["W1"]) and np.allclose(dW2, g["W2"]) and np.allclose(db2, g["b2"])
+
+    def median_time(f, n=301):
+        ts = []
+        for _ in range(n):
+            t0 = time.process_time()
+            f()
+            ts.append(time.process_time() - t0)
+        return float(np.median(ts))
+
+    t_lib = median_time(lambda: twolayer.loss_and_grads(params, x, y))
+    t_bare = median_time(bare)
+    assert t_bare < 0.6 * t_lib, (t_bare, t_lib)
 
 
 def test_gradients_add_over_the_uses_of_a_value():
@@ -682,6 +749,18 @@ def test_my_dW1_checker_names_a_second_sigmoid_derivative():
         return x.T @ ((yhat - y) * yhat * (1 - yhat) @ W2.T * (1 - a1**2))
 
     assert "σ′ = ŷ(1 − ŷ) again" in EXERCISES["my_dW1"].check(my_dW1, quiet=True).message
+
+    def my_dW1(x, y, a1, yhat, W2):  # noqa: F811 — σ's derivative in place of tanh's
+        return x.T @ ((yhat - y) @ W2.T * a1 * (1 - a1))
+
+    message = EXERCISES["my_dW1"].check(my_dW1, quiet=True).message
+    assert "σ's derivative a1·(1 − a1)" in message and "also" not in message
+
+    def my_dW1(x, y, a1, yhat, W2):  # noqa: F811 — the same slip with the mean's 1/N kept
+        return x.T @ ((yhat - y) @ W2.T * a1 * (1 - a1)) / len(x)
+
+    message = EXERCISES["my_dW1"].check(my_dW1, quiet=True).message
+    assert "you also used σ's derivative" in message
 
     def my_dW1(x, y, a1, yhat, W2):  # noqa: F811 — some other wrong answer
         return 2 * _dW1(x, y, a1, yhat, W2)

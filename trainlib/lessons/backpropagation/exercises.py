@@ -151,6 +151,10 @@ _DW1_MISTAKES = [
         example=_with_local(lambda a1: a1 > 0),
     ),
     Mistake(
+        "you used σ's derivative a1·(1 − a1); tanh's is 1 − a1² (exercise 1).",
+        example=_with_local(lambda a1: a1 * (1 - a1)),
+    ),
+    Mistake(
         "you left out the hidden layer's local gradient: ∂L/∂z1 = ∂L/∂a1 ⊙ (1 − a1²), "
         "not ∂L/∂a1 — every operation on the path multiplies in its own local gradient.",
         example=_with_local(lambda a1: 1.0),
