@@ -251,6 +251,7 @@ def test_C15_trained_to_convergence_weights_raise_recall_and_focal_loss_does_not
     # focal loss changes the confidence ‖w‖ far more than the boundary's direction and place
     norm = np.linalg.norm(theta[:, :2], axis=1)
     np.testing.assert_allclose(norm[:2], [3.94, 1.42], atol=5e-3)
+    assert norm[1] / norm[0] == pytest.approx(0.36, abs=5e-3)  # ×0.36
     angle = np.degrees(np.arctan2(theta[:, 1], theta[:, 0]))
     assert angle[0] - angle[1] == pytest.approx(1.8, abs=0.05)
     assert abs(theta[1, 2]) / norm[1] - abs(theta[0, 2]) / norm[0] == pytest.approx(0.03, abs=5e-3)
@@ -260,6 +261,15 @@ def test_C15_trained_to_convergence_weights_raise_recall_and_focal_loss_does_not
     dist = np.abs(theta[:, 2]) / norm
     assert angle[0] - angle[3] == pytest.approx(12, abs=0.5)
     assert dist[0] - dist[3] == pytest.approx(0.76, abs=5e-3)
+    np.testing.assert_allclose(dist[[0, 3]], [2.72, 1.96], atol=5e-3)
+    np.testing.assert_allclose(angle[[0, 3]], [48.4, 36.5], atol=0.05)
+    assert 45 - angle[3] == pytest.approx(8.5, abs=0.05)
+    # test mistakes FP + FN of the four models (printed in the notebook's table)
+    flagged = (Xt @ theta[:, :2].T + theta[:, 2]) > 0
+    fp = np.sum(flagged & (yt[:, None] == 0), axis=0)
+    fn = np.sum(~flagged & (yt[:, None] == 1), axis=0)
+    np.testing.assert_array_equal(fp, [8, 7, 11, 84])
+    np.testing.assert_array_equal(fn, [14, 16, 11, 5])
     # every model, the focal one included, is at its own minimum: max |∂L/∂θ| of its own loss
     A = np.column_stack([X, np.ones(len(y))])
     _, dz = R.binary_terms(theta @ A.T, y, gamma=gamma[:, None], pos_weight=weight[:, None])
@@ -274,6 +284,21 @@ def test_C15_trained_to_convergence_weights_raise_recall_and_focal_loss_does_not
     bayes = np.r_[s / np.sqrt(2), s / np.sqrt(2), -bayes_dist * s]
     r_bayes, p_bayes = R.recall_precision(bayes[None], Xt, yt)
     assert round(r_bayes[0] * 80) == 61 and p_bayes[0] == pytest.approx(0.924, abs=5e-4)
+    bayes_flags = Xt @ bayes[:2] + bayes[2] > 0
+    assert np.sum(bayes_flags & (yt == 0)) == 5 and np.sum(~bayes_flags & (yt == 1)) == 19
+    # expected mistakes per 4000 fresh points (3920 common, 80 rare), from the two Gaussians:
+    # Bayes 29.2 (the minimum over all boundaries), plain BCE's fitted line 30.3
+    from scipy.stats import norm as gauss
+
+    def expected_mistakes(t):
+        u = np.linalg.norm(t[:2])
+        d, along = -t[2] / u, s * np.cos(np.arctan2(t[1], t[0]) - np.pi / 4)
+        return 3920 * gauss.sf(d) + 80 * gauss.cdf(d - along)
+
+    assert expected_mistakes(bayes) == pytest.approx(29.2, abs=0.05)
+    assert expected_mistakes(theta[0]) == pytest.approx(30.3, abs=0.05)
+    shifted = [expected_mistakes(bayes + np.r_[0, 0, c]) for c in np.linspace(-1, 1, 41)]
+    assert np.argmin(shifted) == 20  # no parallel shift of the Bayes line does better
     # plain BCE's boundary lies 0.14 closer to the common class and finds 5 more (66)
     assert bayes_dist - dist[0] == pytest.approx(0.14, abs=5e-3)
     assert precision[0] < p_bayes[0]
@@ -285,6 +310,8 @@ def test_C15_trained_to_convergence_weights_raise_recall_and_focal_loss_does_not
     assert abs(bayes_w[2]) / s == pytest.approx(2.01, abs=5e-3)
     r_w, p_w = R.recall_precision(bayes_w[None], Xt, yt)
     assert round(r_w[0] * 80) == 74 and p_w[0] == pytest.approx(0.487, abs=5e-4)
+    w_flags = Xt @ bayes_w[:2] + bayes_w[2] > 0
+    assert np.sum(w_flags & (yt == 0)) == 78 and np.sum(~w_flags & (yt == 1)) == 6
     # at the minimum the bias gradient mean(σ(z) − y) vanishes, so the rare class carries
     # exactly half the pull Σ|σ(z) − y| (the 300-step model: 38 %, bias gradient 0.0049)
     exact = _newton_weighted_bce(X, y, 1.0)
@@ -627,6 +654,11 @@ def test_C15_focal_loss_keeps_the_half_crossing_and_a_class_weight_moves_it():
     for eta in (0.05, 0.2, 0.45, 0.55, 0.8, 0.95):
         assert (_focal_best_prediction(eta, 2.0) > 0.5) == (eta > 0.5)
         assert abs(_focal_best_prediction(eta, 2.0) - 0.5) < abs(eta - 0.5)
+    # more: logit q* ≈ 0.37·logit η for every η, so the best focal model is the Bayes sigmoid
+    # with v shrunk by about 0.37
+    for eta in (0.01, 0.3, 0.9, 1 / 21):
+        q = _focal_best_prediction(eta, 2.0)
+        assert 0.365 < np.log(q / (1 - q)) / np.log(eta / (1 - eta)) < 0.375
     w = 20.0
     eta = 1 / (1 + w)
     assert w * eta / (w * eta + 1 - eta) == pytest.approx(0.5, abs=1e-12)
@@ -666,3 +698,14 @@ def test_logsumexp_hint_for_the_column_maximum():
         with np.errstate(all="ignore"):
             result = ex.check(fn, quiet=True)
         assert "axis=0 takes each column's maximum" in result.message
+
+
+def test_bce_derive_hint_for_the_weight_on_the_common_class():
+    """Derive exercise: the weight put on the y = 0 term gets its own hint."""
+    from trainlib.lessons.loss_functions.exercises import _sigmoid
+    from trainlib.lessons.loss_functions.exercises import my_bce_logit_grad_exercise as ex
+
+    def swapped(z, y, w):
+        return (y * (_sigmoid(z) - 1) + w * (1 - y) * _sigmoid(z)) / z.size
+
+    assert "your weight sits on the common class" in ex.check(swapped, quiet=True).message

@@ -78,6 +78,11 @@ my_bce_logit_grad_exercise = Exercise(
             example=lambda z, y, w: (_sigmoid(z) - w * y) / z.size,
         ),
         Mistake(
+            "your weight sits on the common class (y = 0); w multiplies the rare class's term "
+            "w·y·log σ(z), so it scales the y = 1 entries: w·(σ(z) − 1)/N.",
+            example=lambda z, y, w: (y * (_sigmoid(z) - 1) + w * (1 - y) * _sigmoid(z)) / z.size,
+        ),
+        Mistake(
             "no σ'(z) factor: cross-entropy's log cancels it (the section on choosing a loss). "
             "∂/∂z of −log σ(z) is σ(z) − 1 directly.",
             example=lambda z, y, w: _bce_logit_grad(z, y, w) * _sigmoid(z) * (1 - _sigmoid(z)),

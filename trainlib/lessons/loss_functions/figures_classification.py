@@ -267,7 +267,7 @@ class ImbalanceFigure(LiveFigure):
         ax_d.set_xlim(-4, 6)
         ax_d.set_ylim(-4, 6)
         ax_d.legend(loc="lower right", fontsize="small")
-        style_axes(ax_d, "Test data, boundary after 300 Adam steps", "feature x₁", "feature x₂")
+        style_axes(ax_d, "Test data, 300-step boundary", "feature x₁", "feature x₂")
         self.readout = Readout(
             self, ax_d, 0.02, 0.97,
             f"recall    {{:<5}}  (plain BCE: {g.recall[0, 0]:.3f})\n"
