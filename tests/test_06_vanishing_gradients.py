@@ -395,6 +395,10 @@ def test_notebook_stated_numbers_of_the_c27_c28_prose():
     spreads = [_spread(layer_health(20, "relu", "he", seed=s).act_std) for s in range(10)]
     assert min(spreads) == pytest.approx(1.4, abs=0.05)
     assert max(spreads) == pytest.approx(3.5, abs=0.05)
+    # "... which shrinks as the width grows (1.2–1.6 at width 256, same seeds)"
+    wide = [_spread(layer_health(20, "relu", "he", width=256, seed=s).act_std) for s in range(10)]
+    assert min(wide) == pytest.approx(1.2, abs=0.05)
+    assert max(wide) == pytest.approx(1.6, abs=0.05)
     # "spread 2.5 at depth 10, 5.8 at depth 30" (tanh + Glorot)
     assert _spread(layer_health(10, "tanh", "glorot").act_std) == pytest.approx(2.5, abs=0.05)
     assert _spread(layer_health(30, "tanh", "glorot").act_std) == pytest.approx(5.8, abs=0.05)
@@ -700,12 +704,12 @@ def test_sigmoid_activations_keep_their_size_but_lose_what_differs_between_examp
         assert x.mean(axis=0).std() > 0.99 * x.std()
     assert b[0] > 0.95 * h.act_std[0]  # "(there it is nearly the whole std)"
     assert out.std() < 1e-10  # every example gets the same prediction
-    # the input itself has mean ≈ 0 (cell 22: "from 0 at the input")
+    # the input itself has mean ≈ 0 (cell 23: "from 0 at the input")
     assert abs(X.mean()) < 0.02
 
 
 def test_tanh_factor_is_s_times_the_rms_slope():
-    # cell 11: "s√E[tanh′(z)²] ... measured 1.13 at s = 2 and 1.54 at s = 4, against 1.17
+    # cell 12: "s√E[tanh′(z)²] ... measured 1.13 at s = 2 and 1.54 at s = 4, against 1.17
     # and 1.55 for s times the root mean square slope of layers 6–19"
     for s, rms_pred, measured in ((2.0, 1.17, 1.13), (4.0, 1.55, 1.54)):
         rng = np.random.default_rng(0)
@@ -723,7 +727,7 @@ def test_tanh_factor_is_s_times_the_rms_slope():
 
 
 def test_residual_sigmoid_with_batchnorm_still_grows_the_last_layer():
-    # cell 24: "With both ticked the last layer still gets 1.3·10³ ... the block still adds
+    # cell 25: "With both ticked the last layer still gets 1.3·10³ ... the block still adds
     # the sigmoid's output, mean ½, to the stream"
     h = layer_health(20, "sigmoid", "glorot", batchnorm=True, residual=True)
     assert h.grad_norm[-1] == pytest.approx(1.3e3, abs=0.05e3)
@@ -736,15 +740,15 @@ def test_residual_sigmoid_with_batchnorm_still_grows_the_last_layer():
 def test_third_round_small_numbers():
     # cell 9: "the last layer, 4.6 at depth 20"
     assert layer_health(20, "sigmoid", "glorot").grad_norm[-1] == pytest.approx(4.6, abs=0.05)
-    # cell 15: "the table above stops at s = 0.5 (‖∂ℒ/∂W₁‖ = 5.9·10⁻⁶)"
+    # cell 16: "the table above stops at s = 0.5 (‖∂ℒ/∂W₁‖ = 5.9·10⁻⁶)"
     assert layer_health(20, "tanh", "glorot", 0.5).first_layer_grad == pytest.approx(
         5.9e-6, abs=0.05e-6
     )
-    # cell 24: "ε, a small constant such as 10⁻⁵"
+    # cell 25: "ε, a small constant such as 10⁻⁵"
     from trainlib.layers import LayerNorm
 
     assert LayerNorm(3).eps == 1e-5
-    # cell 28: "The sigmoid's slope (≈ 0.2) divided by 0.53 leaves ... about 0.4 (0.39)"
+    # cell 29: "The sigmoid's slope (≈ 0.2) divided by 0.53 leaves ... about 0.4 (0.39)"
     assert 0.2 / 0.53 == pytest.approx(0.4, abs=0.05)
 
 
@@ -753,13 +757,13 @@ def test_fourth_round_review_numbers():
 
     # cell 4: "the 28·log₁₀4 ≈ 16.9 that 28 slopes of exactly 1/4 would cost"
     assert 28 * np.log10(4) == pytest.approx(16.9, abs=0.05)
-    # cell 9: the last layer "stays: 9.0 at depth 30"; readout ×0.241, table 0.234
+    # cell 11: the last layer "stays: 9.0 at depth 30"; readout ×0.241, table 0.234
     assert layer_health(30, "sigmoid", "glorot").grad_norm[-1] == pytest.approx(9.0, abs=0.05)
     h = layer_health(20, "sigmoid", "glorot")
     assert growth_factor(h.grad_norm[:-1], from_output=True) == pytest.approx(0.241, abs=5e-4)
     g2, g30 = first_layer_vs_depth([2, 30], activation="sigmoid", init="glorot")
     assert (g30 / g2) ** (1 / 28) == pytest.approx(0.234, abs=5e-4)
-    # cell 13: "the fitted 1.54¹⁸ would say 2400"; "1/0.5¹⁹ ≈ 5·10⁵"
+    # cell 14: "the fitted 1.54¹⁸ would say 2400"; "1/0.5¹⁹ ≈ 5·10⁵"
     assert 1.54**18 == pytest.approx(2400, rel=0.03)
     assert 1 / 0.5**19 == pytest.approx(5e5, rel=0.05)
     # cell 20: the level, not the spread, separates matched from mismatched. "with the
@@ -782,7 +786,7 @@ def test_fourth_round_review_numbers():
         assert g.max() / g.min() < 6  # all shifted together: a small spread
         # every layer within a factor 10^digits of the stated level (log scale)
         assert np.all(np.abs(np.log10(g / level)) < digits), init
-    # the shift is the s^(L−1) (too small) or s^(2L−1) (too large) of cell 13, s = σ / σ_He
+    # the shift is the s^(L−1) (too small) or s^(2L−1) (too large) of cell 14, s = σ / σ_He
     for init, power in [("glorot", 19), ("small_normal", 19), ("large_normal", 39)]:
         s = init_std(init, 64, 64) / init_std("he", 64, 64)
         g = layer_health(20, "relu", init).grad_norm
@@ -791,10 +795,10 @@ def test_fourth_round_review_numbers():
     from trainlib.lessons.vanishing_gradients.experiments import clipping_init_act_std
 
     assert growth_factor(clipping_init_act_std()) == pytest.approx(1.2, abs=0.05)
-    # cell 31: "a leap of length 18, more than half the length (31) of the initial weights"
+    # cell 32: "a leap of length 18, more than half the length (31) of the initial weights"
     assert clipping_init_norm() == pytest.approx(31, abs=0.5)
     assert clipping_run(None).update_norm[0] > clipping_init_norm() / 2
-    # cell 33: c ≥ 10⁴: "the cap αc = 100–1000 ... each clipped step still moves the weights
+    # cell 37: c ≥ 10⁴: "the cap αc = 100–1000 ... each clipped step still moves the weights
     # by 100 or more"
     for c in [1e4, 10**4.5, 1e5]:
         r = clipping_run(c)
@@ -821,7 +825,8 @@ def test_fourth_round_review_numbers():
 def test_tanh_at_the_critical_scale_backward_shrink_cancels_forward_decay():
     # cell 12: "the factor per layer is ≈ 1 (1.011 in the table). The backward signal itself
     # still shrinks at s = 1: s times the root mean square slope is 0.96, and measured on δ_l
-    # it shrinks by 0.95 per layer. But the forward signal decays too, by 0.93 per layer ...
+    # it shrinks by 0.95 per layer. But the forward signal decays too, on average by 0.93 per
+    # layer over these 19 layers (really like 1/√l, not geometrically) ...
     # the two nearly cancel (0.95/0.93 ≈ 1.02)"
     from trainlib import losses
     from trainlib.layers import Dense
@@ -866,3 +871,46 @@ def test_predict_checker_says_what_is_wrong_above_the_tolerance():
     for got, more in ((18.4, "0.8"), (19.0, "1.4"), (20.0, "2.4")):
         text = _explain_sigmoid_shrink(got, want)
         assert f"but {more} orders more than measured" in text and "(0.234)" in text
+
+
+# =========================================================================================
+# Final review round
+# =========================================================================================
+
+
+def test_final_round_review_numbers():
+    # cell 12: the 0.93 is an average over 19 layers; the decay is "really like 1/√l, not
+    # geometrically": log std against log l has slope ≈ −1/2
+    a = layer_health(20, "tanh", "glorot").act_std
+    slope = np.polyfit(np.log(np.arange(1, a.size + 1)), np.log(a), 1)[0]
+    assert slope == pytest.approx(-0.5, abs=0.05)
+    # cell 9: small normal, "for the sigmoid ... the std drops at once to about 0.01 and stays
+    # there"; tanh and ReLU leave the left window (below 1e-6)
+    s = layer_health(20, "sigmoid", "small_normal").act_std
+    assert s[0] == pytest.approx(0.02, abs=0.002)
+    assert np.all((s[4:] > 0.007) & (s[4:] < 0.012))
+    for act in ("tanh", "relu"):
+        assert layer_health(20, act, "small_normal").act_std[-1] < 1e-6
+    # cell 16: ReLU + He, "between ×0.6 and ×2 (outside that range the points leave the
+    # windows)": forward below 1e-6 at ×0.5, above 1e6 at ×2.4; gradients above 1e20 at ×4
+    for scale in (0.6, 2.0):
+        h = layer_health(20, "relu", "he", scale)
+        assert np.all((h.act_std > 1e-6) & (h.act_std < 1e6))
+        assert np.all((h.grad_norm > 1e-20) & (h.grad_norm < 1e20))
+    assert np.any(layer_health(20, "relu", "he", 2.4).act_std > 1e6)
+    assert np.any(layer_health(20, "relu", "he", 0.5).act_std < 1e-6)
+    h = layer_health(20, "relu", "he", 4.0)
+    assert np.all(h.grad_norm > 1e20)  # at the slider's top every gradient sits on the edge
+    # cell 16: "the forward factor is 2.05 and the gradient's 3.86, against its square 4.22
+    # (the table squares the unrounded factor, so 2.05² = 4.20 by hand)"
+    fwd = growth_factor(layer_health(20, "relu", "he", 2.0, width=256).act_std)
+    assert fwd == pytest.approx(2.05, abs=0.005)
+    assert fwd**2 == pytest.approx(4.22, abs=0.005)
+    assert 2.05**2 == pytest.approx(4.20, abs=0.005)  # "so 2.05² = 4.20 by hand"
+
+
+def test_sigmoid_far_below_hint_calls_the_bound_a_best_case():
+    from trainlib.lessons.vanishing_gradients.exercises import _explain_sigmoid_shrink
+
+    text = _explain_sigmoid_shrink(5, 17.6)
+    assert "best case" in text and "16.9" in text and "at least" not in text

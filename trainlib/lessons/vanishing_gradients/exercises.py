@@ -38,8 +38,8 @@ def _explain_sigmoid_shrink(got: float, want: float) -> str:
         )
     else:
         side = (
-            f"far below even the best case: 28 slopes of at most 1/4 multiply, so at least "
-            f"{bound:.1f} orders are lost"
+            f"far below even the best case, in which 28 slopes of exactly 1/4 multiply and "
+            f"about {bound:.1f} orders are lost"
         )
     return (
         f"The experiment measures {want:.1f} orders of magnitude (‖∂ℒ/∂W₁‖ is "
@@ -92,13 +92,13 @@ predict_sigmoid_shrink_exercise = Exercise(
 # ---------------------------------------------------------------------------------------------
 
 
-def _sigmoid_chain_bound(L: int, margin: float) -> float:
-    """Largest product of L sigmoid slopes σ′(z) = σ(z)(1 − σ(z)) when every |z| ≥ margin.
+def _sigmoid_chain_bound(k: int, margin: float) -> float:
+    """Largest product of k sigmoid slopes σ′(z) = σ(z)(1 − σ(z)) when every |z| ≥ margin.
 
-    σ′ is even and decreasing in |z|, so the largest allowed slope is σ′(margin): σ′(margin)^L.
+    σ′ is even and decreasing in |z|, so the largest allowed slope is σ′(margin): σ′(margin)^k.
     """
     s = 1.0 / (1.0 + np.exp(-margin))
-    return float((s * (1.0 - s)) ** L)
+    return float((s * (1.0 - s)) ** k)
 
 
 def _slope(m: float) -> float:
@@ -114,28 +114,28 @@ sigmoid_chain_bound_exercise = Exercise(
         Mistake(
             "you let each sigmoid pass the gradient through unchanged (factor 1), but its slope "
             "σ′(z) = σ(z)(1 − σ(z)) is at most 1/4, reached at z = 0.",
-            example=lambda L, margin: 1.0,
+            example=lambda k, margin: 1.0,
         ),
         Mistake(
             "you used the value of the sigmoid, σ(margin) (σ(0) = 1/2); backprop multiplies by "
             "its slope, σ′(z) = σ(z)(1 − σ(z)).",
-            example=lambda L, margin: float((1.0 / (1.0 + np.exp(-margin))) ** L),
+            example=lambda k, margin: float((1.0 / (1.0 + np.exp(-margin))) ** k),
         ),
         Mistake(
-            "you used the slope at z = 0, (1/4)^L; but no unit sits there: with |z| ≥ margin the "
+            "you used the slope at z = 0, (1/4)^k; but no unit sits there: with |z| ≥ margin the "
             "largest slope is σ′(margin) — σ′ falls as |z| grows.",
-            example=lambda L, margin: float(0.25**L),
+            example=lambda k, margin: float(0.25**k),
         ),
         Mistake(
-            "you added one slope per layer; the chain rule multiplies them: σ′·σ′·… = σ′^L.",
-            example=lambda L, margin: L * _slope(margin),
+            "you added one slope per layer; the chain rule multiplies them: σ′·σ′·… = σ′^k.",
+            example=lambda k, margin: k * _slope(margin),
         ),
         Mistake(
-            "you returned the bound for one layer; L layers multiply L factors.",
-            example=lambda L, margin: _slope(margin),
+            "you returned the bound for one layer; k layers multiply k factors.",
+            example=lambda k, margin: _slope(margin),
         ),
     ],
-    success="Correct! σ′ is largest at the smallest allowed |z|: (1/4)^L only if every unit "
+    success="Correct! σ′ is largest at the smallest allowed |z|: (1/4)^k only if every unit "
     "sits exactly at 0. With |z| ≥ 2, ten layers give σ′(2)¹⁰ ≈ 1.6·10⁻¹⁰ instead of 10⁻⁶.",
 )
 
