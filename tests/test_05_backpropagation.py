@@ -414,16 +414,6 @@ def test_backward_does_twice_the_forward_products_per_layer_and_1_to_2_overall()
         cost.dense_flops((3,), 1)
 
 
-def test_measured_backward_time_is_between_half_and_six_forward_passes():
-    """Timing on a shared machine: a wide bound only (the count says 1.875 for this net; CPU
-    times measured here gave 1.4–1.9, single noisy runs 0.3–3)."""
-    ratios = []
-    for _ in range(3):
-        f, b = cost.time_forward_backward((256,) * 9, 128)
-        ratios.append(b / f)
-    assert 0.5 < sorted(ratios)[1] < 6.0, ratios
-
-
 def test_forward_mode_equals_reverse_mode_and_costs_one_pass_per_parameter():
     params, x, y = notebook_problem()
     fm, passes = cost.forward_mode_grads(params, x, y)
@@ -436,44 +426,8 @@ def test_forward_mode_equals_reverse_mode_and_costs_one_pass_per_parameter():
     assert round(c["forward_mode"] / c["reverse_mode"], -1) == 560  # "about 560 times"
     big = bv.example_problem(rng=np.random.default_rng(0), N=64, D=20, H=50)
     assert sum(v.size for v in big[0].values()) == 1101
-    t_fwd, t_rev = cost.time_modes(*big)
-    # "more than 10×"; no upper bound: the factor depends on fixed costs, machine and load
-    assert 10 * t_rev < t_fwd, (t_fwd, t_rev)
-
-
-def test_reverse_mode_time_is_largely_input_checks():
-    """Cell 38: a good part of loss_and_grads's time is its input checks — the same forward +
-    backward in bare numpy takes well under its CPU time (medians; ≈ 0.2–0.35 measured, so the
-    0.6 bar leaves room for a loaded machine)."""
-    import time
-
-    params, x, y = bv.example_problem(rng=np.random.default_rng(0), N=64, D=20, H=50)
-    W1, b1, W2, b2 = (np.asarray(params[k], dtype=float) for k in twolayer.PARAM_KEYS)
-    X, Y = np.asarray(x, dtype=float), np.asarray(y, dtype=float).reshape(-1, 1)
-
-    def bare():
-        z1 = X @ W1 + b1
-        a1 = np.maximum(z1, 0)
-        yhat = 1 / (1 + np.exp(-(a1 @ W2 + b2)))
-        dz2 = (yhat - Y) / len(X)
-        dz1 = dz2 @ W2.T * (z1 > 0)
-        return a1.T @ dz2, dz2.sum(0), X.T @ dz1, dz1.sum(0)
-
-    _, g = twolayer.loss_and_grads(params, x, y)
-    dW2, db2, dW1, db1 = bare()
-    assert np.allclose(dW1, g["W1"]) and np.allclose(dW2, g["W2"]) and np.allclose(db2, g["b2"])
-
-    def median_time(f, n=301):
-        ts = []
-        for _ in range(n):
-            t0 = time.process_time()
-            f()
-            ts.append(time.process_time() - t0)
-        return float(np.median(ts))
-
-    t_lib = median_time(lambda: twolayer.loss_and_grads(params, x, y))
-    t_bare = median_time(bare)
-    assert t_bare < 0.6 * t_lib, (t_bare, t_lib)
+    # Times are measured by benchmarks/backprop_times.py, never asserted here: the notebook
+    # prints "more than 10× slower" (the count says 564×) and strict nbval checks that line.
 
 
 def test_gradients_add_over_the_uses_of_a_value():

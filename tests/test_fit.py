@@ -3,8 +3,6 @@ hooks (augment, on_epoch, record_steps), divergence, and the digits ≥ 95% run.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -216,15 +214,12 @@ def test_digits_mlp_adam_reaches_95_percent():
     X, y = data.digits()
     X_tr, X_val, y_tr, y_val = data.train_val_split(X, y, 0.25, rng=np.random.default_rng(0))
     model = layers.mlp([64, 64, 10], rng=np.random.default_rng(1))
-    t0 = time.perf_counter()
     h = fit(model, losses.cross_entropy, optim.adam(3e-3), X_tr, y_tr, epochs=20,
             batch_size=32, rng=np.random.default_rng(2), val=(X_val, y_val))  # fmt: skip
-    elapsed = time.perf_counter() - t0
     # Measured 97.1% (seeds 0/1/2); 95% is the claim, ~10 validation digits of margin.
     assert h.val_acc[-1] >= 0.95
     pred = np.argmax(model.forward(X_val, train=False), axis=1)
     assert np.mean(pred == y_val) == h.val_acc[-1]  # the history tells the truth
-    assert elapsed < 5.0  # measured ~0.25 s; a generous bound against accidental slowness
 
 
 # =========================================================================================
