@@ -709,7 +709,7 @@ def test_weight_decay_bound_not_alpha_lambda_t_carries_over():
     one = R.overfit_run(1.0)
     assert R.LR * 1.0 * R.EPOCHS == pytest.approx(2)
     assert (round(one.weight_norm, 2), round(one.val_loss[-1], 3)) == (10.34, 0.296)
-    # λ = 0.2 for 500 epochs (shown in the notebook): "the largest weight is 5.55", ‖W‖ 20.66,
+    # λ = 0.2 for 500 epochs (shown in the notebook): "largest |w| 5.55 with decay", ‖W‖ 20.66,
     # training loss 0.014, validation loss 0.661: "far below the 2.852 of no decay over the
     # same 500 epochs (‖W‖ 27.42), but more than twice λ = 1's 0.296".
     fifth = R.overfit_run(0.2, epochs=5 * R.EPOCHS)
@@ -751,6 +751,47 @@ def test_weight_decay_bound_not_alpha_lambda_t_carries_over():
     assert (round(late.max(), 2), int(late.argmax()) + 50) == (2.71, 456)
     assert [round(reach_1[e - 1], 2) for e in (100, 300, 2000)] == [1.19, 1.77, 1.47]
     assert round(max(R.overfit_run(1.0, epochs=3 * R.EPOCHS).max_weight), 2) == 1.77
+
+
+def test_lambda_w_at_the_peak_equals_adams_ratio_after_a_quiet_start():
+    # Cell 6: "The weight that is largest at that peak got no gradient at all in its first 352
+    # steps, then a growing one ... |m̂|/√v̂ is 2.77 at the peak, and λ|w| 2.71 with it".
+    from trainlib import optim
+    from trainlib.fit import fit
+    from trainlib.lessons.regularisation.experiments_overfit import moons_problem, overfit_model
+
+    X, y, Xv, yv = moons_problem(0)
+    opt, steps = optim.adamw(R.LR, weight_decay=1.0), []
+    plain_step = opt.step
+
+    def step(params, grads, state, **kw):
+        out = plain_step(params, grads, state, **kw)
+        t, m, v = out[1].t, out[1].m, out[1].v
+        m_hat = {k: m[k] / (1 - 0.9**t) for k in grads}
+        v_hat = {k: v[k] / (1 - 0.999**t) for k in grads}
+        snapshot = {k: w.copy() for k, w in out[0].items()}
+        steps.append((snapshot, {k: d.copy() for k, d in grads.items()}, m_hat, v_hat))
+        return out
+
+    fit(
+        overfit_model(0),
+        losses.bce_with_logits,
+        opt._replace(step=step),
+        X,
+        y,
+        epochs=456,
+        batch_size=len(X),
+        rng=np.random.default_rng(2),
+        val=(Xv, yv),
+    )
+    params, _, m_hat, v_hat = steps[455]  # after 456 full-batch steps: the peak
+    key = max((k for k in params if k.endswith("W")), key=lambda k: np.abs(params[k]).max())
+    i = np.unravel_index(np.abs(params[key]).argmax(), params[key].shape)
+    assert round(1.0 * abs(float(params[key][i])), 2) == 2.71
+    assert round(abs(float(m_hat[key][i])) / math.sqrt(float(v_hat[key][i])), 2) == 2.77
+    g = np.array([abs(float(s[1][key][i])) for s in steps])
+    assert np.all(g[:352] == 0) and np.all(g[352:] > 0)
+    assert g[355] < g[399] < g[455]
 
 
 def _lambda_1_reach_per_epoch(epochs: int) -> np.ndarray:
