@@ -18,7 +18,7 @@ _T_BEYOND = np.arange(0, 130, 7)
 
 
 def colleague_cosine(lr: float, T_max: int, eta_min: float, t: np.ndarray) -> np.ndarray:
-    """The notebook's buggy cosine: no π inside the cosine, and η_min added outside."""
+    """A colleague's cosine annealing: lr at t = 0 down to eta_min at t = T_max."""
     return eta_min + lr * (1.0 + np.cos(t / T_max)) / 2.0
 
 
@@ -31,6 +31,8 @@ my_cosine_exercise = Exercise(
     "my_cosine",
     reference=_cosine,
     cases=[(0.1, 60, 0.001, _T), (0.5, 40, 0.05, _T), (1.0, 100, 0.2, _T_BEYOND)],
+    # colleague_cosine has two bugs: no π inside the cosine, and η_min added to lr·(…)
+    # instead of scaling lr − η_min. The first three Mistakes are both, then each one alone.
     mistakes=[
         Mistake(
             "both bugs are still there: cos(t/T_max) only reaches cos(1) ≈ 0.54 at t = T_max "
@@ -255,7 +257,7 @@ predict_no_warmup_exercise = Exercise(
 #: ≥ TUNE_ACC. (A higher accuracy bar would sit inside the seeds' scatter of a few hundredths.)
 TUNE_LR, TUNE_ACC = 0.2, 0.85
 BLOWUP = 2.0
-#: Fewer steps than this after the warm-up leave little time at a useful rate.
+#: The goal also asks for at least this many of the 100 steps after the warm-up, to anneal.
 MIN_AFTER = 40
 
 
@@ -265,12 +267,19 @@ def _warmup_steps() -> int:
 
 
 def _warmup_goal(warmup_steps: int) -> str | None:
-    """Run warm-up + cosine with `warmup_steps` on the 3 seeds; None if every seed gets there."""
+    """None if `warmup_steps` leaves ≥ MIN_AFTER steps to anneal and, run on the 3 seeds,
+    warm-up + cosine never blows up and every seed reaches TUNE_ACC; else what went wrong."""
     from trainlib.lessons.lr_schedules.experiments_warmup import MLP_SEEDS, MLP_STEPS, warmup_runs
 
     if not isinstance(warmup_steps, int | np.integer) or not 1 <= warmup_steps < MLP_STEPS:
         raise ValueError(f"warmup_steps: expected an integer 1 … {MLP_STEPS - 1}, "
                          f"got {warmup_steps!r}")  # fmt: skip
+    left = MLP_STEPS - int(warmup_steps)
+    if left < MIN_AFTER:
+        return (f"the warm-up is long: the rate spends {warmup_steps} steps climbing and only "
+                f"{left} step{'s' if left != 1 else ''} annealing, and the goal asks for at least "
+                f"{MIN_AFTER} steps of annealing (a warm-up of at most "
+                f"{MLP_STEPS - MIN_AFTER} steps).")  # fmt: skip
     runs = warmup_runs(TUNE_LR, int(warmup_steps))["warm-up"]
     blowups = [_blowup(run.loss) for run in runs]
     accs = [run.val_acc for run in runs]
@@ -288,12 +297,7 @@ def _warmup_goal(warmup_steps: int) -> str | None:
         top = max(b for b, _ in blowups)
         what = (f"no seed blows up (at most {top:.1f}× the first batch loss), but seed {seed} "
                 f"ends at validation accuracy {run.val_acc:.3f}")  # fmt: skip
-    if MLP_STEPS - warmup_steps < MIN_AFTER:
-        left = MLP_STEPS - warmup_steps
-        why = (f"the warm-up is long: only {left} step{'s' if left != 1 else ''} remain"
-               f"{'s' if left == 1 else ''} at a useful rate before the cosine takes it to 0 "
-               "at step 100")  # fmt: skip
-    elif warmup_steps < 20:
+    if warmup_steps < 20:
         why = "the climb is short; a longer, gentler one may protect the start"
     else:
         why = ("at lengths like this one, whether the full rate's arrival upsets a seed, and its "
@@ -322,8 +326,8 @@ tune_warmup_steps_exercise = Exercise(
             detect=lambda got, expected, args: int(got) <= 2,
         ),
     ],
-    success="Goal reached: with that warm-up Adam at 0.2 never blows up, and every seed ends "
-    "at 0.85 or better.",
+    success="Goal reached: with that warm-up Adam at 0.2 never blows up, every seed ends at "
+    "0.85 or better, and at least 40 steps are left to anneal.",
     kind="tune",
     goal=_warmup_goal,
 )

@@ -154,11 +154,17 @@ class SettleFigure(LiveFigure):
             text.set_visible(bool(diverged))
         lc, ld = const.final_loss(), dec.final_loss()
         if np.isfinite(lc + ld) and ld > 0 and dec.final_step() > 0:
-            steps = const.final_step() / dec.final_step()
-            ratio = f"decayed: {lc / ld:.3g}× lower loss,\n{steps:.3g}× smaller steps"
+            ratio = f"decayed: {_times(lc / ld, 'lower', 'higher')} loss,\n" + (
+                f"{_times(const.final_step() / dec.final_step(), 'smaller', 'larger')} steps"
+            )
         else:
             ratio = ""
         self.zoom_text.set_text(ratio)
+
+
+def _times(r: float, below: str, above: str) -> str:
+    """'4.6× higher' rather than '0.217× lower': the factor is always ≥ 1."""
+    return f"{r:.3g}× {below}" if r >= 1 else f"{1 / r:.3g}× {above}"
 
 
 def _off_axis(name: str, run: Any) -> str:
