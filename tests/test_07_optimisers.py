@@ -731,3 +731,52 @@ def test_fifth_review_tune_hints_success_factor_adamw_noise_and_sweep_bands():
     np.testing.assert_allclose(bands["RMSProp"], (10**-2.5, 10**-1.5))
     np.testing.assert_allclose(bands["Adam"], (10**-2, 10**-1))
     np.testing.assert_allclose(bands["SGD"], (10**-0.5, 1.0))
+
+
+def test_final_review_tune_hint_follows_the_goal_near_alpha_star():
+    """Near α* the direction hint is the settling step of the neighbouring slider notches, not
+    the factor: at (μ*, the notch below α*) and at (0.6, same α) it says lower α, which works."""
+    from trainlib.lessons.optimisers.exercises_momentum import _valley_goal
+
+    for s in ((0.566, 0.0596), (0.6, 0.0596)):
+        msg = _valley_goal(s)
+        assert "lower α" in msg and "raise α" not in msg and "lower μ" not in msg
+    assert "from step 30" in _valley_goal((0.566, 0.0596))
+    assert "nearly repeated root" in _valley_goal((0.566, 0.0596))
+    notch = 10 ** (1 / 40)
+    assert E.valley_steps(0.566, 0.0596 / notch)[1] == 30  # the notch it points to passes
+    assert E.valley_steps(0.566, 0.0596 * notch)[1] is None  # raising α never settles
+    assert E.valley_steps(0.6, 0.0596)[1] == 32 and E.valley_steps(0.6, 0.0596 / notch)[1] == 31
+
+
+def test_final_review_sweep_figure_question_noise_balance_and_exercise3():
+    from trainlib.lessons.optimisers.exercises import my_adagrad_rate_exercise
+    from trainlib.lessons.optimisers.experiments_sweep import lr_sweep_seeds
+    from trainlib.lessons.optimisers.figures import lr_sweep_figure
+
+    # the noisy AdamW balance (2 − x)/√((2 − x)² + σ²) = 0.3x: 1.50 (σ = 1), 1.03 (σ = 3)
+    for sigma, x in ((1.0, 1.50), (3.0, 1.03)):
+        lo, hi = 0.0, 2.0  # the left side falls from > 0 to < 0 on [0, 2]: bisect
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if (2 - mid) / np.hypot(2 - mid, sigma) > 0.3 * mid else (lo, mid)
+        assert round(lo, 2) == x
+    # the sweep figure's question: the best rate lies in the band, at its upper edge only for SGD
+    sweep = lr_sweep_seeds()
+    where = {}
+    for i, name in enumerate(sweep.names):
+        good = sweep.lrs[sweep.train_loss[i] <= 0.5]
+        best = sweep.lrs[sweep.val_acc[i].argmax()]
+        assert good.min() <= best <= good.max()
+        edge = np.isclose(best, good.max()) or np.isclose(best, good.min())
+        where[name] = (f"{good.min():.3g}–{good.max():.3g}", f"{best:.3g}", edge)
+    assert where == {"SGD": ("0.316–1", "1", True), "SGD+momentum": ("0.0316–0.316", "0.1", False),
+                     "AdaGrad": ("0.0316–0.316", "0.1", False),
+                     "RMSProp": ("0.00316–0.0316", "0.01", False),
+                     "Adam": ("0.01–0.1", "0.0316", False)}  # fmt: skip
+    assert lr_sweep_figure().values["highlight"] == "SGD"  # the band is not on screen at load
+    # exercise 3's success message asks the question instead of answering it
+    assert "√16" not in my_adagrad_rate_exercise.success
+    assert "my_adagrad_rate(1600, 16, 1) / my_adagrad_rate(1600, 1, 1)" in (
+        my_adagrad_rate_exercise.success
+    )

@@ -279,8 +279,8 @@ my_adagrad_rate_exercise = Exercise(
             example=lambda T, every, lr: lr / np.sqrt(T / every),
         ),
     ],
-    success="Correct! G counts only the steps with a gradient, so after T steps (T a multiple "
-    "of every) the rare parameter's rate is √every times the every-step one's: √16 = 4 for "
-    "one step in 16.",
+    success="Correct! G counts only the steps with a gradient. Now check your answer to the "
+    "question: run `my_adagrad_rate(1600, 16, 1) / my_adagrad_rate(1600, 1, 1)` — which rate "
+    "is larger, and by what factor?",
     kind="derive",
 )

@@ -7,6 +7,7 @@ import numpy as np
 
 from trainlib.exercises import Exercise, Mistake
 from trainlib.lessons.optimisers.experiments_momentum import (
+    MOMENTUM_GRID,
     VALLEY_CURVATURES,
     momentum_path,
     momentum_rate,
@@ -46,7 +47,7 @@ def _valley_goal(settings: tuple[float, float]) -> str | None:
 
 
 def _valley_direction(mu: float, lr: float) -> str:
-    """Which way to move from (μ, α): the slower of the two extreme directions, no box."""
+    """Which way to move from (μ, α): far from μ* by the factor; near it by the goal itself."""
     best = "critical damping (α*, μ*, printed in the momentum section)"
     if mu < 0.45:
         return (f"Too little momentum: the flat direction crawls. {best.capitalize()} gives "
@@ -56,13 +57,44 @@ def _valley_direction(mu: float, lr: float) -> str:
                 f"{best} — move μ down towards μ*.")  # fmt: skip
     flat, steep = (momentum_rate(mu, lr, (h,)) for h in VALLEY_CURVATURES)
     if steep > flat + 0.005:
-        return (f"The steep direction is the slow one (factor {steep:.3f}, the flat one "
-                f"{flat:.3f}): α is too large for this μ — lower α or raise μ.")  # fmt: skip
-    if flat > steep + 0.005:
-        return (f"The flat direction is the slow one (factor {flat:.3f}, the steep one "
-                f"{steep:.3f}): raise α a little, or μ.")  # fmt: skip
-    return (f"Both extreme directions shrink by {flat:.3f} per step: with μ above μ* every "
-            f"direction spirals in at √μ — lower μ a little towards μ*.")  # fmt: skip
+        why = f"The steep direction is the slow one (factor {steep:.3f}, the flat one {flat:.3f})"
+        advice = "α is too large for this μ — lower α or raise μ."
+    elif flat > steep + 0.005:
+        why = f"The flat direction is the slow one (factor {flat:.3f}, the steep one {steep:.3f})"
+        advice = "raise α a little, or μ."
+    else:
+        why = f"Both extreme directions shrink by {flat:.3f} per step"
+        advice = "with μ above μ* every direction spirals in at √μ — lower μ a little towards μ*."
+    move = _better_notch(mu, lr)
+    if move is None:
+        return f"{why}: {advice}"
+    near = flat > steep + 0.005 and abs(lr - 0.0614) < 0.002  # within one α notch of α*
+    reason = (" — this close to α* the slow start of the nearly repeated root costs more "
+              "steps than the better factor saves") if near else ""  # fmt: skip
+    return f"{why}. What counts is the settling step: {move}{reason}."
+
+
+def _better_notch(mu: float, lr: float) -> str | None:
+    """The figure-slider move (one α notch = ×10^±1/40, or the next μ of the grid) that settles
+    soonest, if it settles sooner than (μ, α); None if no neighbour does better."""
+
+    def steps(m: float, a: float) -> float:
+        path = momentum_path(m, a)
+        return math.inf if path.diverged else (settle_step(path) or math.inf)
+
+    lower = [m for m in MOMENTUM_GRID if m < mu - 1e-9]
+    upper = [m for m in MOMENTUM_GRID if m > mu + 1e-9]
+    notch = 10 ** (1 / 40)
+    moves = [("lower α", mu, lr / notch), ("higher α", mu, lr * notch)]
+    moves += [("lower μ", lower[-1], lr)] if lower else []
+    moves += [("higher μ", upper[0], lr)] if upper else []
+    now = steps(mu, lr)
+    tried = [(steps(m, a), name, m, a) for name, m, a in moves]
+    k, name, m, a = min(tried, key=lambda t: t[0])  # ties: α moves first
+    if not k < now:
+        return None
+    where = "α ≈ 6 % apart, same μ" if "α" in name else "the next μ of the figure, same α"
+    return f"one slider notch {name} ({where}) stays within the tolerance from step {k}"
 
 
 tune_valley_momentum_exercise = Exercise(

@@ -294,16 +294,17 @@ def stays_from(
     return out
 
 
-def rates_along_race(name: str, surface: str, at: tuple[int, ...]) -> dict[int, tuple]:
+def rates_along_race(name: str, surface: str, at: tuple[int, ...],
+                     lr: float | None = None) -> dict[int, tuple]:  # fmt: skip
     """The racer `name`'s effective rate (`optim.effective_lr`) after each step of `at`, at its
-    preset rate, and the largest eigenvalue of diag(rate)·H there (> 2: the step overshoots).
+    preset rate (or `lr`), and the largest eigenvalue of diag(rate)·H there (> 2: overshoots).
 
     Shapes: {step: ((2,) rate per coordinate, float)}. H is the surface's Hessian at the
     current point, by central differences of the gradient (exact for the quadratic valley).
     """
     surf = _surface(surface)
     steps = [check_int("at", k, minimum=1) for k in at]
-    opt = make_optimizer(name, DEFAULT_LRS[surface][name])
+    opt = make_optimizer(name, DEFAULT_LRS[surface][name] if lr is None else lr)
     p, out = surf.start.astype(float), {}
     state = opt.init(p)
     for k in range(1, max(steps) + 1):

@@ -9,6 +9,7 @@ one accuracy. numpy only.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import NamedTuple
 
@@ -72,6 +73,15 @@ def _ce(model, X: np.ndarray, y: np.ndarray) -> float:
     return float(cross_entropy(model.forward(X, train=False), y)[0])
 
 
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """Limit BLAS to one thread (no-op without threadpoolctl): the MLP's matrices are small."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
+
+
 def _train_digits(opt: optim.Optimizer, X: np.ndarray, y: np.ndarray, epochs: int,
                   batch_size: int, seed: int):  # fmt: skip
     """Mini-batch training of a fresh MLP 64→32→10 with `fit`; the model, or None if it diverged.
@@ -120,11 +130,29 @@ def train_once(name: str, lr: float, seed: int = 0, epochs: int = 8, batch_size:
     A diverged run reports train_loss = +inf, val_acc = 0.1 (chance) and dead = None.
     """
     Xt, yt, Xv, yv = _split(seed, n_train, n_val)
-    model = _train_digits(make_optimizer(name, lr), Xt, yt, epochs, batch_size, seed)
-    if model is None:
-        return RunResult(float("inf"), 0.1, None)
-    acc = float(np.mean(np.argmax(model.forward(Xv, train=False), axis=1) == yv))
-    return RunResult(_ce(model, Xt, yt), acc, _dead_fraction(model, Xt))
+    with _one_blas_thread():
+        model = _train_digits(make_optimizer(name, lr), Xt, yt, epochs, batch_size, seed)
+        if model is None:
+            return RunResult(float("inf"), 0.1, None)
+        acc = float(np.mean(np.argmax(model.forward(Xv, train=False), axis=1) == yv))
+        return RunResult(_ce(model, Xt, yt), acc, _dead_fraction(model, Xt))
+
+
+def _sweep_into(train_loss, val_loss, val_acc, diverged, data, lrs, names, epochs, batch_size,
+                seed) -> None:  # fmt: skip
+    """Fill the sweep's (O, L) arrays in place: one training run per (optimiser, rate)."""
+    Xt, yt, Xv, yv = data
+    for i, name in enumerate(names):
+        for j, lr in enumerate(lrs):
+            model = _train_digits(make_optimizer(name, lr), Xt, yt, epochs, batch_size, seed)
+            diverged[i, j] = model is None
+            if model is None:
+                train_loss[i, j] = val_loss[i, j] = np.inf
+                val_acc[i, j] = 0.1
+                continue
+            train_loss[i, j] = _ce(model, Xt, yt)
+            val_loss[i, j] = _ce(model, Xv, yv)
+            val_acc[i, j] = np.mean(np.argmax(model.forward(Xv, train=False), axis=1) == yv)
 
 
 @functools.lru_cache(maxsize=4)
@@ -148,17 +176,9 @@ def lr_sweep(
     train_loss, val_loss, val_acc = np.empty(shape), np.empty(shape), np.empty(shape)
     diverged = np.zeros(shape, dtype=bool)
     Xt, yt, Xv, yv = _split(seed, n_train, n_val)
-    for i, name in enumerate(names):
-        for j, lr in enumerate(lrs):
-            model = _train_digits(make_optimizer(name, lr), Xt, yt, epochs, batch_size, seed)
-            diverged[i, j] = model is None
-            if model is None:
-                train_loss[i, j] = val_loss[i, j] = np.inf
-                val_acc[i, j] = 0.1
-                continue
-            train_loss[i, j] = _ce(model, Xt, yt)
-            val_loss[i, j] = _ce(model, Xv, yv)
-            val_acc[i, j] = np.mean(np.argmax(model.forward(Xv, train=False), axis=1) == yv)
+    with _one_blas_thread():  # small matrices: more BLAS threads only add contention
+        _sweep_into(train_loss, val_loss, val_acc, diverged, (Xt, yt, Xv, yv), lrs, names,
+                    epochs, batch_size, seed)  # fmt: skip
     return Sweep(np.array(lrs), tuple(names), train_loss, val_loss, val_acc, diverged,
                  float(np.log(10)), n_val=n_val)  # fmt: skip
 

@@ -99,6 +99,6 @@ def adamw_figure(weight_decay: float = 0.3) -> AdamWFigure:
 
 
 @register
-def lr_sweep_figure(highlight: str = "Adam") -> LRSweepFigure:
+def lr_sweep_figure(highlight: str = "SGD") -> LRSweepFigure:
     """Final training loss and validation accuracy vs learning rate, one curve per optimiser."""
     return LRSweepFigure(highlight)

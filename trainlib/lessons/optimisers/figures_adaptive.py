@@ -215,9 +215,9 @@ class AdamWFigure(LiveFigure):
         ax_xy.legend(loc="lower right", fontsize="x-small", ncol=2)
         style_axes(ax_xy, "x (solid) and y (dashed)", "step t", "coordinate value")
         ax_decay.set_ylim(1e-5, 0.3)
-        ax_decay.legend(loc="lower right", fontsize="x-small", ncol=2)
-        decay = "decay removed per step (log)\nAdam + L2: αλ|θᵢ|/(√v̂ᵢ+ε), AdamW: αλ|θᵢ|"
-        style_axes(ax_decay, "Decay per step", "step t", decay)
+        ax_decay.legend(loc="lower right", fontsize="x-small", ncol=2, title_fontsize="x-small",
+                        title="Adam + L2: αλ|θᵢ|/(√v̂ᵢ+ε)\nAdamW: αλ|θᵢ|")  # fmt: skip
+        style_axes(ax_decay, "Decay per step", "step t", "decay removed per step (log)")
 
     def _draw(self, weight_decay: float) -> None:
         run = self.runs[weight_decay]
