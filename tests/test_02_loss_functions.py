@@ -655,7 +655,7 @@ def test_C15_focal_loss_keeps_the_half_crossing_and_a_class_weight_moves_it():
         assert (_focal_best_prediction(eta, 2.0) > 0.5) == (eta > 0.5)
         assert abs(_focal_best_prediction(eta, 2.0) - 0.5) < abs(eta - 0.5)
     # more: logit q* ≈ 0.37·logit η for every η, so the best focal model is the Bayes sigmoid
-    # with v shrunk by about 0.37
+    # with its logit (v and b) scaled by about 0.37: |b|/‖v‖, the boundary, is unchanged
     for eta in (0.01, 0.3, 0.9, 1 / 21):
         q = _focal_best_prediction(eta, 2.0)
         assert 0.365 < np.log(q / (1 - q)) / np.log(eta / (1 - eta)) < 0.375
