@@ -736,12 +736,20 @@ def test_fifth_review_tune_hints_success_factor_adamw_noise_and_sweep_bands():
 def test_final_review_tune_hint_follows_the_goal_near_alpha_star():
     """Near α* the direction hint is the settling step of the neighbouring slider notches, not
     the factor: at (μ*, the notch below α*) and at (0.6, same α) it says lower α, which works."""
-    from trainlib.lessons.optimisers.exercises_momentum import _valley_goal
+    from trainlib.lessons.optimisers.exercises_momentum import (
+        TUNE_MOMENTUM_STEPS,
+        _valley_goal,
+    )
 
     for s in ((0.566, 0.0596), (0.6, 0.0596)):
         msg = _valley_goal(s)
         assert "lower α" in msg and "raise α" not in msg and "lower μ" not in msg
-    assert "from step 30" in _valley_goal((0.566, 0.0596))
+    # a neighbour that reaches the goal is named by its direction only, never handed out
+    for s in ((0.6, 0.056), (0.566, 0.0596), (0.55, 0.0614)):
+        msg = _valley_goal(s)
+        assert "smaller α" in msg and "notch" not in msg, msg
+        assert not any(f"from step {k}" in msg for k in range(TUNE_MOMENTUM_STEPS)), msg
+    assert "from step 31" in _valley_goal((0.6, 0.0596))  # that move still fails: named in full
     assert "nearly repeated root" in _valley_goal((0.566, 0.0596))
     notch = 10 ** (1 / 40)
     assert E.valley_steps(0.566, 0.0596 / notch)[1] == 30  # the notch it points to passes

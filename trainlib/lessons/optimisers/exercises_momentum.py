@@ -76,7 +76,8 @@ def _valley_direction(mu: float, lr: float) -> str:
 
 def _better_notch(mu: float, lr: float) -> str | None:
     """The figure-slider move (one α notch = ×10^±1/40, or the next μ of the grid) that settles
-    soonest, if it settles sooner than (μ, α); None if no neighbour does better."""
+    soonest, if it settles sooner than (μ, α); None if no neighbour does better. A move that
+    reaches the goal is named only by its direction, so the hint never hands out an answer."""
 
     def steps(m: float, a: float) -> float:
         path = momentum_path(m, a)
@@ -93,6 +94,11 @@ def _better_notch(mu: float, lr: float) -> str | None:
     k, name, m, a = min(tried, key=lambda t: t[0])  # ties: α moves first
     if not k < now:
         return None
+    if k < TUNE_MOMENTUM_STEPS:  # that move reaches the goal: name the direction, not the answer
+        return (
+            f"a slightly {name.replace('lower', 'smaller').replace('higher', 'larger')} "
+            "at this setting settles sooner"
+        )
     where = "α ≈ 6 % apart, same μ" if "α" in name else "the next μ of the figure, same α"
     return f"one slider notch {name} ({where}) stays within the tolerance from step {k}"
 
