@@ -45,8 +45,9 @@ def test_predict_window_is_below_the_true_line_and_holds_the_experiment():
 
 
 def test_predict_hints_fit_the_answer_given():
-    # A hint names only the mistake made: 0.1232 is below 0.124 (by < 1 %), 0.1235 prints as
+    # A hint names only the mistake made: 0.1232 is below 0.124 (by < 0.001), 0.1235 prints as
     # 0.124; a word, NaN or a list is no number; a least-squares call is no prediction.
+    from trainlib.lessons.welcome.exercises import PREDICT_WINDOW
     from trainlib.lessons.welcome.exercises import predict_lowest_mse_exercise as ex
 
     def verdict(answer):
@@ -57,8 +58,8 @@ def test_predict_hints_fit_the_answer_given():
 
     true = float(line_mse(0.8, 1.0, *line_data()))
     slightly = verdict(0.1232)
-    assert not slightly and "below, yes, but by less than 1 %" in slightly.message
-    assert (true - 0.12301) / true < 0.01  # the whole band (0.123, 0.1235) is < 1 % below
+    assert not slightly and "below, yes, but by less than 0.001" in slightly.message
+    assert true - PREDICT_WINDOW[1] < 0.0011  # the band (0.123, 0.1235): within 0.001 of 0.124
     rounds = verdict(0.1235)
     assert not rounds and "0.124 at the printed precision" in rounds.message
     assert round(0.12351, 3) == 0.124 and round(0.12349, 3) == 0.123  # the band's lower edge
@@ -66,6 +67,8 @@ def test_predict_hints_fit_the_answer_given():
         wrong = verdict(answer)
         assert not wrong and "return a number" in wrong.message, answer
     assert verdict(0.11)
+    too_low = verdict(0.05).message
+    assert "too low" in too_low and "0.103" not in too_low  # the retry must not be handed out
 
     def predict_lowest_mse():
         x, y = line_data()
@@ -76,7 +79,7 @@ def test_predict_hints_fit_the_answer_given():
 
 
 def test_best_line_mse_is_on_average_ten_twelfths_of_the_true_lines():
-    # Prose (explanation, too-low hint): on average over noise draws the best line's MSE is
+    # Prose (the explanation): on average over noise draws the best line's MSE is
     # (N − 2)/N = 10/12 of the true line's, here about 0.103; these points gave 0.113, 91 %.
     from trainlib.lessons.welcome.exercises import _average_sentence, _explain_lowest
 
@@ -140,6 +143,7 @@ def test_tune_goal_is_reachable_with_the_sliders_and_hints_name_the_problem():
         assert "the valley is tilted, so raise w and the best b drops" in hint, b
     assert "return one number, the intercept b" in verdict((1.0, 0.5)).message
     assert "not the MSE it reaches" in verdict(0.288).message
+    assert "raise b" in verdict(0.3).message  # a slider value below the best b, not an MSE
     success = verdict(0.5).message
     assert "b = 0.511 (MSE 0.288)" in success and "star's b = 1.18 (at w = 0.73)" in success
     assert "(x̄, ȳ) = (2.5, 3.01)" in success

@@ -94,12 +94,14 @@ predict_lowest_mse_exercise = Exercise(
         ),
         Mistake(
             "too low: a line has only two numbers, w and b, to follow twelve noisy points, so "
-            "it takes up only a part of their noise. " + _average_sentence(),
+            "it takes up only a small part of their noise — on average about 2 of the 12 "
+            "points' worth.",
             example=lambda: 0.05,
             detect=lambda got, expected, args: 0.01 <= float(got) < PREDICT_WINDOW[0],
         ),
         Mistake(
-            "below, yes, but by less than 1 %: a line that adjusts two numbers, w and b, to "
+            "below, yes, but by less than 0.001, a rounding step: a line that adjusts two "
+            "numbers, w and b, to "
             "twelve noisy points follows a visible part of their noise, so the lowest MSE is "
             "typically well below 0.124, not a rounding step below it.",
             example=lambda: 0.1232,
@@ -279,7 +281,7 @@ tune_line_exercise = Exercise(
         Mistake(
             "return the intercept b that reaches the lowest MSE, not the MSE it reaches.",
             example=lambda: 0.288,
-            detect=lambda got, expected, args: np.ndim(got) == 0 and 0.285 <= float(got) <= 0.3,
+            detect=lambda got, expected, args: np.ndim(got) == 0 and 0.2865 <= float(got) <= 0.2905,
         ),
     ],
     success=_tune_success(),
