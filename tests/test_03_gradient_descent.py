@@ -757,6 +757,14 @@ def test_C20_linear_scaling_tested_by_the_scaled_column_for_small_B(study):
     shrink = {B: (1 - 0.005 * B * lam_min) ** (n // B) for B in (1, 50)}
     assert round(shrink[1], 3) == 0.135 and round(shrink[50], 3) == 0.063
     assert round(0.25 * lam_min, 1) == 0.5
+    # Prose: beyond kαλ = 1 the large step overshoots; the steep direction at B = 50 has
+    # kαλ_max = 1.29, where one step of 0.25 (|1 − 0.25λ| = 0.289) shrinks less than 50 steps
+    # of 0.005 (0.271); the gentle direction (0.5) is the other way round.
+    lam_max = np.linalg.eigvalsh(H).max()
+    assert round(0.25 * lam_max, 2) == 1.29
+    assert round(abs(1 - 0.25 * lam_max), 3) == 0.289
+    assert round((1 - 0.005 * lam_max) ** 50, 3) == 0.271
+    assert 1 - 0.25 * lam_min < (1 - 0.005 * lam_min) ** 50
     excess = {}
     for B in (1, 5, 10, 20, 50):
         theta = np.zeros(2)
