@@ -69,6 +69,7 @@ def test_predict_hints_fit_the_answer_given():
     assert verdict(0.11)
     too_low = verdict(0.05).message
     assert "too low" in too_low and "0.103" not in too_low  # the retry must not be handed out
+    assert "2 of the 12" not in too_low and "10/12" not in too_low
 
     def predict_lowest_mse():
         x, y = line_data()
@@ -127,7 +128,10 @@ def test_tune_goal_is_reachable_with_the_sliders_and_hints_name_the_problem():
 
     goal = tune_line_exercise.goal
     assert goal(0.5) is None and goal(0.55) is None and goal(0.511) is None
-    assert "too high" in goal(0.7) and "lower b" in goal(0.7) and "+0.19" in goal(0.7)
+    assert "too high" in goal(0.7) and "lower b" in goal(0.7)
+    for b in (0.7, 2.0, 0.3):  # the direction only: b − (mean error) would be the answer
+        assert "0.19" not in goal(b) and "1.49" not in goal(b) and "0.21" not in goal(b)
+    assert "one finite number" in goal("0.5") and "one finite number" in goal(True)
     assert "too low" in goal(0.3) and "raise b" in goal(0.3)
     assert "one finite number" in goal(float("nan")) and "one finite number" in goal("b")
 

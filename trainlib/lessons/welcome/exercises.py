@@ -94,8 +94,7 @@ predict_lowest_mse_exercise = Exercise(
         ),
         Mistake(
             "too low: a line has only two numbers, w and b, to follow twelve noisy points, so "
-            "it takes up only a small part of their noise — on average about 2 of the 12 "
-            "points' worth.",
+            "it takes up only a small part of their noise, not most of it.",
             example=lambda: 0.05,
             detect=lambda got, expected, args: 0.01 <= float(got) < PREDICT_WINDOW[0],
         ),
@@ -229,21 +228,19 @@ def _intercept_setting() -> float:
 
 def _intercept_goal(answer: Any) -> str | None:
     """Run `line_mse` at w = 1 with the student's b; None if MSE ≤ 0.29, else which way to go."""
-    try:
-        b = float(answer)
-    except (TypeError, ValueError):
-        b = float("nan")
-    if np.ndim(answer) != 0 or not np.isfinite(b):
+    if _not_a_number(answer):
         return f"return one finite number, the intercept b; got {answer!r}."
+    b = float(answer)
     x, y = line_data()
     mse = float(line_mse(STUCK_SLOPE, b, x, y))
     if mse <= TUNE_GOAL:
         return None
     mean_error = float(STUCK_SLOPE * x.mean() + b - y.mean())  # MSE = lowest + mean_error²
     high, move = ("high", "lower") if mean_error > 0 else ("low", "raise")
+    # the direction only: the mean error's size would hand out the answer (b − mean error)
     return (
-        f"MSE {mse:.3f} at w = 1 (goal: at most {TUNE_GOAL}): the line sits too {high}, its "
-        f"errors ŷ − y average {mean_error:+.2f}: {move} b."
+        f"MSE {mse:.3f} at w = 1 (goal: at most {TUNE_GOAL}): the line sits too {high} (its "
+        f"errors ŷ − y are {'positive' if mean_error > 0 else 'negative'} on average): {move} b."
     )
 
 
