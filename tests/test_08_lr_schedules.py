@@ -201,6 +201,8 @@ def test_C38_pull_time_against_epoch_length(problem, batches):
     assert 1 / (0.01 * lam.max()) == pytest.approx(13, abs=0.5)  # 12.96
     assert 1 / (0.02 * lam.max()) == pytest.approx(6.5, abs=0.05)
     assert 1 / (0.03 * lam.max()) == pytest.approx(4.3, abs=0.05)
+    # prose: an epoch (10 steps) against the steepest pull, 10αλ_max = 0.77 to 2.3 at α = 0.01–0.03
+    assert (round(10 * 0.01 * lam.max(), 2), round(10 * 0.03 * lam.max(), 1)) == (0.77, 2.3)
     assert 1 / (0.1 * lam.max()) == pytest.approx(1.3, abs=0.05)
     assert 1 / (0.1 * lam.min()) == pytest.approx(5.2, abs=0.05)
     assert 1 / (0.1 * lam.min()) < 10  # every direction's pull time is below an epoch
