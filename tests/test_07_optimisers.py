@@ -575,6 +575,18 @@ def test_second_review_momentum_prose_numbers():
     assert momentum_path(0.9, 10**-1.5).xs[:, 1].min() < -3.0
 
 
+def test_rate_prompt_baseline_and_answers():
+    # the rate figure's prompt: with unchanged gradients AdaGrad keeps 0.73 of its step-500 rate
+    # at step 1000 and RMSProp stays near 0.01; shrunk 10-fold, AdaGrad keeps 0.996 and
+    # RMSProp climbs from 0.0097 to 0.078
+    tr = E.rate_traces(steps=1000, shrink=(1.0, 0.1), alphas=(0.99,), lr=0.01)
+    ada, rms = tr.adagrad, tr.rmsprop[0.99]
+    assert round(float(ada[-1, 0] / ada[499, 0]), 2) == 0.73
+    assert round(float(ada[-1, 1] / ada[499, 1]), 3) == 0.996
+    assert round(float(rms[-1, 0]), 2) == 0.01 and round(float(rms[499, 1]), 4) == 0.0097
+    assert round(float(rms[-1, 1]), 3) == 0.078
+
+
 def test_second_review_rmsprop_climbs_towards_alpha_over_shrink():
     tr = E.rate_traces(steps=1000, shrink=(0.1,), alphas=(0.99,), lr=0.01)
     assert round(0.01 / (0.1 * 1.0), 3) == 0.1  # α/(shrink·rms), rms(g) = 1 before the switch
@@ -786,7 +798,7 @@ def test_final_review_sweep_figure_question_noise_balance_and_exercise3():
                      "AdaGrad": ("0.0316–0.316", "0.1", False),
                      "RMSProp": ("0.00316–0.0316", "0.01", False),
                      "Adam": ("0.01–0.1", "0.0316", False)}  # fmt: skip
-    assert lr_sweep_figure().values["highlight"] == "SGD"  # the band is not on screen at load
+    assert lr_sweep_figure().values["highlight"] == "SGD"  # the figure opens on SGD
     # exercise 3's success message asks the question instead of answering it
     assert "√16" not in my_adagrad_rate_exercise.success
     assert "my_adagrad_rate(1600, 16, 1) / my_adagrad_rate(1600, 1, 1)" in (
