@@ -89,14 +89,18 @@ def test_present_finds_a_notebook_by_number():
 
 
 def _code_lines(notebook: Path) -> list[str]:
-    """The distinctive lines of a notebook's code cells (long enough not to be prose)."""
+    """The distinctive lines of a notebook's code cells (long enough not to be prose), except
+    those the prose itself quotes (e.g. `print(fig.state_call())`): the page may show those."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    prose = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     return [
         line.strip()
         for cell in cells
         if cell["cell_type"] == "code"
         for line in "".join(cell["source"]).splitlines()
-        if len(line.strip()) >= 12 and ("(" in line or "=" in line or "import" in line)
+        if len(line.strip()) >= 12
+        and ("(" in line or "=" in line or "import" in line)
+        and line.strip() not in prose
     ]
 
 
