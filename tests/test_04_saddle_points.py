@@ -413,33 +413,14 @@ def test_tune_escape_lr_accepts_exactly_the_working_range():
 
 def test_classify_critical_point_rejects_the_plausible_half_fixes():
     from trainlib.exercises import EXERCISES
+    from trainlib.lessons.saddle_points.exercises import (
+        _minimum_branch_only,
+        _negative_diagonal_and_det,
+        _whole_diagonal_and_det,
+    )
 
     ex = EXERCISES["classify_critical_point"]
     assert len(ex.cases) == 13  # "tries it on thirteen Hessians" (notebook prose)
-
-    def minimum_branch_only(H):
-        n, det = len(H), np.linalg.det(H)
-        if np.all(np.linalg.eigvalsh(H) > 0):
-            return "minimum"
-        if H[0, 0] < 0 and (-1) ** n * det > 0:
-            return "maximum"
-        return "saddle"
-
-    def positive_diagonal_and_det(H):
-        n, det, d = len(H), np.linalg.det(H), np.diag(H)
-        if np.all(d > 0) and det > 0:
-            return "minimum"
-        if np.all(d < 0) and (-1) ** n * det > 0:
-            return "maximum"
-        return "saddle"
-
-    def negative_diagonal_and_det(H):  # the mirror image: the maximum branch half-fixed
-        n, det = len(H), np.linalg.det(H)
-        if np.all(np.linalg.eigvalsh(H) > 0):
-            return "minimum"
-        if np.all(np.diag(H) < 0) and (-1) ** n * det > 0:
-            return "maximum"
-        return "saddle"
 
     def first_entry_trace_and_det(H):
         n, det = len(H), np.linalg.det(H)
@@ -449,9 +430,9 @@ def test_classify_critical_point_rejects_the_plausible_half_fixes():
             return "maximum"
         return "saddle"
 
-    for wrong, words in [(minimum_branch_only, "maximum branch"),
-                         (positive_diagonal_and_det, "positive diagonal"),
-                         (negative_diagonal_and_det, "negative diagonal")]:  # fmt: skip
+    for wrong, words in [(_minimum_branch_only, "maximum branch"),
+                         (_whole_diagonal_and_det, "positive diagonal"),
+                         (_negative_diagonal_and_det, "negative diagonal")]:  # fmt: skip
         result = ex.check(wrong, quiet=True)
         assert not result and words in result.message, result.message
     assert not ex.check(first_entry_trace_and_det, quiet=True)

@@ -23,12 +23,11 @@ from trainlib.live.frames import (  # noqa: E402
     encode,
     figure_budget,
     plan_frames,
-    prompted_controls,
-    prompted_values,
     render_frames,
     use_agg,
 )
 from trainlib.live.frames_widgets import assemble, plan_from_json, plan_to_json  # noqa: E402
+from trainlib.live.prompts import prompted_controls, prompted_values  # noqa: E402
 
 REGISTRY = all_figures()
 FIGURES = sorted(REGISTRY)

@@ -60,12 +60,11 @@ def figure_frames(
         figure_budget,
         frame_name,
         plan_frames,
-        prompted_controls,
-        prompted_values,
         render_frames,
         use_agg,
     )
     from trainlib.live.frames_widgets import plan_to_json
+    from trainlib.live.prompts import prompted_controls, prompted_values
 
     name = call.split("(", 1)[0]
     key = frames_key(registry[name], f"{call}\n{prompt}")
